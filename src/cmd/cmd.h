@@ -1,0 +1,32 @@
+/*
+ * cmd.h — subcommands.  Each lives in its own cmd-NAME.c as one
+ * struct cmd_entry, listed once in cmd.c's table; `allot help` and the
+ * usage lines come from the table.
+ *
+ * exec gets argv with argv[0] = the subcommand name and returns the
+ * process exit status (0, or err_exit_status of what failed).
+ */
+#ifndef ALLOT_CMD_CMD_H
+#define ALLOT_CMD_CMD_H
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;   /* argument synopsis */
+	const char *summary; /* one line */
+	const char *help;    /* option list, printed by --help */
+	int (*exec)(int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_sim_entry;
+extern const struct cmd_entry cmd_fgd_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_pool_entry;
+
+/* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
+int cmd_main(int argc, char **argv);
+/* Prints "usage: allot NAME USAGE" and the help text to f. */
+void cmd_usage(const struct cmd_entry *c, void *f);
+/* Returns 1 if argv holds -h or --help (after printing the help). */
+int cmd_wants_help(const struct cmd_entry *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * place.h — placement: choosing the nodes and GPUs for one job.
+ *
+ * Six policies behind one interface, defined exactly as in the FGD paper
+ * (Weng et al., USENIX ATC'23) and its simulator: Random, DotProd,
+ * GpuClustering, GpuPacking, BestFit and FGD (fragmentation gradient
+ * descent).  A placer owns a free-capacity index over a pool it borrows
+ * (the pool must outlive it); every change of a node's free capacity made
+ * while a placer exists goes through placer_place / placer_release /
+ * placer_node_changed so the index stays true.
+ *
+ * Determinism: the placer's randomness (Random's choice, tie-breaking among
+ * equal scores) comes from its own seeded stream.
+ */
+#ifndef ALLOT_SCHED_PLACE_H
+#define ALLOT_SCHED_PLACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/job.h"
+#include "model/pool.h"
+
+enum place_policy {
+	PLACE_RANDOM = 0,
+	PLACE_DOTPROD,
+	PLACE_CLUSTERING,
+	PLACE_PACKING,
+	PLACE_BESTFIT,
+	PLACE_FGD,
+	PLACE_NPOLICIES
+};
+
+/* "Random", "DotProd", "GpuClustering", "GpuPacking", "BestFit", "FGD". */
+const char *place_policy_name(enum place_policy p);
+/* Case-insensitive; also accepts "clustering" and "packing".  -1 if unknown. */
+int place_policy_parse(const char *s);
+
+struct placer;
+
+struct placer *placer_new(struct pool *pool, enum place_policy policy,
+			  uint64_t seed);
+void placer_free(struct placer *pl);
+
+/* FGD measures fragmentation against a target workload: the distribution
+ * of task shapes (GPU count and milli, with their frequencies).  Sets it
+ * from jobs[0..n); other policies ignore it. */
+void placer_set_workload(struct placer *pl, const struct job *jobs, size_t n);
+
+/* Places j: on success allocates its resources in the pool, fills a (the
+ * caller frees it with alloc_free) and returns 0.  Otherwise returns
+ * ERR_NOSPACE and changes nothing.  Gangs are all-or-nothing. */
+int placer_place(struct placer *pl, const struct job *j, struct alloc *a);
+/* Returns a's resources to the pool. */
+void placer_release(struct placer *pl, const struct job *j,
+		    const struct alloc *a);
+/* Re-indexes a node whose state or capacity the caller changed. */
+void placer_node_changed(struct placer *pl, uint32_t node);
+/* Whether j would fit on the pool if it were empty (all UP nodes free):
+ * distinguishes "never fits" from "waiting for resources". */
+int placer_could_ever_fit(const struct placer *pl, const struct job *j);
+/* Bytes the placer's index uses (for the memory benchmark). */
+size_t placer_bytes(const struct placer *pl);
+
+#endif

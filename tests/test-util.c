@@ -1,0 +1,115 @@
+/*
+ * test-util.c — the util layer: errors, rng, strtab, JSON writer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+#include "util/err.h"
+#include "util/jsonw.h"
+#include "util/rng.h"
+#include "util/strtab.h"
+#include "util/vec.h"
+
+TEST(err_place)
+{
+	struct err e;
+
+	CHECK_EQ_INT(err_at(&e, ERR_INVALID, "trace.csv", 1042, "num_gpu",
+			    "expected an integer 0..64, got \"%s\"", "x"),
+		     ERR_INVALID);
+	CHECK_STR(e.msg, "trace.csv:1042: num_gpu: expected an integer 0..64, got \"x\"");
+	CHECK_EQ_INT(err_http_status(ERR_NOTFOUND), 404);
+	CHECK_EQ_INT(err_exit_status(ERR_USAGE), 64);
+	CHECK_STR(err_name(-999), "internal");
+	CHECK_EQ_INT(err_set(NULL, ERR_IO, "x"), ERR_IO);
+}
+
+TEST(rng_deterministic)
+{
+	struct rng a, b;
+	int hist[10] = {0};
+
+	rng_seed(&a, 42);
+	rng_seed(&b, 42);
+	for (int i = 0; i < 1000; i++)
+		CHECK(rng_next(&a) == rng_next(&b));
+	for (int i = 0; i < 100000; i++)
+		hist[rng_below(&a, 10)]++;
+	for (int i = 0; i < 10; i++)
+		CHECK(hist[i] > 9500 && hist[i] < 10500);
+	for (int i = 0; i < 1000; i++) {
+		double d = rng_double(&a);
+		CHECK(d >= 0 && d < 1);
+	}
+}
+
+TEST(rng_shuffle_is_permutation)
+{
+	struct rng r;
+	int v[100], seen[100] = {0};
+
+	rng_seed(&r, 7);
+	for (int i = 0; i < 100; i++)
+		v[i] = i;
+	rng_shuffle(&r, v, 100, sizeof v[0]);
+	for (int i = 0; i < 100; i++)
+		seen[v[i]]++;
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ_INT(seen[i], 1);
+}
+
+TEST(strtab_intern)
+{
+	struct strtab t = {0};
+	char name[32];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof name, "tenant-%d", i);
+		CHECK_EQ_INT(strtab_intern(&t, name, strlen(name)), i);
+	}
+	CHECK_EQ_INT(strtab_intern(&t, "tenant-7", 8), 7);
+	CHECK_EQ_INT(strtab_find(&t, "tenant-999", 10), 999);
+	CHECK_EQ_INT(strtab_find(&t, "tenant-1000", 11), -1);
+	CHECK_EQ_INT(strtab_find(&t, "tenant-1", 6), -1); /* prefix only */
+	CHECK_STR(strtab_get(&t, 3), "tenant-3");
+	strtab_free(&t);
+}
+
+TEST(jsonw_nesting)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
+
+	jsonw_init(&w, f);
+	jsonw_obj(&w);
+	jsonw_key(&w, "a");
+	jsonw_arr(&w);
+	jsonw_int(&w, 1);
+	jsonw_str(&w, "x\"y\n");
+	jsonw_obj(&w);
+	jsonw_end(&w);
+	jsonw_end(&w);
+	jsonw_key(&w, "b");
+	jsonw_double(&w, 0.0 / 0.0);
+	jsonw_key(&w, "c");
+	jsonw_fixed(&w, 2.5, 2);
+	jsonw_end(&w);
+	fclose(f);
+	CHECK_STR(buf, "{\"a\":[1,\"x\\\"y\\n\",{}],\"b\":null,\"c\":2.50}");
+	free(buf);
+}
+
+TEST(vec_push)
+{
+	VEC(int) v = {0};
+
+	for (int i = 0; i < 1000; i++)
+		vec_push(&v, i);
+	CHECK_EQ_INT(v.n, 1000);
+	CHECK_EQ_INT(v.v[999], 999);
+	vec_free(&v);
+	CHECK(v.v == NULL);
+}
