@@ -245,6 +245,8 @@ main(int argc, char **argv)
 		setenv("TEST_TMPDIR", tmpdir, 1);
 		tests[todo[0]].fn();
 		rm_rf(tmpdir);
+		free(todo);
+		free(tests);
 		printf("1 passed, 0 failed\n");
 		return 0;
 	}
