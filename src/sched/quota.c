@@ -1,0 +1,155 @@
+/*
+ * quota.c — cohort quota bookkeeping (see quota.h for the model).
+ *
+ * Invariant: shared_used[m] == sum over t of max(0, usage - private(t, m)),
+ * kept incrementally by quota_charge and recomputed by quota_set.
+ */
+#include "sched/quota.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+void
+quota_init(struct quota *q, size_t ntenants, int nmodels)
+{
+	memset(q, 0, sizeof *q);
+	q->ntenants = ntenants;
+	q->nmodels = nmodels;
+	q->cell = xcalloc(ntenants * (size_t)nmodels, sizeof *q->cell);
+	q->capacity = xcalloc((size_t)nmodels, sizeof *q->capacity);
+	q->shared_used = xcalloc((size_t)nmodels, sizeof *q->shared_used);
+	for (size_t i = 0; i < ntenants * (size_t)nmodels; i++)
+		q->cell[i].borrow_limit = q->cell[i].lend_limit = -1;
+}
+
+void
+quota_free(struct quota *q)
+{
+	if (q == NULL)
+		return;
+	free(q->cell);
+	free(q->capacity);
+	free(q->shared_used);
+	memset(q, 0, sizeof *q);
+}
+
+static struct quota_cell *
+cell(const struct quota *q, uint32_t t, int m)
+{
+	ALLOT_ASSERT(t < q->ntenants && m >= 0 && m < q->nmodels);
+	return &q->cell[(size_t)t * (size_t)q->nmodels + (size_t)m];
+}
+
+static int64_t
+lendable(const struct quota_cell *c)
+{
+	if (c->lend_limit < 0 || c->lend_limit > c->nominal)
+		return c->nominal;
+	return c->lend_limit;
+}
+
+static int64_t
+private_part(const struct quota_cell *c)
+{
+	return c->nominal - lendable(c);
+}
+
+static int64_t
+in_shared(const struct quota_cell *c, int64_t usage)
+{
+	int64_t over = usage - private_part(c);
+
+	return over > 0 ? over : 0;
+}
+
+static void
+recompute_shared(struct quota *q, int m)
+{
+	int64_t s = 0;
+
+	for (size_t t = 0; t < q->ntenants; t++) {
+		const struct quota_cell *c = cell(q, (uint32_t)t, m);
+		s += in_shared(c, c->usage);
+	}
+	q->shared_used[m] = s;
+}
+
+void
+quota_set(struct quota *q, uint32_t t, int m, int64_t nominal,
+	  int64_t borrow_limit, int64_t lend_limit)
+{
+	struct quota_cell *c = cell(q, t, m);
+
+	c->nominal = nominal;
+	c->borrow_limit = borrow_limit;
+	c->lend_limit = lend_limit;
+	recompute_shared(q, m);
+}
+
+void
+quota_set_capacity(struct quota *q, int m, int64_t capacity)
+{
+	ALLOT_ASSERT(m >= 0 && m < q->nmodels);
+	q->capacity[m] = capacity;
+}
+
+int64_t
+quota_shared_cap(const struct quota *q, int m)
+{
+	int64_t granted = 0, lend = 0;
+
+	for (size_t t = 0; t < q->ntenants; t++) {
+		const struct quota_cell *c = cell(q, (uint32_t)t, m);
+		granted += c->nominal;
+		lend += lendable(c);
+	}
+	/* Capacity granted to nobody is shared; over-granting (nominal above
+	 * capacity) shrinks what can be lent. */
+	return lend + (q->capacity[m] - granted);
+}
+
+enum quota_verdict
+quota_check(const struct quota *q, uint32_t t, int m, int64_t r)
+{
+	const struct quota_cell *c = cell(q, t, m);
+	int64_t after = c->usage + r;
+	int64_t shared_after;
+
+	if (c->borrow_limit >= 0 && after > c->nominal + c->borrow_limit)
+		return QUOTA_OVER_LIMIT;
+	shared_after = q->shared_used[m] - in_shared(c, c->usage) +
+		       in_shared(c, after);
+	if (shared_after <= quota_shared_cap(q, m))
+		return QUOTA_OK;
+	return after <= c->nominal ? QUOTA_RECLAIM : QUOTA_COHORT_FULL;
+}
+
+void
+quota_charge(struct quota *q, uint32_t t, int m, int64_t r)
+{
+	struct quota_cell *c = cell(q, t, m);
+
+	q->shared_used[m] -= in_shared(c, c->usage);
+	c->usage += r;
+	ALLOT_ASSERT(c->usage >= 0);
+	q->shared_used[m] += in_shared(c, c->usage);
+}
+
+int64_t
+quota_borrowed(const struct quota *q, uint32_t t, int m)
+{
+	const struct quota_cell *c = cell(q, t, m);
+
+	return c->usage > c->nominal ? c->usage - c->nominal : 0;
+}
+
+const char *
+quota_verdict_name(enum quota_verdict v)
+{
+	static const char *const names[] = {"ok", "reclaim", "over_limit",
+					    "cohort_full"};
+
+	return (unsigned)v < 4 ? names[v] : "?";
+}
