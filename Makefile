@@ -46,6 +46,7 @@ FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%-replay)
 BENCH_SRC := $(sort $(wildcard bench/bench-*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
+.SECONDARY:
 .PHONY: all run check test bench lint fuzz deps deps-check clean format
 .DEFAULT_GOAL := all
 
