@@ -1,0 +1,56 @@
+/*
+ * preempt.h — choosing whom to preempt when a tenant reclaims the capacity
+ * it is guaranteed (Kueue's reclaimWithinCohort, made deterministic).
+ *
+ * Candidates are the running jobs of other tenants that are borrowing the
+ * model (using more than their nominal quota of it).  Over-quota work is
+ * always reclaimable, whatever the job's own preemptible flag says.
+ * Candidates are taken in this order, the documented victim order:
+ *
+ *	1. tenants borrowing the most (at the start of the choice) first;
+ *	2. checkpointable jobs before the others (less work is lost);
+ *	3. lower priority first;
+ *	4. most recently started first (least work lost);
+ *	5. higher job id first.
+ *
+ * A candidate is taken only while its tenant is still borrowing after the
+ * victims already taken.  Taking stops as soon as the reclaiming job fits
+ * both its quota and the GPUs (topology included).  Then victims are
+ * reprieved in reverse order whenever the job still fits without
+ * preempting them, so the set is minimal in that sense.
+ *
+ * Pure: reads the pool and quota, writes only its output.
+ */
+#ifndef ALLOT_SCHED_PREEMPT_H
+#define ALLOT_SCHED_PREEMPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/job.h"
+#include "model/pool.h"
+#include "sched/quota.h"
+
+struct preempt_cand {
+	const struct job *job;
+	const struct alloc *alloc;
+	double prio;   /* its current priority */
+	int model;     /* the GPU model its quota is charged to */
+};
+
+struct preempt_input {
+	const struct pool *pool;
+	const struct quota *quota;
+	const struct preempt_cand *running;
+	size_t nrunning;
+	const struct job *job; /* the reclaiming job (whole GPUs) */
+	int model;             /* the model it is to run on */
+};
+
+/* Chooses victims: writes indexes into in->running to victims (in the
+ * order they were taken) and returns how many, or -1 when no set of
+ * candidates makes the job fit (victims then undefined).  victims needs
+ * room for nrunning entries. */
+long preempt_choose(const struct preempt_input *in, uint32_t *victims);
+
+#endif
