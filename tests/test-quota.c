@@ -104,3 +104,51 @@ TEST(quota_invariant_random)
 		quota_free(&q);
 	}
 }
+
+TEST(quota_from_grants_intervals)
+{
+	struct quota q;
+	struct grants gs;
+	struct err e;
+	struct grant g = {.tenant = 0, .model = 0, .gpus = 16, .start = 100,
+			  .end = 200, .borrow_limit = 8, .lend_limit = GRANT_NO_LIMIT};
+
+	grants_init(&gs);
+	CHECK_EQ_INT(grants_add(&gs, &g, 1, &e), 0);
+	g.gpus = 8;
+	g.start = 150;
+	g.end = 300;
+	g.borrow_limit = 4;
+	CHECK_EQ_INT(grants_add(&gs, &g, 1, &e), 1);
+	g.gpus = 0;
+	CHECK_EQ_INT(grants_add(&gs, &g, 1, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "gpus");
+	g.gpus = 1;
+	g.end = 150;
+	CHECK_EQ_INT(grants_add(&gs, &g, 1, &e), ERR_INVALID);
+	g.end = 400;
+	g.model = 3;
+	CHECK_EQ_INT(grants_add(&gs, &g, 1, &e), ERR_INVALID);
+	CHECK_EQ_INT(grants_next_change(&gs, 0), 100);
+	CHECK_EQ_INT(grants_next_change(&gs, 150), 200);
+	CHECK_EQ_INT(grants_next_change(&gs, 300), INT64_MAX);
+
+	quota_init(&q, 2, 1);
+	quota_set_capacity(&q, 0, 64000);
+	quota_from_grants(&q, &gs, 120);
+	CHECK_EQ_INT(q.cell[0].nominal, 16000);
+	CHECK_EQ_INT(q.cell[0].borrow_limit, 8000);
+	CHECK_EQ_INT(q.cell[1].nominal, 0);
+	CHECK_EQ_INT(q.cell[1].borrow_limit, -1);
+	quota_from_grants(&q, &gs, 160); /* both active: summed */
+	CHECK_EQ_INT(q.cell[0].nominal, 24000);
+	CHECK_EQ_INT(q.cell[0].borrow_limit, 12000);
+	CHECK_EQ_INT(q.cell[0].lend_limit, -1);
+	quota_charge(&q, 0, 0, 30000);
+	quota_from_grants(&q, &gs, 250); /* usage kept, now borrowing */
+	CHECK_EQ_INT(q.cell[0].usage, 30000);
+	CHECK_EQ_INT(quota_borrowed(&q, 0, 0), 22000);
+	CHECK_EQ_INT(quota_check(&q, 0, 0, 1000), QUOTA_OVER_LIMIT);
+	quota_free(&q);
+	grants_free(&gs);
+}

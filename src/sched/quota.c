@@ -153,3 +153,39 @@ quota_verdict_name(enum quota_verdict v)
 
 	return (unsigned)v < 4 ? names[v] : "?";
 }
+
+static int64_t
+sum_limit(int first, int64_t acc, int64_t gpus)
+{
+	if (gpus < 0)
+		return -1;
+	if (first)
+		return gpus * MILLI;
+	return acc < 0 ? -1 : acc + gpus * MILLI;
+}
+
+void
+quota_from_grants(struct quota *q, const struct grants *gs, int64_t t)
+{
+	size_t ncell = q->ntenants * (size_t)q->nmodels;
+	unsigned char *seen = xcalloc(ncell + 1, 1);
+
+	/* Without a grant a tenant has no guarantee and may only borrow. */
+	for (size_t i = 0; i < ncell; i++)
+		q->cell[i] = (struct quota_cell){0, -1, -1, q->cell[i].usage};
+	for (size_t i = 0; i < gs->n; i++) {
+		const struct grant *g = &gs->v[i];
+		if (!grant_active(g, t) || g->tenant >= q->ntenants ||
+		    g->model >= q->nmodels)
+			continue;
+		size_t k = (size_t)g->tenant * (size_t)q->nmodels + (size_t)g->model;
+		struct quota_cell *c = &q->cell[k];
+		c->nominal += g->gpus * MILLI;
+		c->borrow_limit = sum_limit(!seen[k], c->borrow_limit, g->borrow_limit);
+		c->lend_limit = sum_limit(!seen[k], c->lend_limit, g->lend_limit);
+		seen[k] = 1;
+	}
+	free(seen);
+	for (int m = 0; m < q->nmodels; m++)
+		recompute_shared(q, m);
+}

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/grant.h"
 #include "model/pool.h"
 
 enum quota_verdict {
@@ -68,5 +69,9 @@ int64_t quota_shared_cap(const struct quota *q, int m);
 /* How much t uses above its nominal (0 if within). */
 int64_t quota_borrowed(const struct quota *q, uint32_t t, int m);
 const char *quota_verdict_name(enum quota_verdict v);
+/* Sets every tenant's nominal quota from the grants active at t (GPUs to
+ * milli-GPU; limits summed, any unlimited grant makes the sum unlimited),
+ * keeping usage.  Tenants and models beyond q's size are ignored. */
+void quota_from_grants(struct quota *q, const struct grants *gs, int64_t t);
 
 #endif
