@@ -226,3 +226,39 @@ TEST(topo_random_property)
 		pool_free(&p);
 	}
 }
+
+TEST(topo_held_nodes)
+{
+	struct pool p;
+	struct topo *t;
+	uint32_t nodes[16];
+	int64_t earliest[36];
+	unsigned char dom_held[4] = {1, 0, 0, 0};
+
+	build(&p, 1, 1);
+	t = topo_new(&p);
+	for (int n = 0; n < 36; n++)
+		earliest[n] = n < 5 ? 100 : INT64_MAX;
+	for (int n = 0; n < 5; n++)
+		p.nodes[n].state = NODE_HELD;
+	struct topo_hold h = {earliest, dom_held, 50};
+	struct job j = gang(9, 8);
+	/* Ends by 50, before the reservation at 100: domain 0 is usable, and
+	 * it is the lowest of the equal best fits. */
+	CHECK_EQ_INT(topo_choose_held(t, &j, &h, nodes), 0);
+	CHECK_EQ_INT(nodes[0], 0);
+	/* Ends at 150: the four free nodes of domain 0 do not hold a 9-node
+	 * gang, so it goes to domain 1. */
+	h.job_end = 150;
+	CHECK_EQ_INT(topo_choose_held(t, &j, &h, nodes), 0);
+	CHECK_EQ_INT(p.nodes[nodes[0]].domain, 1);
+	/* A 4-node gang best-fits the 4 unheld nodes of domain 0. */
+	j = gang(4, 8);
+	CHECK_EQ_INT(topo_choose_held(t, &j, &h, nodes), 0);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_INT(nodes[i], 5 + i);
+	/* HELD nodes still accept allocations (for jobs that end in time). */
+	CHECK_EQ_INT(pool_alloc(&p, 0, 0, 0, 0x1, 1000), 0);
+	topo_free(t);
+	pool_free(&p);
+}

@@ -183,7 +183,8 @@ pool_alloc(struct pool *p, uint32_t node, uint32_t cpu_milli, uint32_t mem_mib,
 {
 	struct node *n = &p->nodes[node];
 
-	if (n->state != NODE_UP || cpu_milli > n->cpu_free || mem_mib > n->mem_free)
+	if ((n->state != NODE_UP && n->state != NODE_HELD) || cpu_milli > n->cpu_free ||
+	    mem_mib > n->mem_free)
 		return ERR_NOSPACE;
 	if (gpu_mask >> n->ngpu)
 		return ERR_NOSPACE;

@@ -35,6 +35,9 @@ enum node_state {
 	NODE_DRAIN,   /* running jobs continue, nothing new starts */
 	NODE_DOWN,    /* failed: nothing runs */
 	NODE_ABSENT,  /* not (yet, or any more) part of the pool */
+	NODE_HELD,    /* transient, inside one scheduling pass: reserved for a
+		       * blocked job; only whole-GPU jobs that end before the
+		       * reservation may use it (sched/backfill.h) */
 };
 
 struct node {
@@ -103,8 +106,8 @@ uint32_t pool_node_cluster(const struct pool *p, uint32_t node);
 uint32_t pool_node_site(const struct pool *p, uint32_t node);
 const char *pool_node_name(const struct pool *p, uint32_t node);
 
-/* Resource accounting on one node.  gpu_mask selects GPUs (bit i = GPU i);
- * each selected GPU gives up `milli`.  pool_alloc checks everything first
+/* Resource accounting on one node (UP or HELD).  gpu_mask selects GPUs
+ * (bit i = GPU i); each selected GPU gives up `milli`.  pool_alloc checks everything first
  * and changes nothing on failure (-ERR_NOSPACE); pool_release asserts the
  * amounts were allocated. */
 int pool_alloc(struct pool *p, uint32_t node, uint32_t cpu_milli,

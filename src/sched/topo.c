@@ -37,7 +37,7 @@ site_cell(const struct topo *t, uint32_t site, int model)
 static int
 node_whole_free(const struct node *n)
 {
-	return n->state == NODE_UP ? node_full_free(n) : 0;
+	return (n->state == NODE_UP || n->state == NODE_HELD) ? node_full_free(n) : 0;
 }
 
 static void
@@ -193,8 +193,8 @@ cmp_cand(const void *a, const void *b)
 
 /* Nodes of domain d that can host one member of j. */
 static uint32_t
-usable_in(const struct topo *t, uint32_t d, const struct job *j, uint32_t *out,
-	  uint32_t want)
+usable_in(const struct topo *t, uint32_t d, const struct job *j,
+	  const struct topo_hold *h, uint32_t *out, uint32_t want)
 {
 	uint32_t k = 0;
 
@@ -203,7 +203,8 @@ usable_in(const struct topo *t, uint32_t d, const struct job *j, uint32_t *out,
 		uint32_t n = t->dnode[i];
 		const struct node *nd = &t->pool->nodes[n];
 		if (t->nf[n] >= j->gpus_per_node && nd->cpu_free >= j->cpu_milli &&
-		    nd->mem_free >= j->mem_mib && job_allows_model(j, nd->model)) {
+		    nd->mem_free >= j->mem_mib && job_allows_model(j, nd->model) &&
+		    (h == NULL || h->earliest[n] >= h->job_end)) {
 			if (out != NULL)
 				out[k] = n;
 			k++;
@@ -274,8 +275,8 @@ plan_gang(const struct topo *t, const struct job *j, struct cand *c, size_t nc,
 }
 
 static size_t
-gather(const struct topo *t, const struct job *j, int m, long site,
-       struct cand *out)
+gather(const struct topo *t, const struct job *j, const struct topo_hold *h,
+       int m, long site, struct cand *out)
 {
 	size_t k = 0;
 	uint32_t s0 = site < 0 ? 0 : (uint32_t)site;
@@ -287,10 +288,11 @@ gather(const struct topo *t, const struct job *j, int m, long site,
 			uint32_t cnt = t->lvl[d][j->gpus_per_node];
 			if (cnt == 0 || t->dmodel[d] != m)
 				continue;
-			/* Counts ignore CPU and memory: recount exactly when
-			 * they could matter. */
-			if (j->cpu_milli > 0 || j->mem_mib > 0)
-				cnt = usable_in(t, d, j, NULL, cnt);
+			/* Counts ignore CPU, memory and reservations: recount
+			 * exactly when they could matter. */
+			if (j->cpu_milli > 0 || j->mem_mib > 0 ||
+			    (h != NULL && h->dom_held[d]))
+				cnt = usable_in(t, d, j, h, NULL, cnt);
 			if (cnt > 0)
 				out[k++] = (struct cand){d, t->drack[d], cnt};
 		}
@@ -299,6 +301,13 @@ gather(const struct topo *t, const struct job *j, int m, long site,
 
 int
 topo_choose(const struct topo *t, const struct job *j, uint32_t *nodes)
+{
+	return topo_choose_held(t, j, NULL, nodes);
+}
+
+int
+topo_choose_held(const struct topo *t, const struct job *j,
+		 const struct topo_hold *h, uint32_t *nodes)
 {
 	struct cand *c;
 	struct plan pl = {0}, best = {0};
@@ -316,7 +325,7 @@ topo_choose(const struct topo *t, const struct job *j, uint32_t *nodes)
 			if (site >= 0 &&
 			    site_cell(t, (uint32_t)site, m)[j->gpus_per_node] < j->nodes)
 				continue;
-			size_t nc = gather(t, j, m, site, c);
+			size_t nc = gather(t, j, h, m, site, c);
 			if (plan_gang(t, j, c, nc, &pl) != 0)
 				continue;
 			if (!found || pl.ndom < best.ndom ||
@@ -332,7 +341,7 @@ topo_choose(const struct topo *t, const struct job *j, uint32_t *nodes)
 	if (found) {
 		uint32_t need = j->nodes, k = 0;
 		for (uint32_t i = 0; i < best.ndom && need > 0; i++) {
-			uint32_t got = usable_in(t, best.doms[i], j, nodes + k, need);
+			uint32_t got = usable_in(t, best.doms[i], j, h, nodes + k, need);
 			k += got;
 			need -= got;
 		}

@@ -20,7 +20,8 @@
  * lowest-numbered free GPUs of its node.
  *
  * The index borrows the pool; the owner calls topo_node_changed after any
- * change to a node's free GPUs or state.
+ * change to a node's free GPUs or state.  HELD nodes count as UP here:
+ * reservations are honoured through struct topo_hold instead.
  */
 #ifndef ALLOT_SCHED_TOPO_H
 #define ALLOT_SCHED_TOPO_H
@@ -44,6 +45,19 @@ int topo_may_fit(const struct topo *t, const struct job *j);
  * with distinct node indexes and returns 0, or ERR_NOSPACE.  Allocates
  * nothing in the pool. */
 int topo_choose(const struct topo *t, const struct job *j, uint32_t *nodes);
+
+/* Reservations seen by a choice: a node n is usable only if the job ends
+ * by earliest[n] (the start of the first reservation holding n).
+ * dom_held[d] says whether domain d holds any such node, so that only
+ * those domains are recounted. */
+struct topo_hold {
+	const int64_t *earliest;       /* per node */
+	const unsigned char *dom_held; /* per domain */
+	int64_t job_end;               /* now + time limit; INT64_MAX if none */
+};
+/* topo_choose honouring h (NULL = no reservations). */
+int topo_choose_held(const struct topo *t, const struct job *j,
+		     const struct topo_hold *h, uint32_t *nodes);
 /* Distinct domains and racks among nodes[0..k) (for tests and metrics). */
 void topo_spread(const struct pool *p, const uint32_t *nodes, size_t k,
 		 size_t *domains, size_t *racks);
