@@ -95,88 +95,104 @@ whole_gpu_job(const struct job *j)
 }
 
 void
-backfill_plan(const struct pool *pool, const struct bf_running *run,
-	      size_t nrun, const struct job *const *blocked, size_t k,
-	      int64_t now, int64_t horizon, struct bf_resv *out)
+backfill_sort_running(struct bf_running *run, size_t nrun)
 {
-	struct pool sp = *pool;
-	struct bf_running *r = xmalloc((nrun + 1) * sizeof *r);
-	int64_t *times = xmalloc((nrun + k + 1) * sizeof *times);
-	size_t nsave_cap = 0;
+	qsort(run, nrun, sizeof *run, cmp_end);
+}
+
+void
+backfill_plan_one(const struct pool *pool, const struct bf_running *r,
+		  size_t nrun, const struct bf_resv *prev,
+		  const struct job *const *prev_jobs, size_t nprev,
+		  const struct job *j, int64_t now, int64_t horizon,
+		  struct bf_resv *out)
+{
+	int64_t limit = j->time_limit > 0 ? j->time_limit : BACKFILL_NEVER;
+	size_t nt = 0, ri = 0, nsave_cap = 0;
 	struct saved *save = NULL;
-	uint32_t *nodes = xmalloc(((size_t)UINT16_MAX + 1) * sizeof *nodes);
+	int64_t *times;
+	uint32_t *nodes;
+	struct pool sp;
+	struct topo *t;
 
-	memcpy(r, run, nrun * sizeof *r);
-	qsort(r, nrun, sizeof *r, cmp_end);
+	*out = (struct bf_resv){.job = j->id, .start = BACKFILL_NEVER,
+				.end = BACKFILL_NEVER};
+	if (!whole_gpu_job(j))
+		return;
+	/* Candidate times, ascending (duplicates skipped below). */
+	times = xmalloc((nrun + nprev + 1) * sizeof *times);
+	times[nt++] = now;
+	for (size_t i = 0; i < nrun; i++)
+		if (r[i].end != BACKFILL_NEVER && r[i].end > now)
+			times[nt++] = r[i].end;
+	for (size_t i = 0; i < nprev; i++)
+		if (prev[i].end != BACKFILL_NEVER && prev[i].end > now)
+			times[nt++] = prev[i].end;
+	qsort(times, nt, sizeof *times, cmp_i64);
+
+	nodes = xmalloc(((size_t)j->nodes + 1) * sizeof *nodes);
+	sp = *pool;
 	sp.nodes = xmalloc((pool->nnodes + 1) * sizeof *sp.nodes);
-	for (size_t b = 0; b < k; b++) {
-		const struct job *j = blocked[b];
-		int64_t limit = j->time_limit > 0 ? j->time_limit : BACKFILL_NEVER;
-		size_t nt = 0, ri = 0;
-
-		out[b] = (struct bf_resv){.job = j->id, .start = BACKFILL_NEVER,
-					  .end = BACKFILL_NEVER};
-		if (!whole_gpu_job(j))
+	memcpy(sp.nodes, pool->nodes, pool->nnodes * sizeof *sp.nodes);
+	t = topo_new(&sp);
+	for (size_t ti = 0; ti < nt; ti++) {
+		int64_t at = times[ti];
+		if (ti > 0 && at == times[ti - 1])
 			continue;
-		/* Candidate times, ascending and distinct. */
-		times[nt++] = now;
-		for (size_t i = 0; i < nrun; i++)
-			if (r[i].end != BACKFILL_NEVER && r[i].end > now)
-				times[nt++] = r[i].end;
-		for (size_t i = 0; i < b; i++)
-			if (out[i].end != BACKFILL_NEVER && out[i].end > now)
-				times[nt++] = out[i].end;
-		qsort(times, nt, sizeof *times, cmp_i64);
-
-		memcpy(sp.nodes, pool->nodes, pool->nnodes * sizeof *sp.nodes);
-		struct topo *t = topo_new(&sp);
-		for (size_t ti = 0; ti < nt; ti++) {
-			int64_t at = times[ti];
-			if (ti > 0 && at == times[ti - 1])
+		if (horizon > 0 && at > now + horizon)
+			break;
+		while (ri < nrun && r[ri].end <= at)
+			release(&sp, t, &r[ri++]);
+		if (!topo_may_fit(t, j))
+			continue;
+		/* Subtract the earlier reservations that overlap. */
+		int64_t until = limit == BACKFILL_NEVER ? BACKFILL_NEVER : at + limit;
+		size_t nsave = 0;
+		for (size_t i = 0; i < nprev; i++) {
+			const struct bf_resv *o = &prev[i];
+			if (o->start == BACKFILL_NEVER || o->start >= until ||
+			    o->end <= at)
 				continue;
-			if (horizon > 0 && at > now + horizon)
-				break;
-			while (ri < nrun && r[ri].end <= at)
-				release(&sp, t, &r[ri++]);
-			if (!topo_may_fit(t, j))
-				continue;
-			/* Subtract the earlier reservations that overlap. */
-			int64_t until = limit == BACKFILL_NEVER ? BACKFILL_NEVER
-								: at + limit;
-			size_t nsave = 0;
-			for (size_t i = 0; i < b; i++) {
-				const struct bf_resv *o = &out[i];
-				if (o->start == BACKFILL_NEVER || o->start >= until ||
-				    o->end <= at)
-					continue;
-				save = xgrow(save, &nsave_cap, nsave + o->nnodes,
-					     sizeof *save);
-				for (uint32_t x = 0; x < o->nnodes; x++)
-					hold(&sp, t, o->nodes[x], o->gpus, blocked[i],
-					     save, &nsave);
-			}
-			int ok = topo_choose(t, j, nodes) == 0;
-			while (nsave > 0) {
-				nsave--;
-				sp.nodes[save[nsave].node] = save[nsave].before;
-				topo_node_changed(t, save[nsave].node);
-			}
-			if (ok) {
-				out[b].start = at;
-				out[b].end = until;
-				out[b].nnodes = j->nodes;
-				out[b].gpus = j->gpus_per_node;
-				out[b].nodes = xmalloc(j->nodes * sizeof *out[b].nodes);
-				memcpy(out[b].nodes, nodes, j->nodes * sizeof *nodes);
-				break;
-			}
+			save = xgrow(save, &nsave_cap, nsave + o->nnodes, sizeof *save);
+			for (uint32_t x = 0; x < o->nnodes; x++)
+				hold(&sp, t, o->nodes[x], o->gpus, prev_jobs[i], save,
+				     &nsave);
 		}
-		topo_free(t);
+		int ok = topo_choose(t, j, nodes) == 0;
+		while (nsave > 0) {
+			nsave--;
+			sp.nodes[save[nsave].node] = save[nsave].before;
+			topo_node_changed(t, save[nsave].node);
+		}
+		if (ok) {
+			out->start = at;
+			out->end = until;
+			out->nnodes = j->nodes;
+			out->gpus = j->gpus_per_node;
+			out->nodes = nodes;
+			nodes = NULL;
+			break;
+		}
 	}
+	topo_free(t);
 	free(sp.nodes);
 	free(save);
 	free(nodes);
 	free(times);
+}
+
+void
+backfill_plan(const struct pool *pool, const struct bf_running *run,
+	      size_t nrun, const struct job *const *blocked, size_t k,
+	      int64_t now, int64_t horizon, struct bf_resv *out)
+{
+	struct bf_running *r = xmalloc((nrun + 1) * sizeof *r);
+
+	memcpy(r, run, nrun * sizeof *r);
+	backfill_sort_running(r, nrun);
+	for (size_t b = 0; b < k; b++)
+		backfill_plan_one(pool, r, nrun, out, blocked, b, blocked[b], now,
+				  horizon, &out[b]);
 	free(r);
 }
 

@@ -57,6 +57,17 @@ void backfill_plan(const struct pool *pool, const struct bf_running *run,
 		   size_t nrun, const struct job *const *blocked, size_t k,
 		   int64_t now, int64_t horizon, struct bf_resv *out);
 void backfill_resv_free(struct bf_resv *r, size_t k);
+/* The incremental form, for a pass that meets blocked jobs one at a time:
+ * sorts running jobs by end once ... */
+void backfill_sort_running(struct bf_running *run, size_t nrun);
+/* ... then plans a reservation for j given the earlier ones prev[0..nprev)
+ * (made for prev_jobs[0..nprev)), with run[0..nrun) sorted by end.
+ * backfill_plan(k) is backfill_plan_one for each of the k in turn. */
+void backfill_plan_one(const struct pool *pool, const struct bf_running *run,
+		       size_t nrun, const struct bf_resv *prev,
+		       const struct job *const *prev_jobs, size_t nprev,
+		       const struct job *j, int64_t now, int64_t horizon,
+		       struct bf_resv *out);
 
 /* Whether a job starting at now with time limit `limit` (0 = none) may use
  * node n without delaying any of resv[0..k). */
