@@ -370,14 +370,20 @@ TEST(openb_pods_layouts)
 
 	/* Empty input and a lone header are no jobs, not errors. */
 	static const char *const empty[] = {"", "\n", "\n\n", POD_HDR,
-					    "name,cpu_milli,memory_mib,num_gpu,"
-					    "gpu_milli"};
+					    ("name,cpu_milli,memory_mib,num_gpu,"
+					     "gpu_milli")};
 	for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
 		workload_init(&w);
 		CHECK_EQ_INT(parse(TRACE_OPENB, empty[i], NULL, NULL, &w, &e), 0);
 		CHECK_EQ_INT(w.njobs, 0);
 		workload_free(&w);
 	}
+	workload_init(&w);
+	for (int f = 0; f < TRACE_NFORMATS; f++)
+		CHECK_EQ_INT(trace_parse("t", NULL, 0, (enum trace_format)f, NULL,
+					 NULL, &w, &e), 0);
+	CHECK_EQ_INT(w.njobs, 0);
+	workload_free(&w);
 }
 
 TEST(openb_pods_bad)

@@ -19,6 +19,10 @@ void
 csv_lines_init(struct csv_lines *r, const char *name, const char *buf,
 	       size_t len)
 {
+	if (buf == NULL) { /* NULL + 0 is undefined; read nothing instead */
+		buf = "";
+		len = 0;
+	}
 	r->name = name;
 	r->p = buf;
 	r->end = buf + len;

@@ -37,8 +37,8 @@ struct csv_lines {
 	long line;        /* number of the line last returned, 1-based */
 };
 
-/* Starts reading buf[0..len).  A UTF-8 byte order mark at the start is
- * skipped. */
+/* Starts reading buf[0..len) (buf may be NULL when len is 0).  A UTF-8
+ * byte order mark at the start is skipped. */
 void csv_lines_init(struct csv_lines *r, const char *name, const char *buf,
 		    size_t len);
 /* Returns 1 with the next line in *s and *n (without its end), 0 at the
