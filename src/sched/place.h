@@ -11,6 +11,13 @@
  *
  * Determinism: the placer's randomness (Random's choice, tie-breaking among
  * equal scores) comes from its own seeded stream.
+ *
+ * Ties: by default (PLACE_TIES_RANK) the placer breaks ties as the paper's
+ * simulator does: every node gets a random rank from the seed, and of the
+ * nodes with the best score the lowest-ranked one wins (a first fit in a
+ * random node order fixed for the placer's life).  PLACE_TIES_UNIFORM
+ * breaks them as stock Kubernetes does, uniformly at random.  Random
+ * picks uniformly among all feasible nodes either way.
  */
 #ifndef ALLOT_SCHED_PLACE_H
 #define ALLOT_SCHED_PLACE_H
@@ -36,11 +43,19 @@ const char *place_policy_name(enum place_policy p);
 /* Case-insensitive; also accepts "clustering" and "packing".  -1 if unknown. */
 int place_policy_parse(const char *s);
 
+enum place_ties {
+	PLACE_TIES_RANK = 0, /* lowest random rank wins (the paper's simulator) */
+	PLACE_TIES_UNIFORM,  /* uniform among the best (stock Kubernetes) */
+};
+
 struct placer;
 
 struct placer *placer_new(struct pool *pool, enum place_policy policy,
 			  uint64_t seed);
 void placer_free(struct placer *pl);
+
+/* Sets how ties between equally scored nodes break (default RANK). */
+void placer_set_ties(struct placer *pl, enum place_ties t);
 
 /* FGD measures fragmentation against a target workload: the distribution
  * of task shapes (GPU count and milli, with their frequencies).  Sets it
@@ -61,5 +76,15 @@ void placer_node_changed(struct placer *pl, uint32_t node);
 int placer_could_ever_fit(const struct placer *pl, const struct job *j);
 /* Bytes the placer's index uses (for the memory benchmark). */
 size_t placer_bytes(const struct placer *pl);
+
+/* The score (0..100, higher is better) the placer's policy gives `node`
+ * for one gang member of j in the current state, computed as the paper's
+ * simulator computes it before breaking ties; -1 if the member does not
+ * fit there (node not UP, too little CPU or memory, wrong GPU model, too
+ * few GPUs with room).  For explanations and tests; placer_place picks
+ * uniformly among the nodes with the best score. */
+int placer_score(const struct placer *pl, const struct job *j, uint32_t node);
+/* Number of node classes (distinct node states) in the index. */
+size_t placer_nclasses(const struct placer *pl);
 
 #endif
