@@ -3,7 +3,7 @@
  * openb node list and task list (sim/fgdexp.h describes the method).
  *
  *	allot fgd --nodes NODES.csv --pods PODS.csv --policy NAME
- *	          [--seeds 42-51] [--inflate 1.3] [--json]
+ *	          [--seeds 42-51] [--inflate 1.3] [--ties rank|uniform] [--json]
  *
  * NAME is one policy (Random, DotProd, GpuClustering, GpuPacking,
  * BestFit, FGD), a comma list of them, or "all".  The option names and
@@ -35,6 +35,7 @@
 struct args {
 	const char *nodes, *pods, *policy, *seeds;
 	double inflate;
+	int ties;
 	int json;
 	int pol[PLACE_NPOLICIES];
 	int npol;
@@ -115,7 +116,7 @@ static int
 parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const names[] = {"--nodes", "--pods", "--policy",
-					    "--seeds", "--inflate"};
+					    "--seeds", "--ties", "--inflate"};
 
 	memset(a, 0, sizeof *a);
 	a->seeds = "42-51";
@@ -140,6 +141,15 @@ parse_args(int argc, char **argv, struct args *a)
 		case 1: a->pods = v; break;
 		case 2: a->policy = v; break;
 		case 3: a->seeds = v; break;
+		case 4:
+			if (strcmp(v, "rank") == 0)
+				a->ties = PLACE_TIES_RANK;
+			else if (strcmp(v, "uniform") == 0)
+				a->ties = PLACE_TIES_UNIFORM;
+			else
+				return usage_error("--ties: expected rank or uniform, "
+						   "got \"%s\"", v);
+			break;
 		default: {
 			char *end;
 
@@ -192,6 +202,8 @@ json_result(struct jsonw *w, const struct args *a, const uint64_t *seeds,
 	jsonw_str(w, place_policy_name((enum place_policy)r->pol));
 	jsonw_key(w, "inflate");
 	jsonw_fixed(w, a->inflate, 4);
+	jsonw_key(w, "ties");
+	jsonw_str(w, a->ties == PLACE_TIES_UNIFORM ? "uniform" : "rank");
 	jsonw_key(w, "seeds");
 	jsonw_arr(w);
 	for (size_t i = 0; i < nseeds; i++)
@@ -236,8 +248,9 @@ print_table(const struct args *a, const struct fgdexp *x, const uint64_t *seeds,
 	for (size_t i = 0; i < x->pool.nnodes; i++)
 		nodes += x->pool.nodes[i].ngpu > 0;
 	printf("FGD experiment: %zu GPU nodes with %" PRIu64 " GPUs, %zu tasks "
-	       "inflated to %.2fx capacity, seeds %s\n\n", nodes, x->gpus,
-	       x->tasks.njobs, a->inflate, a->seeds);
+	       "inflated to %.2fx capacity, seeds %s, %s ties\n\n", nodes,
+	       x->gpus, x->tasks.njobs, a->inflate, a->seeds,
+	       a->ties == PLACE_TIES_UNIFORM ? "uniform" : "rank");
 	if (nres == 1) {
 		const struct result *r = &res[0];
 
@@ -286,6 +299,7 @@ exec_fgd(int argc, char **argv)
 		free(seeds);
 		return err_exit_status(rc);
 	}
+	x.ties = (enum place_ties)a.ties;
 	memset(res, 0, sizeof res);
 	u = xcalloc(nseeds, sizeof *u);
 	al = xcalloc(nseeds, sizeof *al);
@@ -336,7 +350,7 @@ out:
 const struct cmd_entry cmd_fgd_entry = {
 	.name = "fgd",
 	.usage = "--nodes NODES.csv --pods PODS.csv --policy NAME "
-		 "[--seeds 42-51] [--inflate 1.3] [--json]",
+		 "[--seeds 42-51] [--inflate 1.3] [--ties rank|uniform] [--json]",
 	.summary = "the FGD paper's allocation experiment on openb node and task lists",
 	.help = "  --nodes FILE    openb node list (CPU-only nodes are left out)\n"
 		"  --pods FILE     openb task list\n"
@@ -345,6 +359,9 @@ const struct cmd_entry cmd_fgd_entry = {
 		"  --seeds LIST    seeds, e.g. 42-51 or 42,43 (default 42-51)\n"
 		"  --inflate X     fill the task list to X times the GPU capacity\n"
 		"                  (default 1.3)\n"
+		"  --ties MODE     rank: ties go to the first node of a random order\n"
+		"                  per run, as in the paper's simulator (default);\n"
+		"                  uniform: uniformly at random, as stock Kubernetes\n"
 		"  --json          one JSON object (an array for several policies)\n",
 	.exec = exec_fgd,
 };

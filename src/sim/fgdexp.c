@@ -152,6 +152,7 @@ fgdexp_run(struct fgdexp *x, enum place_policy p, uint64_t seed,
 	rng_seed(&r, seed);
 	ord = task_order(&x->tasks, &r, inflate * gpus * MILLI, &len);
 	pl = placer_new(&x->pool, p, seed ^ 0x5851f42d4c957f2dULL);
+	placer_set_ties(pl, x->ties);
 	placer_set_workload(pl, x->tasks.jobs, x->tasks.njobs);
 	memset(bsum, 0, sizeof bsum);
 	memset(cnt, 0, sizeof cnt);

@@ -18,7 +18,10 @@
  *     allocation % at arrived % = a is the mean over the records whose
  *     arrived % rounds to a (to two decimals, as merge_alloc_discrete.py
  *     does; the neighbours a +- 1 when there is none);
- *   - FGD's target workload is the original task list.
+ *   - FGD's target workload is the original task list;
+ *   - ties between equally scored nodes go to the first node of a random
+ *     order drawn per run (the simulator's patched Kubernetes); set
+ *     ties = PLACE_TIES_UNIFORM for stock Kubernetes' uniform choice.
  *
  * A struct fgdexp owns its pool and task list; runs reset the pool to
  * empty first, so one loaded experiment serves every seed and policy.
@@ -41,6 +44,8 @@ struct fgdexp {
 	struct pool pool;         /* GPU nodes UP, others ABSENT */
 	struct workload tasks;    /* the original list, in file order */
 	uint64_t gpus;            /* GPUs of the GPU nodes */
+	enum place_ties ties;     /* how runs break ties (default: as the
+				   * paper's simulator, PLACE_TIES_RANK) */
 };
 
 struct fgdexp_run {
