@@ -34,6 +34,12 @@
  * The pool is borrowed; the placer owns everything else.  Class ids are
  * reused, class serials never are: the FGD score cache is keyed by serial.
  *
+ * Cost.  FGD is the one costly score (fragmentation over the typical tasks,
+ * for every GPU a share might take); its scores are cached per (class
+ * serial, task shape) in a bounded hash table that is cleared when full
+ * or when the target workload changes.  The other scores are a few
+ * arithmetic operations and are recomputed.
+ *
  * Gangs take one node per member, chosen by the policy on the state left
  * by the members before; a member's node leaves the index until the whole
  * gang is placed, so no two members share a node.  If a member finds no
