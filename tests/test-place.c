@@ -43,6 +43,8 @@ two_nodes(struct pool *p)
 	CHECK_EQ_INT(pool_add_node(p, "n0", UINT32_MAX, 0, 8, 96000, 393216, NULL), 0);
 	CHECK_EQ_INT(pool_add_node(p, "n1", UINT32_MAX, 0, 2, 104000, 524288, NULL), 1);
 	CHECK_EQ_INT(pool_alloc(p, 1, 8000, 0, 0x2, 600), 0);
+	/* The largest node sets the scores' max spec: 128 cores, 8 GPUs. */
+	CHECK_EQ_INT(pool_add_node(p, "big", UINT32_MAX, 0, 8, 128000, 524288, NULL), 2);
 }
 
 static int
@@ -54,6 +56,29 @@ score_of(enum place_policy pol, struct pool *p, const struct job *j,
 
 	placer_free(pl);
 	return s;
+}
+
+/* Scores normalise by the pool's largest node, so nodes larger than
+ * openb's still score (a 224-core node once scored below 0 and was
+ * refused by BestFit). */
+TEST(place_score_large_nodes)
+{
+	struct pool p;
+	struct job one = mkjob(1, 1000, 4000, 1000);
+	struct alloc a = {0};
+
+	pool_init(&p);
+	CHECK_EQ_INT(pool_model(&p, "B200", NULL, NULL), 0);
+	CHECK_EQ_INT(pool_add_node(&p, "n0", UINT32_MAX, 0, 8, 224000, 2097152, NULL), 0);
+	for (int pol = 0; pol < PLACE_NPOLICIES; pol++) {
+		struct placer *pl = placer_new(&p, (enum place_policy)pol, 1);
+		CHECK(placer_score(pl, &one, 0) >= 0);
+		CHECK_EQ_INT(placer_place(pl, &one, &a), 0);
+		placer_release(pl, &one, &a);
+		alloc_free(&a);
+		placer_free(pl);
+	}
+	pool_free(&p);
 }
 
 TEST(place_policy_names)

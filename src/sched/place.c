@@ -126,7 +126,20 @@ struct placer {
 
 	uint32_t *cand;          /* scratch: best classes */
 	size_t cap_cand;
+
+	uint32_t spec_cpu, spec_gpu; /* the largest node, for the scores */
 };
+
+static void cache_clear(struct placer *pl);
+
+/* One member of j as the scores see it, normalised by this pool. */
+static void
+task_of(const struct placer *pl, struct place_task *t, const struct job *j)
+{
+	place_score_task(t, j);
+	t->spec_cpu = pl->spec_cpu;
+	t->spec_gpu = pl->spec_gpu;
+}
 
 static const char *const policy_names[PLACE_NPOLICIES] = {
 	"Random", "DotProd", "GpuClustering", "GpuPacking", "BestFit", "FGD",
@@ -489,6 +502,21 @@ grow_nodes(struct placer *pl)
 		pl->rank[i] = (uint32_t)rng_next(&pl->rng);
 	}
 	pl->nnodes = n;
+	{
+		uint32_t cpu = pl->spec_cpu, gpu = pl->spec_gpu;
+		for (size_t i = old; i < n; i++) {
+			const struct node *nd = &pl->pool->nodes[i];
+			if (nd->cpu_milli > cpu)
+				cpu = nd->cpu_milli;
+			if ((uint32_t)nd->ngpu * MILLI > gpu)
+				gpu = (uint32_t)nd->ngpu * MILLI;
+		}
+		if (cpu != pl->spec_cpu || gpu != pl->spec_gpu) {
+			pl->spec_cpu = cpu;
+			pl->spec_gpu = gpu;
+			cache_clear(pl); /* cached scores used the old spec */
+		}
+	}
 	for (size_t i = old; i < n; i++) {
 		cap_count(pl, (uint32_t)i);
 		index_insert(pl, (uint32_t)i);
@@ -721,6 +749,7 @@ placer_new(struct pool *pool, enum place_policy policy, uint64_t seed)
 	pl->policy = policy;
 	rng_seed(&pl->rng, seed);
 	pl->frag_gen = 1;
+	pl->spec_cpu = pl->spec_gpu = 1; /* raised to the largest node */
 	if (policy == PLACE_CLUSTERING)
 		pl->aff = xcalloc(1, sizeof *pl->aff); /* grown below */
 	grow_nodes(pl);
@@ -778,7 +807,7 @@ placer_place(struct placer *pl, const struct job *j, struct alloc *a)
 	int rc = 0;
 
 	grow_nodes(pl);
-	place_score_task(&t, j);
+	task_of(pl, &t, j);
 	slots = xcalloc(nodes, sizeof *slots);
 	for (; done < nodes; done++) {
 		long node = choose(pl, &t);
@@ -826,7 +855,7 @@ placer_release(struct placer *pl, const struct job *j, const struct alloc *a)
 {
 	struct place_task t;
 
-	place_score_task(&t, j);
+	task_of(pl, &t, j);
 	for (unsigned i = 0; i < a->nslots; i++) {
 		uint32_t node = a->slots[i].node;
 
@@ -852,7 +881,7 @@ placer_could_ever_fit(const struct placer *pl, const struct job *j)
 	struct place_task t;
 	uint64_t fit = 0;
 
-	place_score_task(&t, j);
+	task_of(pl, &t, j);
 	for (size_t i = 0; i < pl->ncaps; i++)
 		if (pl->caps[i].count > 0 && place_score_fits(&pl->caps[i].key, &t))
 			fit += pl->caps[i].count;
@@ -868,7 +897,7 @@ placer_score(const struct placer *pl, const struct job *j, uint32_t node)
 
 	if (node >= pl->pool->nnodes || pl->pool->nodes[node].state != NODE_UP)
 		return -1;
-	place_score_task(&t, j);
+	task_of(pl, &t, j);
 	place_score_view(&v, &pl->pool->nodes[node],
 			 node < pl->nnodes ? aff_bits(pl, node) : 0);
 	if (!place_score_fits(&v, &t))

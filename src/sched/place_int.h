@@ -21,10 +21,12 @@
 #include "sched/place.h"
 #include "util/rng.h"
 
-/* Constants of the paper's simulator. */
+/* Constants of the paper's simulator.  Scores normalise CPU and GPU by the
+ * largest node of the pool (as the simulator does with its node list's
+ * max spec); these defaults are openb's, used for an empty pool. */
 #define PLACE_MAX_SCORE 100
-#define PLACE_MAX_SPEC_CPU 128000 /* milli-CPU, normalises CPU terms */
-#define PLACE_MAX_SPEC_GPU 8000   /* milli-GPU, normalises GPU terms */
+#define PLACE_MAX_SPEC_CPU 128000 /* milli-CPU */
+#define PLACE_MAX_SPEC_GPU 8000   /* milli-GPU */
 
 /* GpuClustering's task kinds: bit 0 for a GPU share, bit k for a task of
  * k whole GPUs per node; CPU-only tasks have none. */
@@ -52,9 +54,11 @@ struct place_task {
 	uint16_t milli;      /* per GPU */
 	uint8_t ngpu;        /* GPUs on the node, 0 = CPU-only */
 	uint8_t tag;         /* GpuClustering kind bit, or PLACE_NO_TAG */
+	uint32_t spec_cpu;   /* the pool's largest node: milli-CPU ... */
+	uint32_t spec_gpu;   /* ... and milli-GPU (normalise the scores) */
 };
 
-/* Fills t from one member of j. */
+/* Fills t from one member of j, with the default max spec. */
 void place_score_task(struct place_task *t, const struct job *j);
 /* Fills v (all bytes) from node n with the GpuClustering kind set aff. */
 void place_score_view(struct place_view *v, const struct node *n, uint16_t aff);

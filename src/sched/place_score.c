@@ -31,6 +31,8 @@ place_score_task(struct place_task *t, const struct job *j)
 	t->ngpu = (uint8_t)j->gpus_per_node;
 	t->milli = t->ngpu > 0 ? j->gpu_milli : 0;
 	t->model_mask = t->ngpu > 0 ? j->model_mask : 0;
+	t->spec_cpu = PLACE_MAX_SPEC_CPU;
+	t->spec_gpu = PLACE_MAX_SPEC_GPU;
 	if (t->ngpu == 0)
 		t->tag = PLACE_NO_TAG;
 	else if (t->milli < MILLI)
@@ -122,7 +124,7 @@ score_bestfit(const struct place_view *v, const struct place_task *t)
 {
 	double freev[2] = {(double)v->cpu_free, (double)gpu_left(v)};
 	double req[2] = {(double)t->cpu_score, (double)t->milli * t->ngpu};
-	double spec[2] = {PLACE_MAX_SPEC_CPU, PLACE_MAX_SPEC_GPU};
+	double spec[2] = {t->spec_cpu, t->spec_gpu};
 	double s = 0;
 
 	for (int i = 0; i < 2; i++) {
@@ -131,7 +133,7 @@ score_bestfit(const struct place_view *v, const struct place_task *t)
 		s += (freev[i] - req[i]) / spec[i] * 0.5;
 	}
 	s = (1.0 - s) * PLACE_MAX_SCORE;
-	return (int)s;
+	return s < 0 ? 0 : (int)s;
 }
 
 /*
@@ -146,15 +148,15 @@ score_dotprod(const struct place_view *v, const struct place_task *t)
 
 	if (v->cpu_free < t->cpu_score)
 		return 0;
-	nv[0] = (double)v->cpu_free / PLACE_MAX_SPEC_CPU;
-	nv[1] = (double)gpu_left(v) / PLACE_MAX_SPEC_GPU;
-	pv[0] = (double)t->cpu_score / PLACE_MAX_SPEC_CPU;
-	pv[1] = (double)t->milli * t->ngpu / PLACE_MAX_SPEC_GPU;
+	nv[0] = (double)v->cpu_free / t->spec_cpu;
+	nv[1] = (double)gpu_left(v) / t->spec_gpu;
+	pv[0] = (double)t->cpu_score / t->spec_cpu;
+	pv[1] = (double)t->milli * t->ngpu / t->spec_gpu;
 	for (int i = 0; i < 2; i++)
 		dot += nv[i] * pv[i];
 	s = dot / 2;
 	s = 1 - s;
-	return (int)(PLACE_MAX_SCORE * s);
+	return s < 0 ? 0 : (int)(PLACE_MAX_SCORE * s);
 }
 
 /*
@@ -172,8 +174,8 @@ score_clustering(const struct place_view *v, const struct place_task *t)
 
 	if (t->tag == PLACE_NO_TAG)
 		return 0;
-	base = PLACE_MAX_SCORE / 4 * (PLACE_MAX_SPEC_GPU - gpu_left(v)) /
-	       PLACE_MAX_SPEC_GPU;
+	base = PLACE_MAX_SCORE / 4 * ((int64_t)t->spec_gpu - gpu_left(v)) /
+	       (int64_t)t->spec_gpu;
 	if (aff >> t->tag & 1) {
 		if ((aff & (aff - 1)) == 0)
 			return (int)(base + PLACE_MAX_SCORE * 3 / 4);
