@@ -241,7 +241,7 @@ TEST(topo_held_nodes)
 		earliest[n] = n < 5 ? 100 : INT64_MAX;
 	for (int n = 0; n < 5; n++)
 		p.nodes[n].state = NODE_HELD;
-	struct topo_hold h = {earliest, dom_held, 50};
+	struct topo_hold h = {earliest, dom_held, 50, NULL, 0};
 	struct job j = gang(9, 8);
 	/* Ends by 50, before the reservation at 100: domain 0 is usable, and
 	 * it is the lowest of the equal best fits. */

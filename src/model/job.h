@@ -47,6 +47,9 @@ enum job_flag {
 	JOB_PREEMPTIBLE = 1 << 0,
 	JOB_CHECKPOINTABLE = 1 << 1,
 	JOB_CROSS_SITE = 1 << 2, /* a gang may span sites */
+	JOB_HELD = 1 << 3,       /* held: not considered until released */
+	JOB_RECLAIMING = 1 << 4, /* preemptions were issued for it and its
+				  * quota is charged (model in qmodel) */
 };
 
 struct job {
@@ -57,6 +60,8 @@ struct job {
 	uint16_t gpu_milli;     /* per GPU: 1000 whole, 1..999 a share */
 	uint8_t state;          /* enum job_state */
 	uint8_t class;          /* enum job_class */
+	uint8_t qmodel;         /* JOB_RECLAIMING: the model charged */
+	uint8_t pad[3];
 	uint32_t flags;         /* enum job_flag */
 	uint32_t cpu_milli;     /* per node */
 	uint32_t mem_mib;       /* per node */

@@ -47,6 +47,7 @@
  * site) is a later step: it will narrow the candidate classes per member.
  */
 #include "sched/place.h"
+#include "sched/topo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +129,18 @@ struct placer {
 	size_t cap_cand;
 
 	uint32_t spec_cpu, spec_gpu; /* the largest node, for the scores */
+	struct topo *topo;           /* NULL until placer_topo */
 };
 
 static void cache_clear(struct placer *pl);
+
+/* Tells the topology index, if any, that node's free state changed. */
+static void
+touched(struct placer *pl, uint32_t node)
+{
+	if (pl->topo != NULL)
+		topo_node_changed(pl->topo, node);
+}
 
 /* One member of j as the scores see it, normalised by this pool. */
 static void
@@ -779,6 +789,7 @@ placer_free(struct placer *pl)
 	free(pl->shapemap);
 	free(pl->cand);
 	frag_typical_free(&pl->typ);
+	topo_free(pl->topo);
 	free(pl);
 }
 
@@ -826,6 +837,7 @@ placer_place(struct placer *pl, const struct job *j, struct alloc *a)
 		rc = pool_alloc(pl->pool, (uint32_t)node, t.cpu, t.mem, mask,
 				t.milli);
 		ALLOT_ASSERT(rc == 0);
+		touched(pl, (uint32_t)node);
 		aff_add(pl, (uint32_t)node, &t, 1);
 		index_remove(pl, (uint32_t)node);
 		slots[done].node = (uint32_t)node;
@@ -836,6 +848,7 @@ placer_place(struct placer *pl, const struct job *j, struct alloc *a)
 			pool_release(pl->pool, slots[i].node, t.cpu, t.mem,
 				     slots[i].gpu_mask, t.milli);
 			aff_add(pl, slots[i].node, &t, -1);
+			touched(pl, slots[i].node);
 		}
 	}
 	for (unsigned i = 0; i < done; i++)
@@ -863,6 +876,7 @@ placer_release(struct placer *pl, const struct job *j, const struct alloc *a)
 			     a->milli);
 		aff_add(pl, node, &t, -1);
 		index_update(pl, node);
+		touched(pl, node);
 	}
 }
 
@@ -873,6 +887,7 @@ placer_node_changed(struct placer *pl, uint32_t node)
 	ALLOT_ASSERT(node < pl->nnodes);
 	cap_count(pl, node);
 	index_update(pl, node);
+	touched(pl, node);
 }
 
 int
@@ -936,4 +951,81 @@ placer_bytes(const struct placer *pl)
 	b += pl->cap_cand * sizeof *pl->cand;
 	b += pl->typ.cap * sizeof *pl->typ.v;
 	return b;
+}
+
+struct topo *
+placer_topo(struct placer *pl)
+{
+	grow_nodes(pl);
+	if (pl->topo == NULL)
+		pl->topo = topo_new(pl->pool);
+	return pl->topo;
+}
+
+int
+placer_place_on(struct placer *pl, const struct job *j, const uint32_t *nodes,
+		struct alloc *a)
+{
+	struct place_task t;
+	struct alloc_slot *slots;
+	unsigned k = j->nodes > 0 ? j->nodes : 1, done = 0;
+
+	grow_nodes(pl);
+	task_of(pl, &t, j);
+	if (t.ngpu == 0 || t.milli != MILLI)
+		return ERR_NOSPACE;
+	slots = xcalloc(k, sizeof *slots);
+	for (; done < k; done++) {
+		uint32_t node = nodes[done];
+		const struct node *n = &pl->pool->nodes[node];
+		uint8_t mask = 0;
+		int need = t.ngpu;
+
+		for (int g = 0; g < n->ngpu && need > 0; g++)
+			if (n->gpu_free[g] == MILLI) {
+				mask |= (uint8_t)(1u << g);
+				need--;
+			}
+		if (need > 0 || !job_allows_model(j, n->model) ||
+		    pool_alloc(pl->pool, node, t.cpu, t.mem, mask, t.milli) != 0)
+			break;
+		aff_add(pl, node, &t, 1);
+		index_update(pl, node);
+		touched(pl, node);
+		slots[done] = (struct alloc_slot){node, mask};
+	}
+	if (done < k) {
+		for (unsigned i = 0; i < done; i++) {
+			pool_release(pl->pool, slots[i].node, t.cpu, t.mem,
+				     slots[i].gpu_mask, t.milli);
+			aff_add(pl, slots[i].node, &t, -1);
+			index_update(pl, slots[i].node);
+			touched(pl, slots[i].node);
+		}
+		free(slots);
+		return ERR_NOSPACE;
+	}
+	a->nslots = (uint16_t)k;
+	a->milli = MILLI;
+	a->slots = slots;
+	return 0;
+}
+
+void
+placer_hold(struct placer *pl, uint32_t node, int held)
+{
+	struct node *n = &pl->pool->nodes[node];
+
+	grow_nodes(pl);
+	ALLOT_ASSERT(n->state == (held ? NODE_UP : NODE_HELD));
+	n->state = (uint8_t)(held ? NODE_HELD : NODE_UP);
+	/* Capacity shapes stay as they are: a hold ends with the pass. */
+	index_update(pl, node);
+	touched(pl, node);
+}
+
+struct pool *
+placer_pool(struct placer *pl)
+{
+	return pl->pool;
 }

@@ -87,4 +87,22 @@ int placer_score(const struct placer *pl, const struct job *j, uint32_t node);
 /* Number of node classes (distinct node states) in the index. */
 size_t placer_nclasses(const struct placer *pl);
 
+/* The pool the placer indexes. */
+struct pool *placer_pool(struct placer *pl);
+
+struct topo;
+/* The placer's topology index (sched/topo.h), created on first use and
+ * from then on kept in step with every change the placer makes or is
+ * told about. */
+struct topo *placer_topo(struct placer *pl);
+/* Places whole-GPU job j on nodes[0..j->nodes) chosen by the caller (one
+ * member each, e.g. by topo_choose): takes the lowest-numbered free GPUs
+ * of each node.  All-or-nothing; 0 or ERR_NOSPACE. */
+int placer_place_on(struct placer *pl, const struct job *j,
+		    const uint32_t *nodes, struct alloc *a);
+/* Marks an UP node HELD (held != 0) or a HELD node UP again, for the span
+ * of one scheduling pass: HELD nodes are out of placer_place's reach but
+ * still count for placer_could_ever_fit. */
+void placer_hold(struct placer *pl, uint32_t node, int held);
+
 #endif

@@ -97,12 +97,14 @@ fits(const struct preempt_input *in, const struct topo *t, const struct quota *q
 {
 	int64_t need = (int64_t)job_gpu_milli(in->job);
 
-	return quota_check(q, in->job->tenant, in->model, need) == QUOTA_OK &&
+	return (in->charged ||
+		quota_check(q, in->job->tenant, in->model, need) == QUOTA_OK) &&
 	       topo_choose(t, in->job, scratch) == 0;
 }
 
 long
-preempt_choose(const struct preempt_input *in, uint32_t *victims)
+preempt_choose(const struct preempt_input *in, uint32_t *victims,
+	       uint32_t *plan)
 {
 	struct pool sp = *in->pool;
 	struct quota q = *in->quota;
@@ -157,6 +159,8 @@ preempt_choose(const struct preempt_input *in, uint32_t *victims)
 			}
 		}
 	}
+	if (ok && plan != NULL)
+		ALLOT_ASSERT(topo_choose(t, in->job, plan) == 0);
 	topo_free(t);
 	free(sp.nodes);
 	free(q.cell);

@@ -45,12 +45,15 @@ struct preempt_input {
 	size_t nrunning;
 	const struct job *job; /* the reclaiming job (whole GPUs) */
 	int model;             /* the model it is to run on */
+	int charged;           /* its quota is already charged: check GPUs only */
 };
 
 /* Chooses victims: writes indexes into in->running to victims (in the
  * order they were taken) and returns how many, or -1 when no set of
  * candidates makes the job fit (victims then undefined).  victims needs
- * room for nrunning entries. */
-long preempt_choose(const struct preempt_input *in, uint32_t *victims);
+ * room for nrunning entries.  When plan is not NULL it receives the nodes
+ * the job will take once the victims are gone (job->nodes entries). */
+long preempt_choose(const struct preempt_input *in, uint32_t *victims,
+		    uint32_t *plan);
 
 #endif

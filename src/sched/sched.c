@@ -23,7 +23,8 @@
 
 #include "util/alloc.h"
 
-static const char *const kind_names[SCHED_NKINDS] = {"start", "pending"};
+static const char *const kind_names[SCHED_NKINDS] = {"start", "pending",
+						     "preempt"};
 
 static const struct {
 	const char *name;
@@ -36,9 +37,31 @@ static const struct {
 				   "behind a blocked job with higher priority"},
 	[SCHED_REASON_NEVER_FITS] = {"never_fits",
 				     "asks for more than the pool can ever give"},
+	[SCHED_REASON_HELD] = {"held", "held"},
+	[SCHED_REASON_QUOTA_LIMIT] = {"quota_limit",
+				      "above its quota plus borrowing limit"},
+	[SCHED_REASON_QUOTA_COHORT] = {"quota_cohort",
+				       "over its quota, and no idle quota is "
+				       "left to borrow"},
+	[SCHED_REASON_RECLAIMING] = {"reclaiming",
+				     "waiting for preempted borrowers to "
+				     "leave its guaranteed GPUs"},
+	[SCHED_REASON_RESERVED] = {"reserved",
+				   "waiting for GPUs; they are reserved for it "
+				   "from the planned start"},
+	[SCHED_REASON_BACKFILL] = {"backfill",
+				   "the free GPUs it fits are reserved for "
+				   "jobs ahead of it"},
+	[SCHED_REASON_TOPOLOGY] = {"topology",
+				   "enough GPUs are free, but not as whole "
+				   "nodes of one model in one site"},
+	[SCHED_REASON_RECLAIM] = {"reclaim",
+				  "preempted: its tenant borrows GPUs another "
+				  "tenant is guaranteed"},
 };
 
-static const char *const order_names[SCHED_NORDERS] = {"fifo", "first-fit"};
+static const char *const order_names[SCHED_NORDERS] = {"fifo", "first-fit",
+							 "priority"};
 
 const char *
 sched_kind_name(enum sched_kind k)
@@ -88,6 +111,7 @@ sched_result_clear(struct sched_result *r)
 		if (r->v[i].alloc.slots != NULL)
 			alloc_free(&r->v[i].alloc);
 	r->n = r->nstart = r->nnever = r->end = r->scanned = r->placed = 0;
+	r->npreempt = r->nreserved = 0;
 }
 
 void
@@ -192,9 +216,10 @@ remember_failure(struct failed *f, const struct shape *s, int ever)
 	f->ever[i] = (uint8_t)ever;
 }
 
-static struct sched_decision *
-add(struct sched_result *r, enum sched_kind kind, enum sched_reason why,
-    uint32_t job, size_t index, uint32_t blocker)
+struct sched_decision *
+sched_result_add(struct sched_result *r, enum sched_kind kind,
+		 enum sched_reason why, uint32_t job, size_t index,
+		 uint32_t blocker)
 {
 	struct sched_decision *d;
 
@@ -207,6 +232,7 @@ add(struct sched_result *r, enum sched_kind kind, enum sched_reason why,
 	d->job = job;
 	d->index = (uint32_t)index;
 	d->blocker = blocker;
+	d->model = -1;
 	return d;
 }
 
@@ -222,6 +248,8 @@ sched_pass(const struct sched_opts *o, const struct sched_input *in,
 	int strict = o->order == SCHED_FIFO;
 	size_t i = 0;
 
+	if (o->order == SCHED_PRIORITY)
+		return sched_policy_pass(o, in, pl, r);
 	sched_result_clear(r);
 	if (o->order >= SCHED_NORDERS)
 		return ERR_INVALID;
@@ -242,10 +270,10 @@ sched_pass(const struct sched_opts *o, const struct sched_input *in,
 			if (!o->explain)
 				break;
 			if (placer_could_ever_fit(pl, j))
-				add(r, SCHED_PENDING, SCHED_REASON_PRIORITY, id,
+				sched_result_add(r, SCHED_PENDING, SCHED_REASON_PRIORITY, id,
 				    i, blocker);
 			else
-				add(r, SCHED_PENDING, SCHED_REASON_NEVER_FITS,
+				sched_result_add(r, SCHED_PENDING, SCHED_REASON_NEVER_FITS,
 				    id, i, SCHED_NO_JOB);
 			continue;
 		}
@@ -267,7 +295,7 @@ sched_pass(const struct sched_opts *o, const struct sched_input *in,
 				fits = placer_place(pl, j, &a) == 0;
 			}
 			if (fits) {
-				struct sched_decision *d = add(r, SCHED_START,
+				struct sched_decision *d = sched_result_add(r, SCHED_START,
 				    SCHED_REASON_NONE, id, i, SCHED_NO_JOB);
 				d->alloc = a;
 				r->nstart++;
@@ -286,16 +314,16 @@ sched_pass(const struct sched_opts *o, const struct sched_input *in,
 			}
 		}
 		if (!ever) {
-			add(r, SCHED_PENDING, SCHED_REASON_NEVER_FITS, id, i,
+			sched_result_add(r, SCHED_PENDING, SCHED_REASON_NEVER_FITS, id, i,
 			    SCHED_NO_JOB);
 			r->nnever++;
 			r->end = i + 1;
 		} else if (strict) {
-			add(r, SCHED_PENDING, SCHED_REASON_RESOURCES, id, i,
+			sched_result_add(r, SCHED_PENDING, SCHED_REASON_RESOURCES, id, i,
 			    SCHED_NO_JOB);
 			blocker = id;
 		} else if (o->explain) {
-			add(r, SCHED_PENDING, SCHED_REASON_RESOURCES, id, i,
+			sched_result_add(r, SCHED_PENDING, SCHED_REASON_RESOURCES, id, i,
 			    SCHED_NO_JOB);
 		}
 	}

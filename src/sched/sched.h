@@ -46,11 +46,13 @@
 
 #include "model/job.h"
 #include "sched/place.h"
+#include "sched/prio.h"
 
-/* What a decision says.  Later issues add PREEMPT and RESERVE. */
+/* What a decision says. */
 enum sched_kind {
 	SCHED_START = 0,
 	SCHED_PENDING,
+	SCHED_PREEMPT,  /* a running job must leave (after its grace period) */
 	SCHED_NKINDS
 };
 
@@ -62,12 +64,25 @@ enum sched_reason {
 	SCHED_REASON_RESOURCES,  /* not enough free capacity right now */
 	SCHED_REASON_PRIORITY,   /* waits behind a blocked job (strict FIFO) */
 	SCHED_REASON_NEVER_FITS, /* larger than the whole pool could ever give */
+	SCHED_REASON_HELD,       /* held by its owner or an operator */
+	SCHED_REASON_QUOTA_LIMIT,  /* above nominal quota + borrowing limit */
+	SCHED_REASON_QUOTA_COHORT, /* would borrow; nothing left to borrow */
+	SCHED_REASON_RECLAIMING,   /* its guarantee is being reclaimed: waits
+				    * for the preempted jobs to leave */
+	SCHED_REASON_RESERVED,   /* blocked; holds a reservation from `at` */
+	SCHED_REASON_BACKFILL,   /* would fit now, but only on GPUs reserved
+				  * for a job ahead of it */
+	SCHED_REASON_TOPOLOGY,   /* enough GPUs are free, but not in one site
+				  * or not as whole nodes of one model */
+	SCHED_REASON_RECLAIM,    /* PREEMPT: gives `blocker` its guarantee */
 	SCHED_NREASONS
 };
 
 enum sched_order {
 	SCHED_FIFO = 0,  /* strict, head-of-line blocking (the default) */
 	SCHED_FIRST_FIT, /* skip blocked jobs */
+	SCHED_PRIORITY,  /* the national policy: priority order, quotas and
+			  * borrowing, reclaim, topology, backfill (policy.c) */
 	SCHED_NORDERS
 };
 
@@ -81,6 +96,32 @@ struct sched_opts {
 	 * NEVER_FITS met, and in strict FIFO the RESOURCES of the blocked
 	 * head; jobs the pass did not need to look at get nothing. */
 	uint8_t explain;
+};
+
+/* A running job as the policy pass sees it. */
+struct sched_running {
+	uint32_t job;
+	int model;            /* the GPU model its quota is charged to */
+	uint32_t preempt_for; /* SCHED_NO_JOB, or the job it is leaving for */
+	int64_t end;          /* start + time limit; INT64_MAX if none */
+	const struct alloc *alloc;
+};
+
+struct quota;
+
+/* What SCHED_PRIORITY needs besides the queue (sched/policy.c). */
+struct sched_policy {
+	struct quota *quota;       /* NULL: no quotas.  Usage of the running
+				    * jobs charged; the pass charges what it
+				    * starts or reclaims for */
+	const double *fs_factor;   /* Fair Tree factor per tenant; NULL = 0 */
+	struct prio_weights weights;
+	const struct sched_running *running;
+	size_t nrunning;
+	uint32_t backfill_depth;   /* K: reservations per pass (0 = none) */
+	int64_t backfill_horizon;  /* seconds; 0 = no horizon */
+	uint8_t reclaim;           /* preempt borrowers for guarantees */
+	uint64_t pool_gpus;        /* for the size factor */
 };
 
 struct sched_input {
@@ -103,6 +144,7 @@ struct sched_input {
 	size_t resume;
 	uint64_t free_milli;
 	uint64_t cpu_only;
+	const struct sched_policy *policy; /* SCHED_PRIORITY only */
 };
 
 struct sched_decision {
@@ -111,7 +153,11 @@ struct sched_decision {
 	uint16_t pad;
 	uint32_t job;        /* job id */
 	uint32_t index;      /* position in the input queue */
-	uint32_t blocker;    /* PRIORITY: the blocked job it waits behind */
+	uint32_t blocker;    /* PRIORITY: the blocked job it waits behind;
+			      * PREEMPT: the job it leaves for */
+	int model;           /* START, RECLAIMING: the model charged */
+	int64_t at;          /* RESERVED: the planned start */
+	double prio;         /* SCHED_PRIORITY: the job's priority */
 	struct alloc alloc;  /* START: where; owned by the list until taken */
 };
 
@@ -125,6 +171,8 @@ struct sched_result {
 			    * caller has to compact */
 	size_t scanned;    /* queue entries looked at */
 	size_t placed;     /* placer_place calls (the pass's real cost) */
+	size_t npreempt;   /* PREEMPT decisions */
+	size_t nreserved;  /* reservations made */
 };
 
 const char *sched_kind_name(enum sched_kind k);
@@ -153,5 +201,17 @@ void sched_result_free(struct sched_result *r);
  */
 int sched_pass(const struct sched_opts *o, const struct sched_input *in,
 	       struct placer *pl, struct sched_result *r);
+
+/* The SCHED_PRIORITY pass (policy.c); sched_pass calls it.  Besides the
+ * placer it applies its decisions to in->policy->quota: starts and
+ * reclaims are charged there.  Every queued job gets exactly one
+ * decision; PREEMPT decisions follow the job they make room for. */
+int sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
+		      struct placer *pl, struct sched_result *r);
+/* Appends a decision to r (used by the passes). */
+struct sched_decision *sched_result_add(struct sched_result *r,
+					enum sched_kind kind,
+					enum sched_reason why, uint32_t job,
+					size_t index, uint32_t blocker);
 
 #endif

@@ -204,7 +204,8 @@ usable_in(const struct topo *t, uint32_t d, const struct job *j,
 		const struct node *nd = &t->pool->nodes[n];
 		if (t->nf[n] >= j->gpus_per_node && nd->cpu_free >= j->cpu_milli &&
 		    nd->mem_free >= j->mem_mib && job_allows_model(j, nd->model) &&
-		    (h == NULL || h->earliest[n] >= h->job_end)) {
+		    (h == NULL || h->earliest[n] >= h->job_end ||
+		     (h->owner != NULL && h->owner[n] == h->self))) {
 			if (out != NULL)
 				out[k] = n;
 			k++;
@@ -379,4 +380,22 @@ topo_bytes(const struct topo *t)
 	       nd * (sizeof *t->lvl + 1 + 3 * sizeof(uint32_t) + sizeof(uint32_t)) +
 	       (ns + 1) * sizeof(uint32_t) +
 	       ns * POOL_MAX_MODELS * NLVL * sizeof(uint32_t);
+}
+
+uint64_t
+topo_free_gpus(const struct topo *t, const struct job *j)
+{
+	uint64_t sum = 0;
+
+	for (int m = 0; m < POOL_MAX_MODELS; m++) {
+		if (!job_allows_model(j, m))
+			continue;
+		for (size_t s = 0; s < t->nsites; s++) {
+			const uint32_t *c = site_cell(t, (uint32_t)s, m);
+			/* A node with f whole GPUs free counts in levels 1..f. */
+			for (int g = 1; g < NLVL; g++)
+				sum += c[g];
+		}
+	}
+	return sum;
 }

@@ -54,6 +54,8 @@ struct topo_hold {
 	const int64_t *earliest;       /* per node */
 	const unsigned char *dom_held; /* per domain */
 	int64_t job_end;               /* now + time limit; INT64_MAX if none */
+	const uint32_t *owner;         /* per node: the job it is held for, */
+	uint32_t self;                 /* which may use it anyway (or NULL) */
 };
 /* topo_choose honouring h (NULL = no reservations). */
 int topo_choose_held(const struct topo *t, const struct job *j,
@@ -62,5 +64,8 @@ int topo_choose_held(const struct topo *t, const struct job *j,
 void topo_spread(const struct pool *p, const uint32_t *nodes, size_t k,
 		 size_t *domains, size_t *racks);
 size_t topo_bytes(const struct topo *t);
+/* Whole free GPUs on UP (or HELD) nodes of the models j allows, over all
+ * sites, from the counters: O(sites x models x 8). */
+uint64_t topo_free_gpus(const struct topo *t, const struct job *j);
 
 #endif

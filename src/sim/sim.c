@@ -36,6 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/tenant.h"
+#include "sched/fairshare.h"
+#include "sched/quota.h"
 #include "util/alloc.h"
 
 #define PROGRESS_EVERY 65536
@@ -90,6 +93,24 @@ struct sim {
 	struct metrics m;
 	struct sim_stats st;
 	int ran, finished;
+	/* SCHED_PRIORITY: the queue is a set (the pass orders it), the
+	 * running jobs a list the pass reads, plus quotas and fair share. */
+	uint32_t *pend, *ppos;   /* pending ids; per job: index in pend */
+	size_t npend;
+	struct sched_running *run;
+	uint32_t *rpos;          /* per job: index in run, NONE */
+	size_t nrun;
+	int64_t *fin;            /* per job: when its FINISH event fires */
+	int64_t *remain;         /* per job: run time still to do */
+	uint8_t *qm;             /* per job: the model its quota is charged to */
+	struct quota quota;
+	int have_quota;
+	int64_t grants_next;     /* when the grants next change */
+	struct tenant_tree tt;   /* root -> one leaf per workload tenant */
+	double *usage, *fs;      /* per tenant node: decayed GPU-s, factor */
+	uint64_t *tmilli;        /* per tenant: GPU milli running now */
+	int64_t usage_t;         /* usage integrated up to here */
+	struct sched_policy pol;
 };
 
 void
@@ -99,6 +120,10 @@ sim_opts_init(struct sim_opts *o)
 	o->policy = PLACE_BESTFIT;
 	o->seed = 42;
 	o->order = SCHED_FIFO;
+	prio_defaults(&o->weights);
+	o->half_life_s = FAIRSHARE_HALF_LIFE_DEFAULT;
+	o->backfill_depth = 8;
+	o->reclaim = 1;
 }
 
 struct sim *
@@ -149,6 +174,20 @@ sim_free(struct sim *s)
 	free(s->jseq);
 	free(s->cand);
 	free(s->cq);
+	free(s->pend);
+	free(s->ppos);
+	free(s->run);
+	free(s->rpos);
+	free(s->fin);
+	free(s->remain);
+	free(s->qm);
+	if (s->have_quota)
+		quota_free(&s->quota);
+	if (s->tt.v != NULL)
+		tenant_tree_free(&s->tt);
+	free(s->usage);
+	free(s->fs);
+	free(s->tmilli);
 	free(s);
 }
 
@@ -394,7 +433,10 @@ enqueue(struct sim *s, uint32_t id)
 {
 	const struct job *j = &s->w->jobs[id];
 
-	if (s->o.order == SCHED_FIFO) {
+	if (s->o.order == SCHED_PRIORITY) {
+		s->ppos[id] = (uint32_t)s->npend;
+		s->pend[s->npend++] = id;
+	} else if (s->o.order == SCHED_FIFO) {
 		if (s->qtail == s->qcap) {
 			if (s->qhead >= s->qcap / 2 && s->qhead > 0) {
 				memmove(s->q, s->q + s->qhead,
@@ -521,6 +563,8 @@ reject(struct sim *s, struct job *j)
 	s->st.rejected++;
 }
 
+static void run_leave(struct sim *s, uint32_t id);
+
 static void
 finish(struct sim *s, const struct event *ev)
 {
@@ -528,11 +572,18 @@ finish(struct sim *s, const struct event *ev)
 	struct alloc *a = &s->alloc[ev->job];
 
 	ALLOT_ASSERT(event_kind_of(ev) == EV_FINISH);
+	if (s->fin != NULL && (j->state != JOB_RUNNING || s->fin[ev->job] != ev->time))
+		return; /* stale: the job was preempted since */
 	ALLOT_ASSERT(j->state == JOB_RUNNING);
+	if (s->run != NULL)
+		run_leave(s, ev->job);
 	placer_release(s->pl, j, a);
 	metrics_job(&s->m, s->pool, j, a, 0);
 	alloc_free(a);
-	j->state = JOB_COMPLETED;
+	/* Cut at its time limit: a timeout. */
+	j->state = (s->remain != NULL && s->remain[ev->job] > ev->time - j->start)
+			   ? JOB_FAILED
+			   : JOB_COMPLETED;
 	j->end = ev->time;
 	s->st.finishes++;
 	s->st.events++;
@@ -543,11 +594,242 @@ finish(struct sim *s, const struct event *ev)
 static void
 dequeued(struct sim *s, uint32_t id)
 {
-	if (s->o.order != SCHED_FIFO)
+	if (s->o.order == SCHED_PRIORITY) {
+		uint32_t last = s->pend[--s->npend];
+		s->pend[s->ppos[id]] = last;
+		s->ppos[last] = s->ppos[id];
+		s->ppos[id] = NONE;
+	} else if (s->o.order != SCHED_FIFO)
 		unlink_job(s, id);
 	if (s->w->jobs[id].gpus_per_node == 0)
 		s->cpu_only--;
 	s->npending--;
+}
+
+/* ---- SCHED_PRIORITY ---------------------------------------------------- */
+
+/*
+ * The national policy replayed: each pass gets every pending job (the pass
+ * orders them), the running jobs with their time-limit ends, the quotas of
+ * the grants active now and every tenant's Fair Tree factor over usage
+ * decayed with the configured half-life.  Preemption: a victim stops after
+ * its grace period (checkpointable jobs) or at once; it is requeued with
+ * the work still to do (checkpointable: what is left; otherwise all of
+ * it).  A job runs until its duration or its time limit, whichever comes
+ * first (a job cut at its limit ends FAILED, like a Slurm timeout).
+ */
+static void
+prio_setup(struct sim *s)
+{
+	size_t n = s->w->njobs, nt = s->w->tenants.n ? s->w->tenants.n : 1;
+	int nm = (int)s->pool->model_names.n;
+
+	s->pend = xmalloc((n + 1) * sizeof *s->pend);
+	s->ppos = xmalloc((n + 1) * sizeof *s->ppos);
+	s->run = xmalloc((n + 1) * sizeof *s->run);
+	s->rpos = xmalloc((n + 1) * sizeof *s->rpos);
+	s->fin = xmalloc((n + 1) * sizeof *s->fin);
+	s->remain = xmalloc((n + 1) * sizeof *s->remain);
+	s->qm = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		s->ppos[i] = s->rpos[i] = NONE;
+		s->fin[i] = -1;
+		s->remain[i] = s->w->jobs[i].duration;
+		s->w->jobs[i].flags &= ~(uint32_t)JOB_RECLAIMING;
+	}
+	/* Tenant tree: root -> the workload's tenants, equal shares.  Tenant
+	 * t of the workload is node t + 1. */
+	tenant_tree_init(&s->tt);
+	for (size_t t = 0; t < nt; t++) {
+		char name[32];
+		const char *tn = strtab_get(&s->w->tenants, (uint32_t)t);
+		if (tn == NULL) {
+			snprintf(name, sizeof name, "tenant-%zu", t);
+			tn = name;
+		}
+		if (tenant_add(&s->tt, tn, TENANT_ROOT, 1, NULL) < 0) {
+			snprintf(name, sizeof name, "tenant-%zu", t);
+			ALLOT_ASSERT(tenant_add(&s->tt, name, TENANT_ROOT, 1, NULL) >= 0);
+		}
+	}
+	s->usage = xcalloc(s->tt.n, sizeof *s->usage);
+	s->fs = xcalloc(s->tt.n, sizeof *s->fs);
+	s->tmilli = xcalloc(nt, sizeof *s->tmilli);
+	if (s->o.grants != NULL && nm > 0) {
+		quota_init(&s->quota, nt, nm);
+		for (size_t i = 0; i < s->pool->nnodes; i++) {
+			const struct node *nd = &s->pool->nodes[i];
+			if (nd->state != NODE_ABSENT && nd->ngpu > 0)
+				s->quota.capacity[nd->model] += (int64_t)nd->ngpu * MILLI;
+		}
+		s->have_quota = 1;
+		s->grants_next = INT64_MIN;
+	}
+	s->pol.quota = s->have_quota ? &s->quota : NULL;
+	s->pol.weights = s->o.weights;
+	s->pol.backfill_depth = s->o.backfill_depth;
+	s->pol.backfill_horizon = s->o.backfill_horizon;
+	s->pol.reclaim = (uint8_t)(s->o.reclaim != 0);
+	s->pol.pool_gpus = s->pool->total_gpus;
+}
+
+static void
+run_enter(struct sim *s, uint32_t id, int model, int64_t t)
+{
+	const struct job *j = &s->w->jobs[id];
+
+	s->rpos[id] = (uint32_t)s->nrun;
+	s->run[s->nrun++] = (struct sched_running){
+		id, model, SCHED_NO_JOB,
+		j->time_limit > 0 ? t + j->time_limit : INT64_MAX, &s->alloc[id]};
+	s->qm[id] = (uint8_t)(model >= 0 ? model : 0);
+	s->tmilli[j->tenant] += job_gpu_milli(j);
+}
+
+static void
+run_leave(struct sim *s, uint32_t id)
+{
+	const struct job *j = &s->w->jobs[id];
+	uint32_t at = s->rpos[id];
+
+	ALLOT_ASSERT(at != NONE);
+	s->run[at] = s->run[--s->nrun];
+	s->rpos[s->run[at].job] = at;
+	s->rpos[id] = NONE;
+	s->tmilli[j->tenant] -= job_gpu_milli(j);
+	if (s->have_quota && j->gpus_per_node > 0)
+		quota_charge(&s->quota, j->tenant, s->qm[id],
+			     -(int64_t)job_gpu_milli(j));
+}
+
+/* Usage up to t (decayed), then the Fair Tree factors. */
+static void
+fair_update(struct sim *s, int64_t t)
+{
+	double dt;
+
+	if (s->usage_t == 0 && s->st.passes == 0)
+		s->usage_t = t;
+	dt = (double)(t - s->usage_t);
+	if (dt > 0) {
+		fairshare_decay(s->usage, s->tt.n, dt, s->o.half_life_s);
+		for (size_t k = 0; k + 1 < s->tt.n; k++)
+			s->usage[k + 1] += (double)s->tmilli[k] / MILLI * dt;
+		s->usage_t = t;
+	}
+	fairshare_fairtree(&s->tt, s->usage, s->fs);
+}
+
+/* The preemption of a running job takes effect: it leaves and is
+ * requeued. */
+static void
+preempted(struct sim *s, const struct event *ev)
+{
+	uint32_t id = ev->job;
+	struct job *j = &s->w->jobs[id];
+	struct alloc *a = &s->alloc[id];
+
+	if (j->state != JOB_RUNNING || s->rpos[id] == NONE ||
+	    s->run[s->rpos[id]].preempt_for == SCHED_NO_JOB)
+		return;
+	run_leave(s, id);
+	placer_release(s->pl, j, a);
+	metrics_job(&s->m, s->pool, j, a, 0);
+	alloc_free(a);
+	if (j->flags & JOB_CHECKPOINTABLE) {
+		int64_t done = ev->time - j->start;
+		s->remain[id] = s->remain[id] > done ? s->remain[id] - done : 0;
+	} else {
+		s->remain[id] = j->duration;
+	}
+	j->state = JOB_PENDING;
+	s->fin[id] = -1;
+	s->st.preempted++;
+	s->st.events++;
+	enqueue(s, id);
+	hook(s, ev->time, EV_PREEMPT, id);
+}
+
+static int
+prio_pass(struct sim *s, int64_t t, struct err *e)
+{
+	struct sched_opts so = {.order = SCHED_PRIORITY, .explain = 1};
+	struct sched_input in;
+	int rc;
+
+	if (s->have_quota && t >= s->grants_next) {
+		quota_from_grants(&s->quota, s->o.grants, t);
+		s->grants_next = grants_next_change(s->o.grants, t);
+	}
+	fair_update(s, t);
+	memset(&in, 0, sizeof in);
+	in.now = t;
+	in.jobs = s->w->jobs;
+	in.queue = s->pend;
+	in.nqueue = s->npend;
+	in.free_milli = SCHED_UNKNOWN;
+	in.cpu_only = SCHED_UNKNOWN;
+	s->pol.fs_factor = s->fs + 1; /* workload tenant t is tree node t+1 */
+	s->pol.running = s->run;
+	s->pol.nrunning = s->nrun;
+	in.policy = &s->pol;
+	if ((rc = sched_pass(&so, &in, s->pl, &s->res)) != 0)
+		return err_set(e, rc, "scheduling pass at t=%lld failed",
+			       (long long)t);
+	s->st.passes++;
+	s->st.scanned += s->res.scanned;
+	s->st.placed += s->res.placed;
+	s->st.reserved += s->res.nreserved;
+	for (size_t i = 0; i < s->res.n; i++) {
+		struct sched_decision *d = &s->res.v[i];
+		struct job *j = &s->w->jobs[d->job];
+		if (d->kind == SCHED_START) {
+			int64_t run = s->remain[d->job];
+			ALLOT_ASSERT(j->state == JOB_PENDING);
+			if (j->time_limit > 0 && run > j->time_limit)
+				run = j->time_limit;
+			if (run > INT64_MAX - t)
+				return err_set(e, ERR_LIMIT, "job %u: start %lld + "
+					       "run %lld overflows", d->job,
+					       (long long)t, (long long)run);
+			s->alloc[d->job] = d->alloc;
+			memset(&d->alloc, 0, sizeof d->alloc);
+			j->state = JOB_RUNNING;
+			j->start = t;
+			j->flags &= ~(uint32_t)JOB_RECLAIMING;
+			dequeued(s, d->job);
+			run_enter(s, d->job, d->model, t);
+			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
+			s->fin[d->job] = t + run;
+			event_push(&s->heap, t + run, EV_FINISH, d->job);
+			s->st.starts++;
+		} else if (d->kind == SCHED_PREEMPT) {
+			struct sched_running *r = &s->run[s->rpos[d->job]];
+			int64_t grace = (j->flags & JOB_CHECKPOINTABLE) ? j->grace_s : 0;
+			ALLOT_ASSERT(r->preempt_for == SCHED_NO_JOB);
+			r->preempt_for = d->blocker;
+			r->end = t + grace;
+			event_push(&s->heap, t + grace, EV_PREEMPT, d->job);
+		} else {
+			s->st.reasons[d->reason]++;
+			if (d->reason == SCHED_REASON_NEVER_FITS) {
+				dequeued(s, d->job);
+				reject(s, j);
+			} else if (d->reason == SCHED_REASON_RECLAIMING &&
+				   !(j->flags & JOB_RECLAIMING) && d->model >= 0) {
+				/* The pass charged its quota and preempted for it. */
+				j->flags |= JOB_RECLAIMING;
+				j->qmodel = (uint8_t)d->model;
+			}
+		}
+	}
+	if (s->o.hook != NULL)
+		for (size_t i = 0; i < s->res.n; i++)
+			if (s->res.v[i].kind == SCHED_START)
+				hook(s, t, EV_START, s->res.v[i].job);
+	if (s->nrun > s->st.max_running)
+		s->st.max_running = s->nrun;
+	return 0;
 }
 
 /* One pass at t; applies its starts.  freed: a finish since the last
@@ -559,6 +841,9 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 	struct sched_input in;
 	int rc;
 
+	if (s->o.order == SCHED_PRIORITY)
+		return prio_pass(s, t, e);
+	memset(&in, 0, sizeof in);
 	in.now = t;
 	in.jobs = s->w->jobs;
 	in.free_milli = s->m.capacity_milli - s->m.alloc_milli;
@@ -649,7 +934,9 @@ sim_run(struct sim *s, struct err *e)
 		return rc;
 	sort_by_submit(s);
 	s->alloc = xcalloc(n + 1, sizeof *s->alloc);
-	if (s->o.order != SCHED_FIFO) {
+	if (s->o.order == SCHED_PRIORITY) {
+		prio_setup(s);
+	} else if (s->o.order != SCHED_FIFO) {
 		s->jshape = xmalloc((n + 1) * sizeof *s->jshape);
 		s->jnext = xmalloc((n + 1) * sizeof *s->jnext);
 		s->jprev = xmalloc((n + 1) * sizeof *s->jprev);
@@ -671,7 +958,10 @@ sim_run(struct sim *s, struct err *e)
 		/* Finishes first: their resources are free for this instant. */
 		while ((top = event_peek(&s->heap)) != NULL && top->time == t) {
 			event_pop(&s->heap, &ev);
-			finish(s, &ev);
+			if (event_kind_of(&ev) == EV_PREEMPT)
+				preempted(s, &ev);
+			else
+				finish(s, &ev);
 			freed = changed = 1;
 		}
 		/* Then the submits of this instant, in workload order. */

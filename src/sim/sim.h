@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/grant.h"
 #include "model/job.h"
 #include "model/pool.h"
 #include "sched/place.h"
@@ -52,6 +53,13 @@ struct sim_opts {
 	 * done (finished or rejected) and the total.  NULL = none. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* SCHED_PRIORITY only (docs/SCHEDULING.md). */
+	const struct grants *grants;   /* quotas; NULL = none */
+	struct prio_weights weights;   /* sim_opts_init: prio_defaults */
+	double half_life_s;            /* fair-share decay; default 7 days */
+	uint32_t backfill_depth;       /* reservations per pass; default 8 */
+	int64_t backfill_horizon;      /* 0 = none */
+	int reclaim;                   /* preempt borrowers; default 1 */
 };
 
 struct sim_stats {
@@ -66,6 +74,11 @@ struct sim_stats {
 			     * cannot place on an idle pool what it said
 			     * could fit); counted as unfinished */
 	size_t max_running;
+	uint64_t preempted; /* jobs stopped by preemption and requeued */
+	uint64_t reserved;  /* reservations made (summed over passes) */
+	uint64_t reasons[SCHED_NREASONS]; /* pending decisions by reason,
+					   * summed over passes (explained
+					   * passes only: SCHED_PRIORITY) */
 };
 
 /* What the simulator's state takes (bytes, capacities not lengths). */
