@@ -4,7 +4,9 @@
  */
 #include "cmd/cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ALLOT_VERSION "0.1.0"
@@ -14,6 +16,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_sim_entry,
 	&cmd_fgd_entry,
 	&cmd_pool_entry,
+	&cmd_bench_pass_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 
@@ -91,4 +94,35 @@ cmd_main(int argc, char **argv)
 	if (cmd_wants_help(found, argc - 1, argv + 1))
 		return 0;
 	return found->exec(argc - 1, argv + 1);
+}
+
+const char *
+cmd_opt_value(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc)
+		return "";
+	return argv[++*i];
+}
+
+long long
+cmd_parse_count(const char *s)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	return v;
 }

@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_sim_entry;
 extern const struct cmd_entry cmd_fgd_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_pool_entry;
+extern const struct cmd_entry cmd_bench_pass_entry;
 
 /* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
 int cmd_main(int argc, char **argv);
@@ -28,5 +29,11 @@ int cmd_main(int argc, char **argv);
 void cmd_usage(const struct cmd_entry *c, void *f);
 /* Returns 1 if argv holds -h or --help (after printing the help). */
 int cmd_wants_help(const struct cmd_entry *c, int argc, char **argv);
+/* If argv[*i] is option opt ("--opt VALUE" or "--opt=VALUE"), returns its
+ * value (advancing *i past a separate value; "" when the value is
+ * missing); otherwise NULL. */
+const char *cmd_opt_value(int argc, char **argv, int *i, const char *opt);
+/* Parses a non-negative integer or returns -1. */
+long long cmd_parse_count(const char *s);
 
 #endif

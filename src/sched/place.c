@@ -947,6 +947,8 @@ placer_bytes(const struct placer *pl)
 	b += pl->capmap.nslot * sizeof *pl->capmap.slot;
 	b += pl->ncache_slot * sizeof *pl->cache;
 	b += pl->cap_shapes * sizeof *pl->shapes;
+	if (pl->topo != NULL)
+		b += topo_bytes(pl->topo);
 	b += pl->nshapemap * sizeof *pl->shapemap;
 	b += pl->cap_cand * sizeof *pl->cand;
 	b += pl->typ.cap * sizeof *pl->typ.v;

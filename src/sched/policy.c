@@ -55,18 +55,65 @@ struct key {
 	uint32_t later;   /* 0 for reclaiming jobs, which go first */
 };
 
-static int
-cmp_key(const void *a, const void *b)
+/* Whether x goes before y: reclaiming jobs first, then higher priority,
+ * earlier submit, lower id.  A total order: ids are distinct. */
+static inline int
+key_before(const struct key *x, const struct key *y)
 {
-	const struct key *x = a, *y = b;
-
 	if (x->later != y->later)
-		return x->later < y->later ? -1 : 1;
+		return x->later < y->later;
 	if (x->prio != y->prio)
-		return x->prio > y->prio ? -1 : 1;
+		return x->prio > y->prio;
 	if (x->submit != y->submit)
-		return x->submit < y->submit ? -1 : 1;
-	return x->id < y->id ? -1 : (x->id > y->id);
+		return x->submit < y->submit;
+	return x->id < y->id;
+}
+
+/* Sorts k[0..n) by key_before: quicksort with a median-of-three pivot and
+ * insertion sort for short runs, the comparison inlined (the queue can
+ * hold hundreds of thousands of jobs; qsort's callback costs 2-3x). */
+static void
+sort_keys(struct key *k, size_t n)
+{
+	while (n > 16) {
+		size_t mid = n / 2, i = 0, j = n - 1;
+		struct key t, pivot;
+		if (key_before(&k[mid], &k[0])) { t = k[mid]; k[mid] = k[0]; k[0] = t; }
+		if (key_before(&k[n - 1], &k[0])) { t = k[n - 1]; k[n - 1] = k[0]; k[0] = t; }
+		if (key_before(&k[n - 1], &k[mid])) { t = k[n - 1]; k[n - 1] = k[mid]; k[mid] = t; }
+		pivot = k[mid];
+		for (;;) {
+			while (key_before(&k[i], &pivot))
+				i++;
+			while (key_before(&pivot, &k[j]))
+				j--;
+			if (i >= j)
+				break;
+			t = k[i];
+			k[i] = k[j];
+			k[j] = t;
+			i++;
+			j--;
+		}
+		/* Recurse into the smaller side, loop on the larger. */
+		if (j + 1 < n - j - 1) {
+			sort_keys(k, j + 1);
+			k += j + 1;
+			n -= j + 1;
+		} else {
+			sort_keys(k + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t a = 1; a < n; a++) {
+		struct key t = k[a];
+		size_t b = a;
+		while (b > 0 && key_before(&t, &k[b - 1])) {
+			k[b] = k[b - 1];
+			b--;
+		}
+		k[b] = t;
+	}
 }
 
 static int
@@ -357,12 +404,31 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 			w->cand[w->ncand++] = (struct preempt_cand){v, s->alloc,
 								   pp.total, s->model};
 		}
+		/* One victim order for the whole pass: borrowing as it stands
+		 * at the first reclaim. */
+		preempt_order(w->cand, w->ncand, P->quota);
 	}
-	pin = (struct preempt_input){w->pool, P->quota, w->cand, w->ncand, j, m,
-				     charged};
-	nv = preempt_choose(&pin, w->victims, w->scratch);
-	if (nv <= 0)
+	/* Within a pass a reclaim that failed for a shape, tenant and model
+	 * fails again: capacity and candidates only shrink, the tenant's
+	 * usage only grows. */
+	struct job key = *j;
+	key.model_mask = 1u << m;
+	struct fkey fk = fkey_of(&key, 0x80000000u | j->tenant);
+	struct fentry *fe = fcache_slot(&w->failed, &fk);
+	if (fe->used && !charged)
 		return 0;
+	pin = (struct preempt_input){w->pool, P->quota, w->cand, w->ncand, j, m,
+				     charged, w->topo, 1};
+	nv = preempt_choose(&pin, w->victims, w->scratch);
+	if (nv <= 0) {
+		if (!fe->used) {
+			fe->used = 1;
+			fe->key = fk;
+			fe->end = INT64_MAX;
+			w->failed.n++;
+		}
+		return 0;
+	}
 	for (long i = 0; i < nv; i++) {
 		const struct preempt_cand *c = &w->cand[w->victims[i]];
 		struct sched_decision *d = sched_result_add(
@@ -374,11 +440,20 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 	/* The room it will take is its own from now on. */
 	for (uint32_t k = 0; k < j->nodes; k++)
 		hold_node(w, w->scratch[k], id, w->in->now);
-	/* The victims will not be offered again in this pass (removed from
-	 * the highest index down, so the indexes stay valid). */
+	/* The victims will not be offered again in this pass; the others
+	 * keep their order. */
 	qsort(w->victims, (size_t)nv, sizeof *w->victims, cmp_u32);
-	for (long i = nv - 1; i >= 0; i--)
-		w->cand[w->victims[i]] = w->cand[--w->ncand];
+	{
+		size_t wr = 0, v = 0;
+		for (size_t i = 0; i < w->ncand; i++) {
+			if (v < (size_t)nv && w->victims[v] == i) {
+				v++;
+				continue;
+			}
+			w->cand[wr++] = w->cand[i];
+		}
+		w->ncand = wr;
+	}
 	if (!charged)
 		quota_charge(P->quota, j->tenant, m, (int64_t)job_gpu_milli(j));
 	return 1;
@@ -587,7 +662,7 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 		if (j->nodes > maxnodes)
 			maxnodes = j->nodes;
 	}
-	qsort(keys, in->nqueue, sizeof *keys, cmp_key);
+	sort_keys(keys, in->nqueue);
 	w.scratch = xmalloc((maxnodes + 1) * sizeof *w.scratch);
 
 	/* 2. jobs whose victims are still leaving. */

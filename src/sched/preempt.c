@@ -69,36 +69,73 @@ gpu_milli_of(const struct preempt_cand *c)
 	return (int64_t)job_gpu_milli(c->job);
 }
 
-/* Gives c's resources back to the shadow (sign > 0) or takes them again
- * (sign < 0), keeping topo and quota in step. */
+/* The undo log: node states before each change, and quota charges. */
+struct undo {
+	struct pool *pool;
+	struct topo *topo;
+	struct quota *quota;
+	struct { uint32_t node; struct node before; } *nodes;
+	size_t nn, cap_n;
+	struct { uint32_t tenant; int model; int64_t amount; } *charges;
+	size_t nc, cap_c;
+};
+
+/* Gives c's resources back (sign > 0) or takes them again (sign < 0),
+ * keeping the index and the quota in step and logging for undo_all. */
 static void
-move(struct pool *sp, struct topo *t, struct quota *q,
-     const struct preempt_cand *c, int sign)
+move(struct undo *u, const struct preempt_cand *c, int sign)
 {
 	const struct alloc *a = c->alloc;
+	int64_t amount = -sign * gpu_milli_of(c);
 
 	for (uint16_t i = 0; i < a->nslots; i++) {
 		uint32_t n = a->slots[i].node;
+		u->nodes = xgrow(u->nodes, &u->cap_n, u->nn + 1, sizeof *u->nodes);
+		u->nodes[u->nn].node = n;
+		u->nodes[u->nn].before = u->pool->nodes[n];
+		u->nn++;
 		if (sign > 0)
-			pool_release(sp, n, c->job->cpu_milli, c->job->mem_mib,
+			pool_release(u->pool, n, c->job->cpu_milli, c->job->mem_mib,
 				     a->slots[i].gpu_mask, a->milli);
 		else
-			ALLOT_ASSERT(pool_alloc(sp, n, c->job->cpu_milli,
+			ALLOT_ASSERT(pool_alloc(u->pool, n, c->job->cpu_milli,
 						c->job->mem_mib, a->slots[i].gpu_mask,
 						a->milli) == 0);
-		topo_node_changed(t, n);
+		topo_node_changed(u->topo, n);
 	}
-	quota_charge(q, c->job->tenant, c->model, -sign * gpu_milli_of(c));
+	u->charges = xgrow(u->charges, &u->cap_c, u->nc + 1, sizeof *u->charges);
+	u->charges[u->nc].tenant = c->job->tenant;
+	u->charges[u->nc].model = c->model;
+	u->charges[u->nc].amount = amount;
+	u->nc++;
+	quota_charge(u->quota, c->job->tenant, c->model, amount);
+}
+
+static void
+undo_all(struct undo *u)
+{
+	while (u->nn > 0) {
+		u->nn--;
+		u->pool->nodes[u->nodes[u->nn].node] = u->nodes[u->nn].before;
+		topo_node_changed(u->topo, u->nodes[u->nn].node);
+	}
+	while (u->nc > 0) {
+		u->nc--;
+		quota_charge(u->quota, u->charges[u->nc].tenant,
+			     u->charges[u->nc].model, -u->charges[u->nc].amount);
+	}
+	free(u->nodes);
+	free(u->charges);
 }
 
 static int
-fits(const struct preempt_input *in, const struct topo *t, const struct quota *q,
-     uint32_t *scratch)
+fits(const struct preempt_input *in, const struct topo *t, uint32_t *scratch)
 {
 	int64_t need = (int64_t)job_gpu_milli(in->job);
 
 	return (in->charged ||
-		quota_check(q, in->job->tenant, in->model, need) == QUOTA_OK) &&
+		quota_check(in->quota, in->job->tenant, in->model, need) ==
+			QUOTA_OK) &&
 	       topo_choose(t, in->job, scratch) == 0;
 }
 
@@ -106,66 +143,105 @@ long
 preempt_choose(const struct preempt_input *in, uint32_t *victims,
 	       uint32_t *plan)
 {
-	struct pool sp = *in->pool;
-	struct quota q = *in->quota;
-	struct ord *ord = xmalloc((in->nrunning + 1) * sizeof *ord);
-	uint32_t *scratch = xmalloc(((size_t)in->job->nodes + 1) * sizeof *scratch);
+	struct ord *ord;
+	uint32_t *scratch;
 	size_t ncand = 0;
 	long nv = 0;
 	int ok;
-	struct topo *t;
-	size_t ncell = q.ntenants * (size_t)q.nmodels;
+	int64_t reclaimable = 0, need = (int64_t)job_gpu_milli(in->job);
+	struct undo u = {in->pool, in->topo, in->quota, NULL, 0, 0, NULL, 0, 0};
+	int own_topo = in->topo == NULL;
 
-	/* Private copies of the state the choice mutates. */
-	sp.nodes = xmalloc((in->pool->nnodes + 1) * sizeof *sp.nodes);
-	memcpy(sp.nodes, in->pool->nodes, in->pool->nnodes * sizeof *sp.nodes);
-	q.cell = xmalloc((ncell + 1) * sizeof *q.cell);
-	memcpy(q.cell, in->quota->cell, ncell * sizeof *q.cell);
-	q.shared_used = xmalloc(((size_t)q.nmodels + 1) * sizeof *q.shared_used);
-	memcpy(q.shared_used, in->quota->shared_used,
-	       (size_t)q.nmodels * sizeof *q.shared_used);
-	t = topo_new(&sp);
-
+	/* Cheapest refusal first: all that borrowing tenants hold of the
+	 * model, plus every free GPU of it, would still be too little. */
+	if (own_topo)
+		u.topo = topo_new(in->pool);
+	{
+		int64_t held = 0;
+		for (size_t t = 0; t < in->quota->ntenants; t++)
+			if (t != in->job->tenant &&
+			    quota_borrowed(in->quota, (uint32_t)t, in->model) > 0)
+				held += in->quota->cell[t * (size_t)in->quota->nmodels +
+							(size_t)in->model].usage;
+		if (held + (int64_t)topo_free_gpus(u.topo, in->job) * MILLI < need) {
+			if (own_topo)
+				topo_free(u.topo);
+			return -1;
+		}
+	}
+	ord = xmalloc((in->nrunning + 1) * sizeof *ord);
 	for (size_t i = 0; i < in->nrunning; i++) {
 		const struct preempt_cand *c = &in->running[i];
 		if (c->model != in->model || c->job->tenant == in->job->tenant)
 			continue;
-		int64_t b = quota_borrowed(&q, c->job->tenant, c->model);
-		if (b > 0)
+		int64_t b = quota_borrowed(in->quota, c->job->tenant, c->model);
+		if (b > 0) {
 			ord[ncand++] = (struct ord){(uint32_t)i, b};
+			reclaimable += gpu_milli_of(c);
+		}
 	}
-	sort_victims(ord, ncand, in->running);
+	/* Cheap refusal: even all candidates and every free GPU together
+	 * would not do. */
+	if (ncand == 0 ||
+	    reclaimable + (int64_t)topo_free_gpus(u.topo, in->job) * MILLI < need) {
+		if (own_topo)
+			topo_free(u.topo);
+		free(ord);
+		return -1;
+	}
+	scratch = xmalloc(((size_t)in->job->nodes + 1) * sizeof *scratch);
+	if (!in->presorted)
+		sort_victims(ord, ncand, in->running);
 
-	ok = fits(in, t, &q, scratch);
+	ok = fits(in, u.topo, scratch);
 	for (size_t i = 0; i < ncand && !ok; i++) {
 		const struct preempt_cand *c = &in->running[ord[i].idx];
-		if (quota_borrowed(&q, c->job->tenant, c->model) <= 0)
+		if (quota_borrowed(in->quota, c->job->tenant, c->model) <= 0)
 			continue; /* its tenant no longer borrows */
-		move(&sp, t, &q, c, +1);
+		move(&u, c, +1);
 		victims[nv++] = ord[i].idx;
-		ok = fits(in, t, &q, scratch);
+		ok = fits(in, u.topo, scratch);
 	}
 	if (ok) {
 		/* Reprieve, last taken first. */
 		for (long i = nv - 1; i >= 0; i--) {
 			const struct preempt_cand *c = &in->running[victims[i]];
-			move(&sp, t, &q, c, -1);
-			if (fits(in, t, &q, scratch)) {
+			move(&u, c, -1);
+			if (fits(in, u.topo, scratch)) {
 				memmove(&victims[i], &victims[i + 1],
 					(size_t)(nv - i - 1) * sizeof *victims);
 				nv--;
 			} else {
-				move(&sp, t, &q, c, +1);
+				move(&u, c, +1);
 			}
 		}
+		if (plan != NULL)
+			ALLOT_ASSERT(topo_choose(u.topo, in->job, plan) == 0);
 	}
-	if (ok && plan != NULL)
-		ALLOT_ASSERT(topo_choose(t, in->job, plan) == 0);
-	topo_free(t);
-	free(sp.nodes);
-	free(q.cell);
-	free(q.shared_used);
+	undo_all(&u);
+	if (own_topo)
+		topo_free(u.topo);
 	free(ord);
 	free(scratch);
 	return ok ? nv : -1;
+}
+
+void
+preempt_order(struct preempt_cand *c, size_t n, const struct quota *q)
+{
+	struct ord *ord = xmalloc((n + 1) * sizeof *ord);
+	struct preempt_cand *tmp = xmalloc((n + 1) * sizeof *tmp);
+
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (struct ord){(uint32_t)i,
+				      c[i].model >= 0 && c[i].model < q->nmodels
+					      ? quota_borrowed(q, c[i].job->tenant,
+							       c[i].model)
+					      : 0};
+	sort_victims(ord, n, c);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = c[ord[i].idx];
+	memcpy(c, tmp, n * sizeof *c);
+	free(tmp);
+	free(ord);
 }

@@ -19,7 +19,9 @@
  * reprieved in reverse order whenever the job still fits without
  * preempting them, so the set is minimal in that sense.
  *
- * Pure: reads the pool and quota, writes only its output.
+ * Pure in effect: it tries victim sets on the pool, its index and the
+ * quota themselves (cheaper than copies at national scale) and restores
+ * them exactly before returning.
  */
 #ifndef ALLOT_SCHED_PREEMPT_H
 #define ALLOT_SCHED_PREEMPT_H
@@ -38,15 +40,27 @@ struct preempt_cand {
 	int model;     /* the GPU model its quota is charged to */
 };
 
+struct topo;
+
 struct preempt_input {
-	const struct pool *pool;
-	const struct quota *quota;
+	struct pool *pool;     /* changed during the call, restored after */
+	struct quota *quota;   /* likewise */
 	const struct preempt_cand *running;
 	size_t nrunning;
 	const struct job *job; /* the reclaiming job (whole GPUs) */
 	int model;             /* the model it is to run on */
 	int charged;           /* its quota is already charged: check GPUs only */
+	struct topo *topo;     /* the pool's live index, or NULL (one is
+				* built for the call) */
+	int presorted;         /* running[] is already in victim order
+				* (preempt_order): rule 1 then uses the
+				* borrowing at the time it was sorted */
 };
+
+/* Sorts c[0..n) into the victim order above, by the borrowing in q now.
+ * A scheduling pass sorts once and reuses the order for every reclaim in
+ * the pass. */
+void preempt_order(struct preempt_cand *c, size_t n, const struct quota *q);
 
 /* Chooses victims: writes indexes into in->running to victims (in the
  * order they were taken) and returns how many, or -1 when no set of

@@ -20,6 +20,8 @@ quota_init(struct quota *q, size_t ntenants, int nmodels)
 	q->cell = xcalloc(ntenants * (size_t)nmodels, sizeof *q->cell);
 	q->capacity = xcalloc((size_t)nmodels, sizeof *q->capacity);
 	q->shared_used = xcalloc((size_t)nmodels, sizeof *q->shared_used);
+	q->granted = xcalloc((size_t)nmodels, sizeof *q->granted);
+	q->lendable = xcalloc((size_t)nmodels, sizeof *q->lendable);
 	for (size_t i = 0; i < ntenants * (size_t)nmodels; i++)
 		q->cell[i].borrow_limit = q->cell[i].lend_limit = -1;
 }
@@ -32,6 +34,8 @@ quota_free(struct quota *q)
 	free(q->cell);
 	free(q->capacity);
 	free(q->shared_used);
+	free(q->granted);
+	free(q->lendable);
 	memset(q, 0, sizeof *q);
 }
 
@@ -67,13 +71,17 @@ in_shared(const struct quota_cell *c, int64_t usage)
 static void
 recompute_shared(struct quota *q, int m)
 {
-	int64_t s = 0;
+	int64_t s = 0, granted = 0, lend = 0;
 
 	for (size_t t = 0; t < q->ntenants; t++) {
 		const struct quota_cell *c = cell(q, (uint32_t)t, m);
 		s += in_shared(c, c->usage);
+		granted += c->nominal;
+		lend += lendable(c);
 	}
 	q->shared_used[m] = s;
+	q->granted[m] = granted;
+	q->lendable[m] = lend;
 }
 
 void
@@ -98,16 +106,9 @@ quota_set_capacity(struct quota *q, int m, int64_t capacity)
 int64_t
 quota_shared_cap(const struct quota *q, int m)
 {
-	int64_t granted = 0, lend = 0;
-
-	for (size_t t = 0; t < q->ntenants; t++) {
-		const struct quota_cell *c = cell(q, (uint32_t)t, m);
-		granted += c->nominal;
-		lend += lendable(c);
-	}
 	/* Capacity granted to nobody is shared; over-granting (nominal above
 	 * capacity) shrinks what can be lent. */
-	return lend + (q->capacity[m] - granted);
+	return q->lendable[m] + (q->capacity[m] - q->granted[m]);
 }
 
 enum quota_verdict
@@ -137,13 +138,6 @@ quota_charge(struct quota *q, uint32_t t, int m, int64_t r)
 	q->shared_used[m] += in_shared(c, c->usage);
 }
 
-int64_t
-quota_borrowed(const struct quota *q, uint32_t t, int m)
-{
-	const struct quota_cell *c = cell(q, t, m);
-
-	return c->usage > c->nominal ? c->usage - c->nominal : 0;
-}
 
 const char *
 quota_verdict_name(enum quota_verdict v)

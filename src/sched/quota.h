@@ -49,6 +49,8 @@ struct quota {
 	struct quota_cell *cell;  /* [tenant * nmodels + model] */
 	int64_t *capacity;        /* per model: pool capacity */
 	int64_t *shared_used;     /* per model */
+	int64_t *granted, *lendable; /* per model: sums of nominal and of the
+				      * lendable parts (kept by quota_set) */
 };
 
 void quota_init(struct quota *q, size_t ntenants, int nmodels);
@@ -66,8 +68,16 @@ enum quota_verdict quota_check(const struct quota *q, uint32_t t, int m,
 void quota_charge(struct quota *q, uint32_t t, int m, int64_t r);
 /* Size of the shared pool of model m. */
 int64_t quota_shared_cap(const struct quota *q, int m);
-/* How much t uses above its nominal (0 if within). */
-int64_t quota_borrowed(const struct quota *q, uint32_t t, int m);
+/* How much t uses above its nominal (0 if within).  Inline: the reclaim
+ * search asks it for every candidate. */
+static inline int64_t
+quota_borrowed(const struct quota *q, uint32_t t, int m)
+{
+	const struct quota_cell *c = &q->cell[(size_t)t * (size_t)q->nmodels +
+					       (size_t)m];
+
+	return c->usage > c->nominal ? c->usage - c->nominal : 0;
+}
 const char *quota_verdict_name(enum quota_verdict v);
 /* Sets every tenant's nominal quota from the grants active at t (GPUs to
  * milli-GPU; limits summed, any unlimited grant makes the sum unlimited),

@@ -176,6 +176,7 @@ topo_may_fit(const struct topo *t, const struct job *j)
 
 struct cand {
 	uint32_t dom, rack, count;
+	uint32_t exact; /* count checked against CPU, memory and holds */
 };
 
 /* Most eligible nodes first; then lowest rack; then lowest index. */
@@ -289,15 +290,56 @@ gather(const struct topo *t, const struct job *j, const struct topo_hold *h,
 			uint32_t cnt = t->lvl[d][j->gpus_per_node];
 			if (cnt == 0 || t->dmodel[d] != m)
 				continue;
-			/* Counts ignore CPU, memory and reservations: recount
-			 * exactly when they could matter. */
-			if (j->cpu_milli > 0 || j->mem_mib > 0 ||
-			    (h != NULL && h->dom_held[d]))
+			/* Counts ignore reservations: recount exactly where
+			 * there are some.  CPU and memory are checked on the
+			 * domains a plan picks (verify_plan). */
+			if (h != NULL && h->dom_held[d])
 				cnt = usable_in(t, d, j, h, NULL, cnt);
 			if (cnt > 0)
-				out[k++] = (struct cand){d, t->drack[d], cnt};
+				out[k++] = (struct cand){d, t->drack[d], cnt,
+							 h != NULL && h->dom_held[d]};
 		}
 	return k;
+}
+
+/*
+ * Counts from the levels ignore CPU and memory.  Checks the domains plan
+ * pl uses, recounting them exactly; if one holds fewer usable nodes than
+ * planned, corrects its count (dropping it at zero) and plans again.
+ * Each domain is recounted at most once, so this ends.  Returns 1 with a
+ * plan that holds, 0 if none does.
+ */
+static int
+verify_plan(const struct topo *t, const struct job *j,
+	    const struct topo_hold *h, struct cand *c, size_t *nc,
+	    struct plan *pl)
+{
+	if (j->cpu_milli == 0 && j->mem_mib == 0)
+		return 1;
+	for (;;) {
+		int changed = 0;
+		for (uint32_t i = 0; i < pl->ndom; i++)
+			for (size_t k = 0; k < *nc; k++) {
+				if (c[k].dom != pl->doms[i] || c[k].exact)
+					continue;
+				uint32_t got = usable_in(t, c[k].dom, j, h, NULL,
+							 c[k].count);
+				c[k].exact = 1;
+				if (got < c[k].count) {
+					c[k].count = got;
+					changed = 1;
+				}
+			}
+		if (!changed)
+			return 1;
+		size_t w = 0;
+		for (size_t k = 0; k < *nc; k++)
+			if (c[k].count > 0)
+				c[w++] = c[k];
+		*nc = w;
+		if (plan_gang(t, j, c, *nc, pl) != 0)
+			return 0;
+	}
 }
 
 int
@@ -316,7 +358,7 @@ topo_choose_held(const struct topo *t, const struct job *j,
 
 	if (!topo_may_fit(t, j))
 		return ERR_NOSPACE;
-	c = xcalloc(t->ndomains + 1, sizeof *c);
+	c = xmalloc((t->ndomains + 1) * sizeof *c);
 	for (int m = 0; m < POOL_MAX_MODELS; m++) {
 		if (!job_allows_model(j, m))
 			continue;
@@ -328,6 +370,8 @@ topo_choose_held(const struct topo *t, const struct job *j,
 				continue;
 			size_t nc = gather(t, j, h, m, site, c);
 			if (plan_gang(t, j, c, nc, &pl) != 0)
+				continue;
+			if (!verify_plan(t, j, h, c, &nc, &pl))
 				continue;
 			if (!found || pl.ndom < best.ndom ||
 			    (pl.ndom == best.ndom && pl.nrack < best.nrack)) {
