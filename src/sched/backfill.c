@@ -36,13 +36,46 @@ cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : (x > y);
 }
 
+struct saved {
+	uint32_t node;
+	struct node before;
+};
+
+/* The undo log of one planning call. */
+struct undo {
+	struct saved *v;
+	size_t n, cap;
+};
+
 static void
-release(struct pool *sp, struct topo *t, const struct bf_running *r)
+save_node(struct undo *u, const struct pool *p, uint32_t node)
+{
+	u->v = xgrow(u->v, &u->cap, u->n + 1, sizeof *u->v);
+	u->v[u->n].node = node;
+	u->v[u->n].before = p->nodes[node];
+	u->n++;
+}
+
+/* Restores every node saved after mark, newest first. */
+static void
+undo_to(struct undo *u, size_t mark, struct pool *p, struct topo *t)
+{
+	while (u->n > mark) {
+		u->n--;
+		p->nodes[u->v[u->n].node] = u->v[u->n].before;
+		topo_node_changed(t, u->v[u->n].node);
+	}
+}
+
+static void
+release(struct pool *sp, struct topo *t, const struct bf_running *r,
+	struct undo *u)
 {
 	const struct alloc *a = r->alloc;
 
 	for (uint16_t i = 0; i < a->nslots; i++) {
 		struct node *n = &sp->nodes[a->slots[i].node];
+		save_node(u, sp, a->slots[i].node);
 		for (int g = 0; g < n->ngpu; g++)
 			if (a->slots[i].gpu_mask >> g & 1) {
 				int f = n->gpu_free[g] + a->milli;
@@ -58,22 +91,15 @@ release(struct pool *sp, struct topo *t, const struct bf_running *r)
 	}
 }
 
-struct saved {
-	uint32_t node;
-	struct node before;
-};
-
 /* Takes `gpus` whole GPUs (and the job's CPU and memory) from node n,
- * saving it first. */
+ * logging it first. */
 static void
 hold(struct pool *sp, struct topo *t, uint32_t node, int gpus,
-     const struct job *j, struct saved *save, size_t *nsave)
+     const struct job *j, struct undo *u)
 {
 	struct node *n = &sp->nodes[node];
 
-	save[*nsave].node = node;
-	save[*nsave].before = *n;
-	(*nsave)++;
+	save_node(u, sp, node);
 	for (int g = 0; g < n->ngpu && gpus > 0; g++)
 		if (n->gpu_free[g] == MILLI) {
 			n->gpu_free[g] = 0;
@@ -101,19 +127,17 @@ backfill_sort_running(struct bf_running *run, size_t nrun)
 }
 
 void
-backfill_plan_one(const struct pool *pool, const struct bf_running *r,
-		  size_t nrun, const struct bf_resv *prev,
-		  const struct job *const *prev_jobs, size_t nprev,
-		  const struct job *j, int64_t now, int64_t horizon,
-		  struct bf_resv *out)
+backfill_plan_one(struct pool *pool, struct topo *t,
+		  const struct bf_running *r, size_t nrun,
+		  const struct bf_resv *prev, const struct job *const *prev_jobs,
+		  size_t nprev, const struct job *j, int64_t now,
+		  int64_t horizon, struct bf_resv *out)
 {
 	int64_t limit = j->time_limit > 0 ? j->time_limit : BACKFILL_NEVER;
-	size_t nt = 0, ri = 0, nsave_cap = 0;
-	struct saved *save = NULL;
+	size_t nt = 0, ri = 0;
+	struct undo u = {NULL, 0, 0};
 	int64_t *times;
 	uint32_t *nodes;
-	struct pool sp;
-	struct topo *t;
 
 	*out = (struct bf_resv){.job = j->id, .start = BACKFILL_NEVER,
 				.end = BACKFILL_NEVER};
@@ -131,10 +155,6 @@ backfill_plan_one(const struct pool *pool, const struct bf_running *r,
 	qsort(times, nt, sizeof *times, cmp_i64);
 
 	nodes = xmalloc(((size_t)j->nodes + 1) * sizeof *nodes);
-	sp = *pool;
-	sp.nodes = xmalloc((pool->nnodes + 1) * sizeof *sp.nodes);
-	memcpy(sp.nodes, pool->nodes, pool->nnodes * sizeof *sp.nodes);
-	t = topo_new(&sp);
 	for (size_t ti = 0; ti < nt; ti++) {
 		int64_t at = times[ti];
 		if (ti > 0 && at == times[ti - 1])
@@ -142,28 +162,22 @@ backfill_plan_one(const struct pool *pool, const struct bf_running *r,
 		if (horizon > 0 && at > now + horizon)
 			break;
 		while (ri < nrun && r[ri].end <= at)
-			release(&sp, t, &r[ri++]);
+			release(pool, t, &r[ri++], &u);
 		if (!topo_may_fit(t, j))
 			continue;
 		/* Subtract the earlier reservations that overlap. */
 		int64_t until = limit == BACKFILL_NEVER ? BACKFILL_NEVER : at + limit;
-		size_t nsave = 0;
+		size_t mark = u.n;
 		for (size_t i = 0; i < nprev; i++) {
 			const struct bf_resv *o = &prev[i];
 			if (o->start == BACKFILL_NEVER || o->start >= until ||
 			    o->end <= at)
 				continue;
-			save = xgrow(save, &nsave_cap, nsave + o->nnodes, sizeof *save);
 			for (uint32_t x = 0; x < o->nnodes; x++)
-				hold(&sp, t, o->nodes[x], o->gpus, prev_jobs[i], save,
-				     &nsave);
+				hold(pool, t, o->nodes[x], o->gpus, prev_jobs[i], &u);
 		}
 		int ok = topo_choose(t, j, nodes) == 0;
-		while (nsave > 0) {
-			nsave--;
-			sp.nodes[save[nsave].node] = save[nsave].before;
-			topo_node_changed(t, save[nsave].node);
-		}
+		undo_to(&u, mark, pool, t);
 		if (ok) {
 			out->start = at;
 			out->end = until;
@@ -174,25 +188,27 @@ backfill_plan_one(const struct pool *pool, const struct bf_running *r,
 			break;
 		}
 	}
-	topo_free(t);
-	free(sp.nodes);
-	free(save);
+	/* The pool and its index as they were. */
+	undo_to(&u, 0, pool, t);
+	free(u.v);
 	free(nodes);
 	free(times);
 }
 
 void
-backfill_plan(const struct pool *pool, const struct bf_running *run,
-	      size_t nrun, const struct job *const *blocked, size_t k,
-	      int64_t now, int64_t horizon, struct bf_resv *out)
+backfill_plan(struct pool *pool, const struct bf_running *run, size_t nrun,
+	      const struct job *const *blocked, size_t k, int64_t now,
+	      int64_t horizon, struct bf_resv *out)
 {
 	struct bf_running *r = xmalloc((nrun + 1) * sizeof *r);
+	struct topo *t = topo_new(pool);
 
 	memcpy(r, run, nrun * sizeof *r);
 	backfill_sort_running(r, nrun);
 	for (size_t b = 0; b < k; b++)
-		backfill_plan_one(pool, r, nrun, out, blocked, b, blocked[b], now,
-				  horizon, &out[b]);
+		backfill_plan_one(pool, t, r, nrun, out, blocked, b, blocked[b],
+				  now, horizon, &out[b]);
+	topo_free(t);
 	free(r);
 }
 

@@ -363,7 +363,7 @@ reserve(struct walk *w, const struct job *j, const struct job *orig,
 	struct bf_resv res;
 
 	build_running(w);
-	backfill_plan_one(w->pool, w->run, w->nrun, w->resv, w->resv_job,
+	backfill_plan_one(w->pool, w->topo, w->run, w->nrun, w->resv, w->resv_job,
 			  w->nresv, j, w->in->now, w->P->backfill_horizon, &res);
 	w->resv = xrealloc(w->resv, (w->nresv + 1) * sizeof *w->resv);
 	w->resv_job = xrealloc(w->resv_job, (w->nresv + 1) * sizeof *w->resv_job);
@@ -613,10 +613,11 @@ decide(struct walk *w, const struct key *k, size_t *nblocked)
 		if (reserve(w, &jm, j, id, &at))
 			why = SCHED_REASON_RESERVED;
 	} else if (whole && w->earliest != NULL) {
-		/* Would it fit if nothing were reserved? */
+		/* Enough whole GPUs by count, but not outside the reservations
+		 * (a count, not a placement: cheap at any queue length). */
 		struct job jm = *j;
 		jm.model_mask = 1u << fit_model;
-		if (topo_choose(w->topo, &jm, w->scratch) == 0)
+		if (topo_may_fit(w->topo, &jm))
 			why = SCHED_REASON_BACKFILL;
 	}
 	if (why == SCHED_REASON_RESOURCES && whole && !topo_may_fit(w->topo, j) &&
