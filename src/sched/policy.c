@@ -69,51 +69,71 @@ key_before(const struct key *x, const struct key *y)
 	return x->id < y->id;
 }
 
-/* Sorts k[0..n) by key_before: quicksort with a median-of-three pivot and
- * insertion sort for short runs, the comparison inlined (the queue can
- * hold hundreds of thousands of jobs; qsort's callback costs 2-3x). */
+/*
+ * Sorts k[0..n) by key_before.  An LSD radix sort (8-bit digits) of a
+ * 64-bit key — the reclaiming flag on top, then the priority's bits
+ * inverted so higher priority sorts first (priorities are >= 0, and the
+ * bits of non-negative doubles order like the numbers) — then runs of
+ * equal priority put in (submit, id) order by insertion.  Linear in the
+ * queue, which can hold hundreds of thousands of jobs.
+ */
 static void
 sort_keys(struct key *k, size_t n)
 {
-	while (n > 16) {
-		size_t mid = n / 2, i = 0, j = n - 1;
-		struct key t, pivot;
-		if (key_before(&k[mid], &k[0])) { t = k[mid]; k[mid] = k[0]; k[0] = t; }
-		if (key_before(&k[n - 1], &k[0])) { t = k[n - 1]; k[n - 1] = k[0]; k[0] = t; }
-		if (key_before(&k[n - 1], &k[mid])) { t = k[n - 1]; k[n - 1] = k[mid]; k[mid] = t; }
-		pivot = k[mid];
-		for (;;) {
-			while (key_before(&k[i], &pivot))
-				i++;
-			while (key_before(&pivot, &k[j]))
-				j--;
-			if (i >= j)
-				break;
-			t = k[i];
-			k[i] = k[j];
-			k[j] = t;
-			i++;
+	struct rk {
+		uint64_t key;
+		uint32_t i;
+	} *a, *b, *t;
+	struct key *out;
+	size_t cnt[256];
+
+	if (n < 2)
+		return;
+	a = xmalloc(n * sizeof *a);
+	b = xmalloc(n * sizeof *b);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bits;
+		double p = k[i].prio > 0 ? k[i].prio : 0;
+		memcpy(&bits, &p, sizeof bits);
+		a[i].key = (uint64_t)(k[i].later != 0) << 63 |
+			   ((UINT64_C(1) << 63) - 1 - bits);
+		a[i].i = (uint32_t)i;
+	}
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t sum = 0;
+		memset(cnt, 0, sizeof cnt);
+		for (size_t i = 0; i < n; i++)
+			cnt[a[i].key >> shift & 255]++;
+		if (cnt[a[0].key >> shift & 255] == n)
+			continue; /* one digit value: the pass changes nothing */
+		for (size_t d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[cnt[a[i].key >> shift & 255]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	out = xmalloc(n * sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = k[a[i].i];
+	/* Ties of priority: by submit, then id (insertion; runs are short). */
+	for (size_t i = 1; i < n; i++) {
+		struct key x = out[i];
+		size_t j = i;
+		while (j > 0 && a[j - 1].key == a[i].key && key_before(&x, &out[j - 1])) {
+			out[j] = out[j - 1];
 			j--;
 		}
-		/* Recurse into the smaller side, loop on the larger. */
-		if (j + 1 < n - j - 1) {
-			sort_keys(k, j + 1);
-			k += j + 1;
-			n -= j + 1;
-		} else {
-			sort_keys(k + j + 1, n - j - 1);
-			n = j + 1;
-		}
+		out[j] = x;
 	}
-	for (size_t a = 1; a < n; a++) {
-		struct key t = k[a];
-		size_t b = a;
-		while (b > 0 && key_before(&t, &k[b - 1])) {
-			k[b] = k[b - 1];
-			b--;
-		}
-		k[b] = t;
-	}
+	memcpy(k, out, n * sizeof *k);
+	free(out);
+	free(a);
+	free(b);
 }
 
 static int
@@ -411,11 +431,15 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 	/* Within a pass a reclaim that failed for a shape, tenant and model
 	 * fails again: capacity and candidates only shrink, the tenant's
 	 * usage only grows. */
+	/* Keyed without the gang width: a wider gang of the same member
+	 * shape needs a superset of the room, so it fails too (`end` holds
+	 * the narrowest width that failed). */
 	struct job key = *j;
 	key.model_mask = 1u << m;
+	key.nodes = 0;
 	struct fkey fk = fkey_of(&key, 0x80000000u | j->tenant);
 	struct fentry *fe = fcache_slot(&w->failed, &fk);
-	if (fe->used && !charged)
+	if (fe->used && !charged && j->nodes >= fe->end)
 		return 0;
 	pin = (struct preempt_input){w->pool, P->quota, w->cand, w->ncand, j, m,
 				     charged, w->topo, 1};
@@ -424,8 +448,10 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 		if (!fe->used) {
 			fe->used = 1;
 			fe->key = fk;
-			fe->end = INT64_MAX;
+			fe->end = j->nodes;
 			w->failed.n++;
+		} else if (j->nodes < fe->end) {
+			fe->end = j->nodes;
 		}
 		return 0;
 	}
@@ -629,6 +655,60 @@ decide(struct walk *w, const struct key *k, size_t *nblocked)
 	d->model = fit_model;
 }
 
+/*
+ * Decides a job whose decision cannot depend on where it falls in the
+ * order, and returns 1; else 0.  Within a pass capacity and quota room
+ * only shrink, so: a held job stays held; a job that can never fit never
+ * will; a job its quota refuses on every model it allows (above its limit,
+ * or borrowing with nothing left to borrow — not one within its guarantee,
+ * which may reclaim) is refused the same way at its turn.  Deciding these
+ * up front leaves the sort and the walk only the jobs that might start,
+ * which at national scale is a small part of the queue.
+ */
+static int
+predecide(struct walk *w, const struct key *k)
+{
+	const struct sched_policy *P = w->P;
+	const struct job *j = &w->in->jobs[k->id];
+	struct sched_decision *d;
+	enum sched_reason why;
+	int best = -1;
+
+	if (j->flags & JOB_RECLAIMING)
+		return 0;
+	if (j->flags & JOB_HELD) {
+		why = SCHED_REASON_HELD;
+	} else if (!placer_could_ever_fit(w->pl, j)) {
+		why = SCHED_REASON_NEVER_FITS;
+		w->r->nnever++;
+	} else {
+		if (P->quota == NULL || j->gpus_per_node == 0)
+			return 0;
+		for (int m = 0; m < (int)w->pool->model_names.n; m++) {
+			int v;
+			if (!job_allows_model(j, m))
+				continue;
+			if (m >= P->quota->nmodels)
+				return 0;
+			v = quota_check(P->quota, j->tenant, m,
+					(int64_t)job_gpu_milli(j));
+			if (v == QUOTA_OK || v == QUOTA_RECLAIM)
+				return 0;
+			if (v > best)
+				best = v;
+		}
+		if (best < 0)
+			return 0;
+		why = best == QUOTA_COHORT_FULL ? SCHED_REASON_QUOTA_COHORT
+						: SCHED_REASON_QUOTA_LIMIT;
+	}
+	w->r->scanned++;
+	d = sched_result_add(w->r, SCHED_PENDING, why, k->id, k->index,
+			     SCHED_NO_JOB);
+	d->prio = k->prio;
+	return 1;
+}
+
 int
 sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 		  struct placer *pl, struct sched_result *r)
@@ -636,7 +716,7 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 	const struct sched_policy *P = in->policy;
 	struct walk w;
 	struct key *keys;
-	size_t nblocked = 0, maxnodes = 1;
+	size_t nblocked = 0, maxnodes = 1, nkeys = 0;
 
 	(void)o;
 	sched_result_clear(r);
@@ -650,20 +730,23 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 	w.r = r;
 	w.pool = placer_pool(pl);
 
-	/* 1. priorities, and the order. */
+	/* 1. priorities; the jobs whose decision cannot depend on the order
+	 * are decided at once, the others sorted for the walk. */
 	keys = xmalloc((in->nqueue + 1) * sizeof *keys);
 	for (size_t i = 0; i < in->nqueue; i++) {
 		const struct job *j = &in->jobs[in->queue[i]];
 		struct prio_parts pp;
 		double fs = P->fs_factor ? P->fs_factor[j->tenant] : 0;
 		prio_compute(&P->weights, j, fs, in->now, P->pool_gpus, &pp);
-		keys[i] = (struct key){pp.total, j->submit, in->queue[i],
-				       (uint32_t)i,
-				       (j->flags & JOB_RECLAIMING) ? 0u : 1u};
+		keys[nkeys] = (struct key){pp.total, j->submit, in->queue[i],
+					   (uint32_t)i,
+					   (j->flags & JOB_RECLAIMING) ? 0u : 1u};
+		if (!predecide(&w, &keys[nkeys]))
+			nkeys++;
 		if (j->nodes > maxnodes)
 			maxnodes = j->nodes;
 	}
-	sort_keys(keys, in->nqueue);
+	sort_keys(keys, nkeys);
 	w.scratch = xmalloc((maxnodes + 1) * sizeof *w.scratch);
 
 	/* 2. jobs whose victims are still leaving. */
@@ -677,7 +760,7 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 		qsort(w.draining, w.ndraining, sizeof *w.draining, cmp_u32);
 
 	/* 3. the walk. */
-	for (size_t i = 0; i < in->nqueue; i++)
+	for (size_t i = 0; i < nkeys; i++)
 		decide(&w, &keys[i], &nblocked);
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].kind != SCHED_PENDING)
