@@ -250,7 +250,28 @@ struct walk {
 	struct preempt_cand *cand;
 	size_t ncand;
 	struct fcache failed;
+	/* Usage of jobs that are leaving (preempted), taken off the quota for
+	 * the pass so their tenants do not look like borrowers still; put
+	 * back when the pass ends (the caller uncharges them when they go). */
+	struct leaving { uint32_t tenant; int model; int64_t milli; } *leaving;
+	size_t nleaving, cap_leaving;
 };
+
+/* Takes a leaving job's usage off the quota for the rest of the pass. */
+static void
+leave(struct walk *w, const struct job *j, int model)
+{
+	struct quota *q = w->P->quota;
+	int64_t milli = (int64_t)job_gpu_milli(j);
+
+	if (q == NULL || model < 0 || model >= q->nmodels || j->tenant >= q->ntenants ||
+	    j->gpus_per_node == 0)
+		return;
+	quota_charge(q, j->tenant, model, -milli);
+	w->leaving = xgrow(w->leaving, &w->cap_leaving, w->nleaving + 1,
+			   sizeof *w->leaving);
+	w->leaving[w->nleaving++] = (struct leaving){j->tenant, model, milli};
+}
 
 static int
 is_draining(const struct walk *w, uint32_t id)
@@ -462,6 +483,7 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 			index, id);
 		d->model = c->model;
 		w->r->npreempt++;
+		leave(w, c->job, c->model);
 	}
 	/* The room it will take is its own from now on. */
 	for (uint32_t k = 0; k < j->nodes; k++)
@@ -488,6 +510,11 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 static void
 walk_free(struct walk *w)
 {
+	while (w->nleaving > 0) {
+		struct leaving *l = &w->leaving[--w->nleaving];
+		quota_charge(w->P->quota, l->tenant, l->model, l->milli);
+	}
+	free(w->leaving);
 	/* Holds end with the pass. */
 	for (size_t i = 0; i < w->nheld; i++)
 		placer_hold(w->pl, w->held[i], 0);
@@ -730,7 +757,18 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 	w.r = r;
 	w.pool = placer_pool(pl);
 
-	/* 1. priorities; the jobs whose decision cannot depend on the order
+	/* 1. jobs whose victims are still leaving. */
+	for (size_t i = 0; i < P->nrunning; i++)
+		if (P->running[i].preempt_for != SCHED_NO_JOB) {
+			w.draining = xrealloc(w.draining, (w.ndraining + 1) *
+							      sizeof *w.draining);
+			w.draining[w.ndraining++] = P->running[i].preempt_for;
+			leave(&w, &in->jobs[P->running[i].job], P->running[i].model);
+		}
+	if (w.ndraining > 1)
+		qsort(w.draining, w.ndraining, sizeof *w.draining, cmp_u32);
+
+	/* 2. priorities; the jobs whose decision cannot depend on the order
 	 * are decided at once, the others sorted for the walk. */
 	keys = xmalloc((in->nqueue + 1) * sizeof *keys);
 	for (size_t i = 0; i < in->nqueue; i++) {
@@ -748,16 +786,6 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 	}
 	sort_keys(keys, nkeys);
 	w.scratch = xmalloc((maxnodes + 1) * sizeof *w.scratch);
-
-	/* 2. jobs whose victims are still leaving. */
-	for (size_t i = 0; i < P->nrunning; i++)
-		if (P->running[i].preempt_for != SCHED_NO_JOB) {
-			w.draining = xrealloc(w.draining, (w.ndraining + 1) *
-							      sizeof *w.draining);
-			w.draining[w.ndraining++] = P->running[i].preempt_for;
-		}
-	if (w.ndraining > 1)
-		qsort(w.draining, w.ndraining, sizeof *w.draining, cmp_u32);
 
 	/* 3. the walk. */
 	for (size_t i = 0; i < nkeys; i++)

@@ -34,6 +34,15 @@ site_cell(const struct topo *t, uint32_t site, int model)
 	return &t->site_lvl[((size_t)site * POOL_MAX_MODELS + (size_t)model) * NLVL];
 }
 
+/* Models in use: the pool's (models are never removed). */
+static int
+nmodels(const struct topo *t)
+{
+	size_t n = t->pool->model_names.n;
+
+	return n < POOL_MAX_MODELS ? (int)n : POOL_MAX_MODELS;
+}
+
 static int
 node_whole_free(const struct node *n)
 {
@@ -158,7 +167,7 @@ topo_may_fit(const struct topo *t, const struct job *j)
 
 	if (!shape_ok(j))
 		return 0;
-	for (int m = 0; m < POOL_MAX_MODELS; m++) {
+	for (int m = 0; m < nmodels(t); m++) {
 		uint64_t sum = 0;
 		if (!job_allows_model(j, m))
 			continue;
@@ -359,7 +368,7 @@ topo_choose_held(const struct topo *t, const struct job *j,
 	if (!topo_may_fit(t, j))
 		return ERR_NOSPACE;
 	c = xmalloc((t->ndomains + 1) * sizeof *c);
-	for (int m = 0; m < POOL_MAX_MODELS; m++) {
+	for (int m = 0; m < nmodels(t); m++) {
 		if (!job_allows_model(j, m))
 			continue;
 		long nsite = (j->flags & JOB_CROSS_SITE) ? 1 : (long)t->nsites;
@@ -431,7 +440,7 @@ topo_free_gpus(const struct topo *t, const struct job *j)
 {
 	uint64_t sum = 0;
 
-	for (int m = 0; m < POOL_MAX_MODELS; m++) {
+	for (int m = 0; m < nmodels(t); m++) {
 		if (!job_allows_model(j, m))
 			continue;
 		for (size_t s = 0; s < t->nsites; s++) {
