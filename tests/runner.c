@@ -235,6 +235,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 1 && ntodo == 0) {
 		fprintf(stderr, "allot-test: no test named %s (try --list)\n", argv[1]);
+		free(todo);
+		free(tests);
 		return 2;
 	}
 	if (argc == 2 && tests[todo[0]].fn != NULL) {

@@ -64,23 +64,6 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* Option value: "--opt VALUE" or "--opt=VALUE". */
-static const char *
-value(int argc, char **argv, int *i, const char *opt)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
-}
-
 static int
 parse_policies(struct args *a)
 {
@@ -130,7 +113,7 @@ parse_args(int argc, char **argv, struct args *a)
 			continue;
 		}
 		for (k = 0; k < sizeof names / sizeof names[0]; k++)
-			if ((v = value(argc, argv, &i, names[k])) != NULL)
+			if ((v = cmd_opt_value(argc, argv, &i, names[k])) != NULL)
 				break;
 		if (v == NULL)
 			return usage_error("unknown option %s", argv[i]);
