@@ -586,3 +586,42 @@ TEST(sim_philly_replay)
 	workload_free(&w);
 	pool_free(&p);
 }
+
+/*
+ * Fair Tree over tenant names "program/team": x/a has used the only node
+ * for 100 s; when it frees, y (an idle program) goes before x/b (an idle
+ * team of the busy program), although x/b was submitted first.
+ */
+TEST(sim_priority_fair_tree_by_name)
+{
+	struct pool p;
+	struct workload w;
+	struct sim_opts o;
+	struct sim *s;
+	struct err e;
+	const char *names[3] = {"x/a", "x/b", "y"};
+	int64_t submit[3] = {0, 1, 2}, dur[3] = {100, 10, 10};
+
+	pool_init(&p);
+	CHECK_EQ_INT(pool_model(&p, "B200", NULL, NULL), 0);
+	CHECK(pool_add_node(&p, "n0", UINT32_MAX, 0, 8, 64000, 1 << 20, NULL) >= 0);
+	workload_init(&w);
+	for (int i = 0; i < 3; i++) {
+		struct job j = {.nodes = 1, .gpus_per_node = 8, .gpu_milli = 1000,
+				.submit = submit[i], .duration = dur[i],
+				.time_limit = dur[i]};
+		j.tenant = strtab_intern(&w.tenants, names[i], strlen(names[i]));
+		workload_add(&w, &j);
+	}
+	sim_opts_init(&o);
+	o.order = SCHED_PRIORITY;
+	o.weights.age = 0;
+	s = sim_new(&p, &w, &o);
+	CHECK_EQ_INT(sim_run(s, &e), 0);
+	CHECK_EQ_INT(w.jobs[0].start, 0);
+	CHECK_EQ_INT(w.jobs[2].start, 100); /* y first */
+	CHECK_EQ_INT(w.jobs[1].start, 110);
+	sim_free(s);
+	workload_free(&w);
+	pool_free(&p);
+}

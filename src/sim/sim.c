@@ -108,6 +108,9 @@ struct sim {
 	int64_t grants_next;     /* when the grants next change */
 	struct tenant_tree tt;   /* root -> one leaf per workload tenant */
 	double *usage, *fs;      /* per tenant node: decayed GPU-s, factor */
+	uint32_t *tnode;         /* per workload tenant: its leaf */
+	double *fs_t;            /* per workload tenant: its factor */
+	size_t ntenants;
 	uint64_t *tmilli;        /* per tenant: GPU milli running now */
 	int64_t usage_t;         /* usage integrated up to here */
 	struct sched_policy pol;
@@ -187,6 +190,8 @@ sim_free(struct sim *s)
 		tenant_tree_free(&s->tt);
 	free(s->usage);
 	free(s->fs);
+	free(s->tnode);
+	free(s->fs_t);
 	free(s->tmilli);
 	free(s);
 }
@@ -618,6 +623,20 @@ dequeued(struct sim *s, uint32_t id)
  * it).  A job runs until its duration or its time limit, whichever comes
  * first (a job cut at its limit ends FAILED, like a Slurm timeout).
  */
+/* The "(self)" leaf of inner tenant node id, made on first use. */
+static uint32_t
+self_leaf(struct tenant_tree *tt, uint32_t id)
+{
+	char name[320];
+	long leaf;
+
+	snprintf(name, sizeof name, "%s/(self)", tenant_name(tt, id));
+	if ((leaf = tenant_find(tt, name)) < 0)
+		leaf = tenant_add(tt, name, id, 1, NULL);
+	ALLOT_ASSERT(leaf >= 0);
+	return (uint32_t)leaf;
+}
+
 static void
 prio_setup(struct sim *s)
 {
@@ -637,24 +656,56 @@ prio_setup(struct sim *s)
 		s->remain[i] = s->w->jobs[i].duration;
 		s->w->jobs[i].flags &= ~(uint32_t)JOB_RECLAIMING;
 	}
-	/* Tenant tree: root -> the workload's tenants, equal shares.  Tenant
-	 * t of the workload is node t + 1. */
+	/* Tenant tree from the names: "program/team" is team under program
+	 * (any depth), equal shares at every level; a plain name hangs off
+	 * the root.  A name that is also a prefix of another gets its own
+	 * leaf "<name>/(self)" beside the children.  tnode maps workload
+	 * tenants to their leaves. */
 	tenant_tree_init(&s->tt);
+	s->tnode = xmalloc(nt * sizeof *s->tnode);
 	for (size_t t = 0; t < nt; t++) {
-		char name[32];
+		char name[300];
 		const char *tn = strtab_get(&s->w->tenants, (uint32_t)t);
-		if (tn == NULL) {
+		uint32_t parent = TENANT_ROOT;
+		size_t len;
+		if (tn == NULL || *tn == '\0') {
 			snprintf(name, sizeof name, "tenant-%zu", t);
-			tn = name;
+		} else {
+			snprintf(name, sizeof name, "%s", tn);
 		}
-		if (tenant_add(&s->tt, tn, TENANT_ROOT, 1, NULL) < 0) {
-			snprintf(name, sizeof name, "tenant-%zu", t);
-			ALLOT_ASSERT(tenant_add(&s->tt, name, TENANT_ROOT, 1, NULL) >= 0);
+		len = strlen(name);
+		for (size_t i = 1; i + 1 < len; i++) {
+			if (name[i] != '/' || name[i - 1] == '/')
+				continue; /* empty components are not levels */
+			name[i] = '\0';
+			long id = tenant_find(&s->tt, name);
+			if (id < 0)
+				id = tenant_add(&s->tt, name, parent, 1, NULL);
+			name[i] = '/';
+			if (id < 0)
+				break;
+			parent = (uint32_t)id;
 		}
+		long leaf = tenant_find(&s->tt, name);
+		leaf = leaf < 0 ? tenant_add(&s->tt, name, parent, 1, NULL)
+				: (long)self_leaf(&s->tt, (uint32_t)leaf);
+		/* A name the tree refuses: a flat leaf of a name of its own. */
+		for (int k = 0; leaf < 0 && k < 1000; k++) {
+			snprintf(name, sizeof name, "(tenant %zu.%d)", t, k);
+			leaf = tenant_add(&s->tt, name, TENANT_ROOT, 1, NULL);
+		}
+		ALLOT_ASSERT(leaf >= 0);
+		s->tnode[t] = (uint32_t)leaf;
 	}
+	/* A leaf that later became a parent: its jobs move to its "(self)". */
+	for (size_t t = 0; t < nt; t++)
+		if (!tenant_is_leaf(&s->tt, s->tnode[t]))
+			s->tnode[t] = self_leaf(&s->tt, s->tnode[t]);
+	s->fs_t = xcalloc(nt, sizeof *s->fs_t);
 	s->usage = xcalloc(s->tt.n, sizeof *s->usage);
 	s->fs = xcalloc(s->tt.n, sizeof *s->fs);
 	s->tmilli = xcalloc(nt, sizeof *s->tmilli);
+	s->ntenants = nt;
 	if (s->o.grants != NULL && nm > 0) {
 		quota_init(&s->quota, nt, nm);
 		for (size_t i = 0; i < s->pool->nnodes; i++) {
@@ -713,11 +764,13 @@ fair_update(struct sim *s, int64_t t)
 	dt = (double)(t - s->usage_t);
 	if (dt > 0) {
 		fairshare_decay(s->usage, s->tt.n, dt, s->o.half_life_s);
-		for (size_t k = 0; k + 1 < s->tt.n; k++)
-			s->usage[k + 1] += (double)s->tmilli[k] / MILLI * dt;
+		for (size_t k = 0; k < s->ntenants; k++)
+			s->usage[s->tnode[k]] += (double)s->tmilli[k] / MILLI * dt;
 		s->usage_t = t;
 	}
 	fairshare_fairtree(&s->tt, s->usage, s->fs);
+	for (size_t k = 0; k < s->ntenants; k++)
+		s->fs_t[k] = s->fs[s->tnode[k]];
 }
 
 /* The preemption of a running job takes effect: it leaves and is
@@ -769,7 +822,7 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 	in.nqueue = s->npend;
 	in.free_milli = SCHED_UNKNOWN;
 	in.cpu_only = SCHED_UNKNOWN;
-	s->pol.fs_factor = s->fs + 1; /* workload tenant t is tree node t+1 */
+	s->pol.fs_factor = s->fs_t;
 	s->pol.running = s->run;
 	s->pol.nrunning = s->nrun;
 	in.policy = &s->pol;
