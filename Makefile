@@ -115,7 +115,7 @@ check: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@bash bench/bench-all.sh $(BUILD)/allot $(BENCH_BIN)
 
 lint:
 	@$(MAKE) --no-print-directory EXTRA_DEBS="$(DEBS_LINT)" deps
