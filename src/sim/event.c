@@ -16,7 +16,7 @@
 #include "util/alloc.h"
 
 static const char *const kind_names[EV_NKINDS] = {
-	"finish", "preempt", "submit", "start", "schedule",
+	"finish", "preempt", "node", "submit", "start", "schedule",
 };
 
 const char *

@@ -20,6 +20,9 @@
 enum event_kind {
 	EV_FINISH = 0, /* a running job ends; its resources return */
 	EV_PREEMPT,    /* a running job is stopped (used by a later issue) */
+	EV_NODE,       /* a capacity event (join, leave, ...); the simulator
+			* reads them from a sorted list, not the heap, and
+			* hooks get the node index in `job` */
 	EV_SUBMIT,     /* a job joins the pending queue */
 	EV_START,      /* a job starts (the pass decided it) */
 	EV_SCHEDULE,   /* run the scheduling pass */

@@ -121,6 +121,8 @@ metrics_init(struct metrics *m, const struct pool *p,
 	for (size_t i = 0; i < p->nnodes; i++) {
 		m->node_frag[i] = node_frag(m, &p->nodes[i]);
 		m->frag_milli += m->node_frag[i];
+		if (p->nodes[i].state == NODE_DOWN)
+			m->down_milli += (uint64_t)p->nodes[i].ngpu * MILLI;
 	}
 }
 
@@ -171,6 +173,19 @@ note_level(struct metrics *m)
 		push_point(m, m->t_now, v);
 }
 
+/* The mean level of the window now closing, len seconds of it: against
+ * the capacity of each moment once capacity has changed (the plain form
+ * otherwise, so runs without capacity events keep their exact figures). */
+static double
+win_pct(const struct metrics *m, int64_t len)
+{
+	if (m->cap_varies)
+		return m->win_cap > 0 ? 100.0 * (double)m->win_acc /
+					    (double)m->win_cap
+				      : 0.0;
+	return pct(m, (double)m->win_acc / (double)len);
+}
+
 /* Sample mode: adds the current level over [t_now, t), closing windows. */
 static void
 sample_until(struct metrics *m, int64_t t)
@@ -180,13 +195,14 @@ sample_until(struct metrics *m, int64_t t)
 	while (t >= m->win_start + m->sample_s) {
 		int64_t end = m->win_start + m->sample_s;
 		m->win_acc += m->alloc_milli * (uint64_t)(end - s);
-		push_point(m, m->win_start,
-			   pct(m, (double)m->win_acc / (double)m->sample_s));
-		m->win_acc = 0;
+		m->win_cap += m->capacity_milli * (uint64_t)(end - s);
+		push_point(m, m->win_start, win_pct(m, m->sample_s));
+		m->win_acc = m->win_cap = 0;
 		m->win_start = end;
 		s = end;
 	}
 	m->win_acc += m->alloc_milli * (uint64_t)(t - s);
+	m->win_cap += m->capacity_milli * (uint64_t)(t - s);
 }
 
 void
@@ -206,6 +222,8 @@ metrics_advance(struct metrics *m, int64_t t)
 		return;
 	dt = (uint64_t)(t - m->t_now);
 	m->int_alloc += m->alloc_milli * dt;
+	m->int_cap += m->capacity_milli * dt;
+	m->int_down += m->down_milli * dt;
 	m->int_free += (m->capacity_milli - m->alloc_milli) * dt;
 	m->int_frag += m->frag_milli * dt;
 	if (m->sample_s > 0)
@@ -234,6 +252,32 @@ metrics_job(struct metrics *m, const struct pool *p, const struct job *j,
 	}
 	if (milli > 0)
 		note_level(m);
+}
+
+void
+metrics_node(struct metrics *m, const struct pool *p, uint32_t node,
+	     int old_state)
+{
+	const struct node *n = &p->nodes[node];
+	uint64_t g = (uint64_t)n->ngpu * MILLI, cap = m->capacity_milli;
+	uint32_t f;
+
+	ALLOT_ASSERT(node < m->nnodes);
+	if (old_state == NODE_ABSENT && n->state != NODE_ABSENT)
+		m->capacity_milli += g;
+	else if (old_state != NODE_ABSENT && n->state == NODE_ABSENT)
+		m->capacity_milli -= g;
+	if (old_state == NODE_DOWN)
+		m->down_milli -= g;
+	if (n->state == NODE_DOWN)
+		m->down_milli += g;
+	f = node_frag(m, n);
+	m->frag_milli = m->frag_milli - m->node_frag[node] + f;
+	m->node_frag[node] = f;
+	if (m->started && cap != m->capacity_milli) {
+		m->cap_varies = 1;
+		note_level(m);
+	}
 }
 
 void
@@ -351,12 +395,13 @@ metrics_finish(struct metrics *m, const struct workload *w)
 	m->t_end = m->t_now;
 	if (m->sample_s > 0 && m->started && m->t_now > m->win_start)
 		push_point(m, m->win_start,
-			   pct(m, (double)m->win_acc /
-				      (double)(m->t_now - m->win_start)));
-	if (m->t_end > m->t_start && m->capacity_milli > 0)
-		m->alloc_pct = 100.0 * (double)m->int_alloc /
-			       ((double)m->capacity_milli *
-				(double)(m->t_end - m->t_start));
+			   win_pct(m, m->t_now - m->win_start));
+	/* int_cap is capacity * (t_end - t_start) exactly when capacity did
+	 * not change (both below 2^53: the same double as the product). */
+	if (m->t_end > m->t_start && m->int_cap > 0) {
+		m->alloc_pct = 100.0 * (double)m->int_alloc / (double)m->int_cap;
+		m->down_pct = 100.0 * (double)m->int_down / (double)m->int_cap;
+	}
 	m->frag_pct = m->int_free > 0 ?
 	    100.0 * (double)m->int_frag / (double)m->int_free : 0.0;
 	m->jobs = w->njobs;
@@ -449,6 +494,10 @@ metrics_write_json(const struct metrics *m, const struct workload *w,
 		jsonw_fixed(jw, m->jain, 6);
 	jsonw_key(jw, "jain_tenants");
 	jsonw_uint(jw, m->jain_tenants);
+	jsonw_key(jw, "capacity_gpu_h");
+	jsonw_fixed(jw, (double)m->int_cap / MILLI / 3600.0, 3);
+	jsonw_key(jw, "down_pct");
+	jsonw_fixed(jw, m->down_pct, 6);
 	dist_json(jw, "wait_s", &m->wait);
 	dist_json(jw, "jct_s", &m->jct);
 	jsonw_key(jw, "tenants");

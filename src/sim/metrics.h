@@ -7,13 +7,20 @@
  * jobs' submit/start/end times.  Definitions (also in docs/SIM.md):
  *
  *  alloc_pct    GPU allocation: 100 * integral of allocated GPU milli over
- *               [t_start, t_end] / (capacity milli * (t_end - t_start)),
- *               t_start = the first submit, t_end = the last event.
+ *               [t_start, t_end] / integral of capacity milli over the
+ *               same span (capacity * (t_end - t_start) when it does not
+ *               change), t_start = the first submit, t_end = the last
+ *               event.  Capacity is the GPUs of the nodes not ABSENT:
+ *               DOWN and DRAIN nodes count (as idle or fragmented
+ *               capacity), so failures show as lost allocation.
+ *  down_pct     100 * integral of the GPU milli on DOWN nodes / integral
+ *               of capacity: the share of capacity failures took.
  *  utilisation  allocated GPU milli as a % of capacity over time: with
  *               sample_s = 0 one point per change (compressed: a point
  *               only when the value changes; it holds until the next
  *               point); with sample_s > 0 the time-weighted mean over each
- *               window [t_start + k*sample_s, t_start + (k+1)*sample_s).
+ *               window [t_start + k*sample_s, t_start + (k+1)*sample_s)
+ *               (against the capacity of each moment when it changes).
  *  frag_pct     fragmentation against the workload's most common GPU shape
  *               s = (g GPUs of m milli on one node): a node's fragmented
  *               milli is all its free GPU milli if s cannot fit on it (fewer
@@ -75,6 +82,7 @@ struct metrics {
 	uint16_t shape_gpn, shape_milli; /* fragmentation reference shape */
 	size_t nnodes;
 	uint32_t *node_frag;     /* each node's fragmented milli now */
+	int cap_varies;          /* capacity changed after the start */
 
 	/* The accumulator. */
 	int started;             /* metrics_advance was called */
@@ -82,7 +90,10 @@ struct metrics {
 	uint64_t alloc_milli;    /* allocated now */
 	uint64_t frag_milli;     /* fragmented now */
 	uint64_t int_alloc, int_free, int_frag; /* milli-seconds */
+	uint64_t down_milli;     /* GPU milli on DOWN nodes now */
+	uint64_t int_cap, int_down; /* milli-seconds */
 	uint64_t win_acc;        /* sampling: integral within the window */
+	uint64_t win_cap;        /* sampling: capacity integral, likewise */
 	int64_t win_start;
 
 	/* The series. */
@@ -92,7 +103,7 @@ struct metrics {
 	/* Results (metrics_finish). */
 	int64_t t_end, makespan;
 	size_t jobs, completed, rejected, unfinished;
-	double alloc_pct, frag_pct, jain;
+	double alloc_pct, frag_pct, jain, down_pct;
 	size_t jain_tenants;
 	struct metrics_dist wait, jct;
 	struct metrics_tenant *tenant; /* indexed by tenant id */
@@ -113,6 +124,11 @@ void metrics_advance(struct metrics *m, int64_t t);
  * nodes in a. */
 void metrics_job(struct metrics *m, const struct pool *p, const struct job *j,
 		 const struct alloc *a, int started);
+/* Records that node's state changed from old_state (enum node_state), for
+ * capacity events: capacity (ABSENT or not), GPUs down, the node's
+ * fragmentation.  Call after the pool changed, with the clock at now. */
+void metrics_node(struct metrics *m, const struct pool *p, uint32_t node,
+		  int old_state);
 /* Derives the results from the accumulator and the jobs of w (state,
  * submit, start, end; rejected jobs are the CANCELLED ones that never
  * started).  Call once, after the last event. */

@@ -27,8 +27,17 @@
  * the pool's allocated resources are exactly the union of the running
  * jobs' allocs (tests/test-sim.c checks this at every event).
  *
+ * Capacity events (sim_opts.events) are a third sorted stream merged like
+ * the submits.  They cost nothing when absent: the per-node and per-job
+ * arrays they need (original states, leaving flags, "fits the pool at its
+ * fullest", finish times and work left) exist only with events.  A failed
+ * node's jobs are found among the live FINISH events of the heap (every
+ * running job has exactly one); superseded events stay in the heap and are
+ * dropped when they reach its top.
+ *
  * Ownership: the simulator owns its placer, heap, queue, per-job allocs
- * and metrics; it borrows the pool and the workload (see sim.h).
+ * and metrics; it borrows the pool, the workload, the grants and the
+ * events (see sim.h).
  */
 #include "sim/sim.h"
 
@@ -114,7 +123,28 @@ struct sim {
 	uint64_t *tmilli;        /* per tenant: GPU milli running now */
 	int64_t usage_t;         /* usage integrated up to here */
 	struct sched_policy pol;
+	/* Capacity over time (sim_opts.events). */
+	size_t evnext;           /* next event to apply */
+	uint8_t *orig_state;     /* per node: its state before the run */
+	uint8_t *leaving;        /* per node: goes ABSENT once empty */
+	uint8_t *fits;           /* per job: fits the pool at its fullest */
+	uint32_t *victims;       /* the jobs on a failing node */
+	size_t cap_victims;
+	/* The last pass's pending reasons hold until the next pass. */
+	uint64_t last_reasons[SCHED_NREASONS];
+	int64_t last_pass_t;
 };
+
+static const char *const note_names[SIM_NOTE_NKINDS] = {
+	"submit", "reject", "pending", "start", "preempt", "stopped",
+	"requeue", "finish",
+};
+
+const char *
+sim_note_kind_name(enum sim_note_kind k)
+{
+	return (unsigned)k < SIM_NOTE_NKINDS ? note_names[k] : "?";
+}
 
 void
 sim_opts_init(struct sim_opts *o)
@@ -127,7 +157,11 @@ sim_opts_init(struct sim_opts *o)
 	o->half_life_s = FAIRSHARE_HALF_LIFE_DEFAULT;
 	o->backfill_depth = 8;
 	o->reclaim = 1;
+	o->checkpoint_s = 3600;
+	o->watch_job = SIM_NO_JOB;
 }
+
+static void restore_states(struct sim *s);
 
 struct sim *
 sim_new(struct pool *pool, struct workload *w, const struct sim_opts *o)
@@ -161,6 +195,7 @@ sim_free(struct sim *s)
 				alloc_free(&s->alloc[i]);
 			}
 	}
+	restore_states(s);
 	sched_result_free(&s->res);
 	placer_free(s->pl);
 	event_heap_free(&s->heap);
@@ -193,6 +228,9 @@ sim_free(struct sim *s)
 	free(s->tnode);
 	free(s->fs_t);
 	free(s->tmilli);
+	free(s->leaving);
+	free(s->fits);
+	free(s->victims);
 	free(s);
 }
 
@@ -457,15 +495,24 @@ enqueue(struct sim *s, uint32_t id)
 	} else {
 		uint32_t x = shape_of(s, j);
 		struct fshape *f = &s->shapes[x];
+		uint32_t after = f->tail;
 		s->jshape[id] = x;
-		s->jseq[id] = s->seq++;
-		s->jnext[id] = NONE;
-		s->jprev[id] = f->tail;
-		if (f->tail != NONE)
-			s->jnext[f->tail] = id;
+		if (s->jseq[id] == NONE)
+			s->jseq[id] = s->seq++;
+		/* A requeued job keeps its number and goes back to its place;
+		 * a new one has the highest number and goes last. */
+		while (after != NONE && s->jseq[after] > s->jseq[id])
+			after = s->jprev[after];
+		s->jprev[id] = after;
+		s->jnext[id] = after != NONE ? s->jnext[after] : f->head;
+		if (s->jnext[id] != NONE)
+			s->jprev[s->jnext[id]] = id;
+		else
+			f->tail = id;
+		if (after != NONE)
+			s->jnext[after] = id;
 		else
 			f->head = id;
-		f->tail = id;
 		if (f->n++ == 0) {
 			if (s->nactive == s->cap_active)
 				s->active = xgrow(s->active, &s->cap_active,
@@ -569,6 +616,9 @@ reject(struct sim *s, struct job *j)
 }
 
 static void run_leave(struct sim *s, uint32_t id);
+static void released(struct sim *s, const struct alloc *a);
+static void note(struct sim *s, int64_t t, enum sim_note_kind kind,
+		 uint32_t id, const struct sched_decision *d);
 
 static void
 finish(struct sim *s, const struct event *ev)
@@ -584,14 +634,18 @@ finish(struct sim *s, const struct event *ev)
 		run_leave(s, ev->job);
 	placer_release(s->pl, j, a);
 	metrics_job(&s->m, s->pool, j, a, 0);
+	released(s, a);
 	alloc_free(a);
 	/* Cut at its time limit: a timeout. */
 	j->state = (s->remain != NULL && s->remain[ev->job] > ev->time - j->start)
 			   ? JOB_FAILED
 			   : JOB_COMPLETED;
 	j->end = ev->time;
+	if (s->fin != NULL)
+		s->fin[ev->job] = -1;
 	s->st.finishes++;
 	s->st.events++;
+	note(s, ev->time, SIM_NOTE_FINISH, ev->job, NULL);
 	hook(s, ev->time, EV_FINISH, ev->job);
 }
 
@@ -609,6 +663,139 @@ dequeued(struct sim *s, uint32_t id)
 	if (s->w->jobs[id].gpus_per_node == 0)
 		s->cpu_only--;
 	s->npending--;
+}
+
+/* ---- explanations and reasons ----------------------------------------- */
+
+/* Tells the watcher, if id is the watched job.  d: the decision (PENDING,
+ * START, PREEMPT, REJECT) or NULL. */
+static void
+note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id,
+     const struct sched_decision *d)
+{
+	const struct job *j;
+	struct sim_note n;
+
+	if (s->o.watch == NULL || id != s->o.watch_job)
+		return;
+	j = &s->w->jobs[id];
+	memset(&n, 0, sizeof n);
+	n.t = t;
+	n.job = id;
+	n.kind = (uint8_t)kind;
+	n.state = j->state;
+	n.other = SCHED_NO_JOB;
+	if (d != NULL) {
+		n.reason = d->reason;
+		n.other = d->blocker;
+		n.at = d->at;
+	}
+	if (s->remain != NULL)
+		n.remain = s->remain[id];
+	if (s->o.order == SCHED_PRIORITY && s->fs_t != NULL &&
+	    kind != SIM_NOTE_FINISH) {
+		prio_compute(&s->o.weights, j, s->fs_t[j->tenant], t,
+			     s->pol.pool_gpus, &n.prio);
+		n.has_prio = 1;
+	}
+	s->o.watch(s->o.watch_ctx, &n);
+}
+
+/* A pass at t: the previous pass's reasons held until now. */
+static void
+reasons_until(struct sim *s, int64_t t)
+{
+	if (t > s->last_pass_t)
+		for (int r = 0; r < SCHED_NREASONS; r++)
+			s->st.reason_s[r] += s->last_reasons[r] *
+					     (uint64_t)(t - s->last_pass_t);
+	s->last_pass_t = t;
+}
+
+/* The pass just run left cur[] pending by reason (rejected jobs, counted
+ * under NEVER_FITS, wait no longer). */
+static void
+reasons_set(struct sim *s, const uint64_t *cur)
+{
+	for (int r = 0; r < SCHED_NREASONS; r++) {
+		s->st.reasons[r] += cur[r];
+		s->last_reasons[r] = r == SCHED_REASON_NEVER_FITS ? 0 : cur[r];
+	}
+}
+
+/* ---- capacity over time: node states ----------------------------------- */
+
+static int
+node_empty(const struct node *n)
+{
+	if (n->cpu_free != n->cpu_milli || n->mem_free != n->mem_mib)
+		return 0;
+	for (int g = 0; g < n->ngpu; g++)
+		if (n->gpu_free[g] != MILLI)
+			return 0;
+	return 1;
+}
+
+/* Moves node n to state st and tells everyone who keeps books on it: the
+ * placer (and its topology index), the metrics, the pool's GPU total and
+ * the quotas' capacity (GPUs of nodes not ABSENT). */
+static void
+set_state(struct sim *s, uint32_t n, enum node_state st)
+{
+	struct node *nd = &s->pool->nodes[n];
+	int old = nd->state;
+
+	if (old == (int)st)
+		return;
+	nd->state = (uint8_t)st;
+	placer_node_changed(s->pl, n);
+	metrics_node(&s->m, s->pool, n, old);
+	if ((old == NODE_ABSENT) != (st == NODE_ABSENT)) {
+		int64_t g = st == NODE_ABSENT ? -(int64_t)nd->ngpu : nd->ngpu;
+		s->pool->total_gpus = (uint64_t)((int64_t)s->pool->total_gpus + g);
+		if (s->have_quota && nd->ngpu > 0 && nd->model < s->quota.nmodels)
+			quota_set_capacity(&s->quota, nd->model,
+					   s->quota.capacity[nd->model] + g * MILLI);
+	}
+}
+
+/* After a's resources went back: a leaving node that is now empty is
+ * gone. */
+static void
+released(struct sim *s, const struct alloc *a)
+{
+	if (s->leaving == NULL)
+		return;
+	for (size_t i = 0; i < a->nslots; i++) {
+		uint32_t n = a->slots[i].node;
+		if (s->leaving[n] && node_empty(&s->pool->nodes[n])) {
+			s->leaving[n] = 0;
+			set_state(s, n, NODE_ABSENT);
+		}
+	}
+}
+
+/* Every node back to its state before the run (the metrics are done with
+ * by then and are not told). */
+static void
+restore_states(struct sim *s)
+{
+	if (s->orig_state == NULL)
+		return;
+	for (size_t n = 0; n < s->pool->nnodes; n++) {
+		struct node *nd = &s->pool->nodes[n];
+		int old = nd->state;
+		if (old == s->orig_state[n])
+			continue;
+		nd->state = s->orig_state[n];
+		if ((old == NODE_ABSENT) != (nd->state == NODE_ABSENT))
+			s->pool->total_gpus = nd->state == NODE_ABSENT
+						  ? s->pool->total_gpus - nd->ngpu
+						  : s->pool->total_gpus + nd->ngpu;
+		placer_node_changed(s->pl, (uint32_t)n);
+	}
+	free(s->orig_state);
+	s->orig_state = NULL;
 }
 
 /* ---- SCHED_PRIORITY ---------------------------------------------------- */
@@ -635,6 +822,46 @@ self_leaf(struct tenant_tree *tt, uint32_t id)
 		leaf = tenant_add(tt, name, id, 1, NULL);
 	ALLOT_ASSERT(leaf >= 0);
 	return (uint32_t)leaf;
+}
+
+/*
+ * With grants, fair share follows them: a tenant's leaf gets shares in
+ * proportion to its granted GPU-seconds over the whole grants file (GPUs
+ * x (end - start), summed; 1,000,000 for the largest, at least 1), and an
+ * inner tenant the sum of its children's.  Without grants every tenant
+ * has equal shares at every level.
+ */
+static void
+shares_from_grants(struct sim *s, size_t nt)
+{
+	const struct grants *gs = s->o.grants;
+	double *gsec = xcalloc(nt + 1, sizeof *gsec), top = 0;
+	uint64_t *acc = xcalloc(s->tt.n + 1, sizeof *acc);
+
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].tenant < nt)
+			gsec[gs->v[i].tenant] += (double)gs->v[i].gpus *
+						 (double)(gs->v[i].end - gs->v[i].start);
+	for (size_t t = 0; t < nt; t++)
+		if (gsec[t] > top)
+			top = gsec[t];
+	for (size_t k = 0; k < s->tt.n; k++)
+		if (tenant_is_leaf(&s->tt, (uint32_t)k))
+			s->tt.v[k].shares = 1;
+	for (size_t t = 0; t < nt && top > 0; t++) {
+		double sh = 1e6 * gsec[t] / top + 0.5;
+		s->tt.v[s->tnode[t]].shares = sh < 1 ? 1 : (uint32_t)sh;
+	}
+	/* Children come after their parents: sum bottom-up. */
+	for (size_t k = s->tt.n; k-- > 1;) {
+		struct tenant *v = &s->tt.v[k];
+		if (!tenant_is_leaf(&s->tt, (uint32_t)k))
+			v->shares = acc[k] == 0 ? 1 : acc[k] > UINT32_MAX ?
+					UINT32_MAX : (uint32_t)acc[k];
+		acc[v->parent] += v->shares;
+	}
+	free(gsec);
+	free(acc);
 }
 
 static void
@@ -701,6 +928,8 @@ prio_setup(struct sim *s)
 	for (size_t t = 0; t < nt; t++)
 		if (!tenant_is_leaf(&s->tt, s->tnode[t]))
 			s->tnode[t] = self_leaf(&s->tt, s->tnode[t]);
+	if (s->o.grants != NULL && s->o.grants->n > 0)
+		shares_from_grants(s, nt);
 	s->fs_t = xcalloc(nt, sizeof *s->fs_t);
 	s->usage = xcalloc(s->tt.n, sizeof *s->usage);
 	s->fs = xcalloc(s->tt.n, sizeof *s->fs);
@@ -783,11 +1012,13 @@ preempted(struct sim *s, const struct event *ev)
 	struct alloc *a = &s->alloc[id];
 
 	if (j->state != JOB_RUNNING || s->rpos[id] == NONE ||
-	    s->run[s->rpos[id]].preempt_for == SCHED_NO_JOB)
+	    s->run[s->rpos[id]].preempt_for == SCHED_NO_JOB ||
+	    s->run[s->rpos[id]].end != ev->time)
 		return;
 	run_leave(s, id);
 	placer_release(s->pl, j, a);
 	metrics_job(&s->m, s->pool, j, a, 0);
+	released(s, a);
 	alloc_free(a);
 	if (j->flags & JOB_CHECKPOINTABLE) {
 		int64_t done = ev->time - j->start;
@@ -800,6 +1031,7 @@ preempted(struct sim *s, const struct event *ev)
 	s->st.preempted++;
 	s->st.events++;
 	enqueue(s, id);
+	note(s, ev->time, SIM_NOTE_STOPPED, id, NULL);
 	hook(s, ev->time, EV_PREEMPT, id);
 }
 
@@ -808,6 +1040,7 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 {
 	struct sched_opts so = {.order = SCHED_PRIORITY, .explain = 1};
 	struct sched_input in;
+	uint64_t cur[SCHED_NREASONS] = {0};
 	int rc;
 
 	if (s->have_quota && t >= s->grants_next) {
@@ -815,6 +1048,7 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 		s->grants_next = grants_next_change(s->o.grants, t);
 	}
 	fair_update(s, t);
+	reasons_until(s, t);
 	memset(&in, 0, sizeof in);
 	in.now = t;
 	in.jobs = s->w->jobs;
@@ -856,6 +1090,8 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 			s->fin[d->job] = t + run;
 			event_push(&s->heap, t + run, EV_FINISH, d->job);
 			s->st.starts++;
+			d->at = t + run;
+			note(s, t, SIM_NOTE_START, d->job, d);
 		} else if (d->kind == SCHED_PREEMPT) {
 			struct sched_running *r = &s->run[s->rpos[d->job]];
 			int64_t grace = (j->flags & JOB_CHECKPOINTABLE) ? j->grace_s : 0;
@@ -863,13 +1099,22 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 			r->preempt_for = d->blocker;
 			r->end = t + grace;
 			event_push(&s->heap, t + grace, EV_PREEMPT, d->job);
+			d->at = t + grace;
+			note(s, t, SIM_NOTE_PREEMPT, d->job, d);
 		} else {
-			s->st.reasons[d->reason]++;
+			if (d->reason == SCHED_REASON_NEVER_FITS &&
+			    s->fits != NULL && s->fits[d->job])
+				d->reason = SCHED_REASON_RESOURCES; /* capacity is away */
+			cur[d->reason]++;
 			if (d->reason == SCHED_REASON_NEVER_FITS) {
 				dequeued(s, d->job);
 				reject(s, j);
-			} else if (d->reason == SCHED_REASON_RECLAIMING &&
-				   !(j->flags & JOB_RECLAIMING) && d->model >= 0) {
+				note(s, t, SIM_NOTE_REJECT, d->job, d);
+				continue;
+			}
+			note(s, t, SIM_NOTE_PENDING, d->job, d);
+			if (d->reason == SCHED_REASON_RECLAIMING &&
+			    !(j->flags & JOB_RECLAIMING) && d->model >= 0) {
 				/* The pass charged its quota and preempted for it. */
 				j->flags |= JOB_RECLAIMING;
 				j->qmodel = (uint8_t)d->model;
@@ -882,6 +1127,7 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 				hook(s, t, EV_START, s->res.v[i].job);
 	if (s->nrun > s->st.max_running)
 		s->st.max_running = s->nrun;
+	reasons_set(s, cur);
 	return 0;
 }
 
@@ -892,10 +1138,14 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 {
 	struct sched_opts so = {.order = (uint8_t)s->o.order, .explain = 0};
 	struct sched_input in;
-	int rc;
+	uint64_t cur[SCHED_NREASONS] = {0};
+	uint32_t blocker = SCHED_NO_JOB;
+	size_t kept = 0;
+	int rc, watch_kept = 0;
 
 	if (s->o.order == SCHED_PRIORITY)
 		return prio_pass(s, t, e);
+	reasons_until(s, t);
 	memset(&in, 0, sizeof in);
 	in.now = t;
 	in.jobs = s->w->jobs;
@@ -904,7 +1154,9 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 	if (s->o.order == SCHED_FIFO) {
 		in.queue = s->q + s->qhead;
 		in.nqueue = s->qtail - s->qhead;
-		in.resume = freed ? 0 : *left;
+		/* With capacity events a job may stay pending after
+		 * NEVER_FITS, which the resume hint must not vouch for. */
+		in.resume = freed || s->fits != NULL ? 0 : *left;
 	} else {
 		in.nqueue = candidates(s, in.free_milli, freed);
 		in.queue = s->cq;
@@ -921,8 +1173,10 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 		struct sched_decision *d = &s->res.v[i];
 		struct job *j = &s->w->jobs[d->job];
 		if (d->kind == SCHED_START) {
+			int64_t run = s->remain != NULL ? s->remain[d->job]
+							: j->duration;
 			ALLOT_ASSERT(j->state == JOB_PENDING);
-			if (j->duration > INT64_MAX - t) {
+			if (run > INT64_MAX - t) {
 				/* Undo this start and the ones after it. */
 				for (size_t k = i; k < s->res.n; k++)
 					if (s->res.v[k].kind == SCHED_START)
@@ -931,8 +1185,7 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 						    &s->res.v[k].alloc);
 				return err_set(e, ERR_LIMIT, "job %u: start %lld + "
 					       "duration %lld overflows", d->job,
-					       (long long)t,
-					       (long long)j->duration);
+					       (long long)t, (long long)run);
 			}
 			s->alloc[d->job] = d->alloc;
 			memset(&d->alloc, 0, sizeof d->alloc);
@@ -940,11 +1193,24 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 			j->start = t;
 			dequeued(s, d->job);
 			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
-			event_push(&s->heap, t + j->duration, EV_FINISH, d->job);
+			event_push(&s->heap, t + run, EV_FINISH, d->job);
+			if (s->fin != NULL)
+				s->fin[d->job] = t + run;
 			s->st.starts++;
+			d->at = t + run;
+			note(s, t, SIM_NOTE_START, d->job, d);
 		} else if (d->reason == SCHED_REASON_NEVER_FITS) {
+			if (s->fits != NULL && s->fits[d->job]) {
+				kept++; /* waits for capacity to come back */
+				if (d->job == s->o.watch_job)
+					watch_kept = 1;
+				continue;
+			}
 			dequeued(s, d->job);
 			reject(s, j);
+			note(s, t, SIM_NOTE_REJECT, d->job, d);
+		} else if (d->reason == SCHED_REASON_RESOURCES) {
+			blocker = d->job;
 		}
 	}
 	/* Hooks see the pass as a whole: the pool already holds every start
@@ -967,6 +1233,254 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 			s->qhead = s->qtail = 0;
 	}
 	*left = s->npending;
+	/* Every job still pending has its reason, as the pass would have
+	 * explained it: strict FIFO's blocked head waits for resources and
+	 * the rest behind it; first-fit's all wait for resources. */
+	if (s->o.order == SCHED_FIFO) {
+		size_t head = blocker != SCHED_NO_JOB;
+		cur[SCHED_REASON_RESOURCES] = head + kept;
+		cur[SCHED_REASON_PRIORITY] = s->npending - head - kept;
+	} else {
+		cur[SCHED_REASON_RESOURCES] = s->npending;
+	}
+	reasons_set(s, cur);
+	if (s->o.watch != NULL && s->o.watch_job < s->w->njobs) {
+		const struct job *wj = &s->w->jobs[s->o.watch_job];
+		if (wj->state == JOB_PENDING && wj->submit <= t) {
+			struct sched_decision d;
+			memset(&d, 0, sizeof d);
+			d.reason = SCHED_REASON_RESOURCES;
+			d.blocker = SCHED_NO_JOB;
+			if (s->o.order == SCHED_FIFO && !watch_kept &&
+			    blocker != s->o.watch_job) {
+				d.reason = SCHED_REASON_PRIORITY;
+				d.blocker = blocker;
+			}
+			note(s, t, SIM_NOTE_PENDING, s->o.watch_job, &d);
+		}
+	}
+	return 0;
+}
+
+/* ---- capacity over time: events -------------------------------------- */
+
+/*
+ * Before the run: remembers every node's state, works out which jobs fit
+ * the pool at its fullest (every node UP that is UP now, ever joins, or is
+ * repaired while present), and allocates what requeues need in FIFO and
+ * first-fit (the priority set-up has its own).  The initial states (nodes
+ * that first join are ABSENT) are set later by events_start, once quotas
+ * exist.
+ */
+static void
+events_setup(struct sim *s)
+{
+	const struct nodeevents *ev = s->o.events;
+	size_t nn = s->pool->nnodes, n = s->w->njobs;
+	uint8_t *full = xcalloc(nn + 1, 1);
+
+	s->orig_state = xmalloc(nn + 1);
+	s->leaving = xcalloc(nn + 1, 1);
+	for (size_t i = 0; i < nn; i++) {
+		s->orig_state[i] = s->pool->nodes[i].state;
+		full[i] = s->orig_state[i] == NODE_UP;
+	}
+	for (size_t k = 0; k < ev->n; k++) {
+		uint32_t i = ev->v[k].node;
+		if (ev->v[k].action == NODEEVENT_JOIN ||
+		    (ev->v[k].action == NODEEVENT_REPAIR &&
+		     s->orig_state[i] != NODE_ABSENT))
+			full[i] = 1;
+	}
+	for (size_t i = 0; i < nn; i++)
+		if (full[i] && s->pool->nodes[i].state != NODE_UP) {
+			s->pool->nodes[i].state = NODE_UP;
+			placer_node_changed(s->pl, (uint32_t)i);
+		}
+	s->fits = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		s->fits[i] = (uint8_t)placer_could_ever_fit(s->pl, &s->w->jobs[i]);
+	for (size_t i = 0; i < nn; i++)
+		if (s->pool->nodes[i].state != s->orig_state[i]) {
+			s->pool->nodes[i].state = s->orig_state[i];
+			placer_node_changed(s->pl, (uint32_t)i);
+		}
+	free(full);
+	if (s->o.order != SCHED_PRIORITY) {
+		s->fin = xmalloc((n + 1) * sizeof *s->fin);
+		s->remain = xmalloc((n + 1) * sizeof *s->remain);
+		for (size_t i = 0; i < n; i++) {
+			s->fin[i] = -1;
+			s->remain[i] = s->w->jobs[i].duration;
+		}
+	}
+}
+
+/* Puts requeued job id back in the queue at its place: by submit time
+ * (strict FIFO; first-fit through its kept enqueue number) or into the
+ * priority set. */
+static void
+requeue(struct sim *s, uint32_t id)
+{
+	const struct job *w = s->w->jobs;
+	size_t k;
+
+	enqueue(s, id);
+	if (s->o.order != SCHED_FIFO)
+		return;
+	for (k = s->qtail - 1; k > s->qhead; k--) {
+		const struct job *a = &w[s->q[k - 1]];
+		if (a->submit < w[id].submit ||
+		    (a->submit == w[id].submit && a->id < id))
+			break;
+		s->q[k] = s->q[k - 1];
+	}
+	s->q[k] = id;
+}
+
+/* Node n failed at t: every job on it stops at once and is requeued; a
+ * checkpointable one keeps the work up to its last checkpoint. */
+static void
+fail_node(struct sim *s, uint32_t n, int64_t t)
+{
+	size_t nv = 0;
+
+	for (size_t i = 0; i < s->heap.n; i++) {
+		const struct event *ev = &s->heap.v[i];
+		const struct alloc *a = &s->alloc[ev->job];
+		if (event_kind_of(ev) != EV_FINISH ||
+		    s->w->jobs[ev->job].state != JOB_RUNNING ||
+		    s->fin[ev->job] != ev->time)
+			continue;
+		for (size_t k = 0; k < a->nslots; k++)
+			if (a->slots[k].node == n) {
+				s->victims = xgrow(s->victims, &s->cap_victims,
+						   nv + 1, sizeof *s->victims);
+				s->victims[nv++] = ev->job;
+				break;
+			}
+	}
+	for (size_t v = 0; v < nv; v++) {
+		uint32_t id = s->victims[v];
+		struct job *j = &s->w->jobs[id];
+		struct alloc *a = &s->alloc[id];
+		int64_t done = t - j->start, kept = 0;
+		if (s->run != NULL)
+			run_leave(s, id);
+		placer_release(s->pl, j, a);
+		metrics_job(&s->m, s->pool, j, a, 0);
+		released(s, a);
+		alloc_free(a);
+		if (j->flags & JOB_CHECKPOINTABLE)
+			kept = s->o.checkpoint_s > 0
+				       ? done / s->o.checkpoint_s * s->o.checkpoint_s
+				       : done;
+		if (j->flags & JOB_CHECKPOINTABLE)
+			s->remain[id] = s->remain[id] > kept ? s->remain[id] - kept
+							     : 0;
+		else
+			s->remain[id] = j->duration;
+		s->st.lost_gpu_s += job_gpu_milli(j) * (uint64_t)(done - kept) /
+				    MILLI;
+		j->state = JOB_PENDING;
+		j->flags &= ~(uint32_t)JOB_RECLAIMING;
+		s->fin[id] = -1;
+		s->st.requeued++;
+		requeue(s, id);
+		{
+			struct sched_decision d;
+			memset(&d, 0, sizeof d);
+			d.blocker = n;
+			note(s, t, SIM_NOTE_REQUEUE, id, &d);
+		}
+		hook(s, t, EV_PREEMPT, id);
+	}
+}
+
+/* Applies one capacity event at t (semantics in sim.h). */
+static void
+apply_event(struct sim *s, const struct nodeevent *ne, int64_t t)
+{
+	uint32_t n = ne->node;
+	const struct node *nd = &s->pool->nodes[n];
+
+	switch (ne->action) {
+	case NODEEVENT_REPAIR:
+		if (nd->state == NODE_ABSENT)
+			break; /* gone: only a join brings it back */
+		/* FALLTHROUGH */
+	case NODEEVENT_JOIN:
+		s->leaving[n] = 0;
+		set_state(s, n, NODE_UP);
+		break;
+	case NODEEVENT_DRAIN:
+		if (nd->state == NODE_UP)
+			set_state(s, n, NODE_DRAIN);
+		break;
+	case NODEEVENT_LEAVE:
+		if (nd->state == NODE_ABSENT)
+			break;
+		if (node_empty(nd)) {
+			s->leaving[n] = 0;
+			set_state(s, n, NODE_ABSENT);
+		} else {
+			s->leaving[n] = 1;
+			if (nd->state == NODE_UP)
+				set_state(s, n, NODE_DRAIN);
+		}
+		break;
+	case NODEEVENT_FAIL:
+		if (nd->state == NODE_ABSENT || nd->state == NODE_DOWN)
+			break;
+		fail_node(s, n, t);
+		if (nd->state != NODE_ABSENT)
+			set_state(s, n, s->leaving[n] ? NODE_ABSENT : NODE_DOWN);
+		s->leaving[n] = 0;
+		break;
+	default:
+		break;
+	}
+	s->st.node_events++;
+	hook(s, t, EV_NODE, n);
+}
+
+/* The initial states: nodes whose first event is a join are ABSENT until
+ * then; events before the first submit are history and apply at once. */
+static void
+events_start(struct sim *s)
+{
+	const struct nodeevents *ev = s->o.events;
+	uint8_t *seen = xcalloc(s->pool->nnodes + 1, 1);
+	int64_t first = s->w->jobs[s->order[0]].submit;
+
+	for (size_t k = 0; k < ev->n; k++) {
+		uint32_t i = ev->v[k].node;
+		if (!seen[i] && ev->v[k].action == NODEEVENT_JOIN)
+			set_state(s, i, NODE_ABSENT);
+		seen[i] = 1;
+	}
+	free(seen);
+	while (s->evnext < ev->n && ev->v[s->evnext].time < first) {
+		apply_event(s, &ev->v[s->evnext], ev->v[s->evnext].time);
+		s->evnext++;
+	}
+}
+
+/* Whether ev was superseded: the job it was for has stopped since (a
+ * failure or a preemption) or runs again with another end. */
+static int
+stale(const struct sim *s, const struct event *ev)
+{
+	const struct job *j = &s->w->jobs[ev->job];
+
+	if (s->fin == NULL)
+		return 0;
+	if (event_kind_of(ev) == EV_FINISH)
+		return j->state != JOB_RUNNING || s->fin[ev->job] != ev->time;
+	if (event_kind_of(ev) == EV_PREEMPT && s->run != NULL)
+		return j->state != JOB_RUNNING || s->rpos[ev->job] == NONE ||
+		       s->run[s->rpos[ev->job]].preempt_for == SCHED_NO_JOB ||
+		       s->run[s->rpos[ev->job]].end != ev->time;
 	return 0;
 }
 
@@ -974,9 +1488,10 @@ int
 sim_run(struct sim *s, struct err *e)
 {
 	struct workload *w = s->w;
+	const struct nodeevents *nev = s->o.events;
 	const struct event *top;
 	struct event ev;
-	size_t next = 0, n = w->njobs, left = 0;
+	size_t next = 0, n = w->njobs, left = 0, ne = 0;
 	uint64_t tick = PROGRESS_EVERY;
 	int freed = 1, rc;
 
@@ -987,6 +1502,10 @@ sim_run(struct sim *s, struct err *e)
 		return rc;
 	sort_by_submit(s);
 	s->alloc = xcalloc(n + 1, sizeof *s->alloc);
+	if (nev != NULL && nev->n > 0 && n > 0) {
+		events_setup(s);
+		ne = nev->n;
+	}
 	if (s->o.order == SCHED_PRIORITY) {
 		prio_setup(s);
 	} else if (s->o.order != SCHED_FIFO) {
@@ -994,27 +1513,43 @@ sim_run(struct sim *s, struct err *e)
 		s->jnext = xmalloc((n + 1) * sizeof *s->jnext);
 		s->jprev = xmalloc((n + 1) * sizeof *s->jprev);
 		s->jseq = xmalloc((n + 1) * sizeof *s->jseq);
+		for (size_t i = 0; i < n; i++)
+			s->jseq[i] = NONE;
 	}
+	if (ne > 0)
+		events_start(s);
 	event_heap_reserve(&s->heap, 1024);
-	while (next < n || s->heap.n > 0) {
+	for (;;) {
 		int changed = 0;
-		int64_t t;
+		int64_t t = INT64_MAX;
 
-		top = event_peek(&s->heap);
-		if (top != NULL &&
-		    (next >= n || top->time <= w->jobs[s->order[next]].submit))
+		while ((top = event_peek(&s->heap)) != NULL && stale(s, top))
+			event_pop(&s->heap, &ev);
+		/* Node events matter only while a job waits for capacity. */
+		if (next >= n && top == NULL && (s->evnext >= ne || s->npending == 0))
+			break;
+		if (top != NULL)
 			t = top->time;
-		else
+		if (next < n && w->jobs[s->order[next]].submit < t)
 			t = w->jobs[s->order[next]].submit;
+		if (s->evnext < ne && nev->v[s->evnext].time < t)
+			t = nev->v[s->evnext].time;
 		metrics_advance(&s->m, t);
 		s->st.instants++;
 		/* Finishes first: their resources are free for this instant. */
 		while ((top = event_peek(&s->heap)) != NULL && top->time == t) {
 			event_pop(&s->heap, &ev);
+			if (stale(s, &ev))
+				continue;
 			if (event_kind_of(&ev) == EV_PREEMPT)
 				preempted(s, &ev);
 			else
 				finish(s, &ev);
+			freed = changed = 1;
+		}
+		/* Then capacity events, in file order. */
+		while (s->evnext < ne && nev->v[s->evnext].time == t) {
+			apply_event(s, &nev->v[s->evnext++], t);
 			freed = changed = 1;
 		}
 		/* Then the submits of this instant, in workload order. */
@@ -1023,8 +1558,11 @@ sim_run(struct sim *s, struct err *e)
 			struct job *j = &w->jobs[id];
 			s->st.submits++;
 			s->st.events++;
-			if (!placer_could_ever_fit(s->pl, j)) {
+			note(s, t, SIM_NOTE_SUBMIT, id, NULL);
+			if (s->fits != NULL ? !s->fits[id]
+					    : !placer_could_ever_fit(s->pl, j)) {
 				reject(s, j);
+				note(s, t, SIM_NOTE_REJECT, id, NULL);
 			} else {
 				enqueue(s, id);
 				changed = 1;
@@ -1042,10 +1580,13 @@ sim_run(struct sim *s, struct err *e)
 				      (size_t)(s->st.finishes + s->st.rejected), n);
 		}
 	}
-	/* Jobs still pending with nothing running: the placer refused them
-	 * on an idle pool although it said they could fit.  They stay
-	 * PENDING and count as unfinished. */
+	/* Jobs still pending with nothing running: without capacity events,
+	 * the placer refused them on an idle pool although it said they
+	 * could fit; with them, also jobs that waited for capacity that never
+	 * came back.  They stay PENDING and count as unfinished. */
 	s->st.stuck = s->npending;
+	reasons_until(s, s->m.t_now);
+	restore_states(s);
 	if (s->o.progress != NULL)
 		s->o.progress(s->o.progress_ctx,
 			      (size_t)(s->st.finishes + s->st.rejected), n);

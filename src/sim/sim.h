@@ -13,6 +13,25 @@
  * pool is rejected when it is submitted (its state becomes CANCELLED and
  * it never starts).
  *
+ * Capacity over time (sim_opts.events, docs/SCHEDULING.md): node events
+ * apply at their instant after the finishes and before the submits, in
+ * file order, and always trigger a pass.  join: the node becomes UP (a
+ * node whose first event is a join is ABSENT until then); leave: DRAIN,
+ * then ABSENT once its last job has left; drain: no new work, running
+ * jobs go on; fail: DOWN at once, its jobs are requeued (a checkpointable
+ * job keeps the work up to its last checkpoint, every checkpoint_s
+ * seconds of its run; others start over); repair: UP again (a DOWN or
+ * DRAIN node; join and repair also cancel a pending leave).  Events before
+ * the first submit are the initial state.  With events, a job is rejected
+ * only if it could not fit the pool at its fullest (every node UP that is
+ * UP at the start or ever joins or is repaired); one that does not fit
+ * the pool as it is now waits (reason RESOURCES, blocking nobody) and is
+ * counted `stuck` if the run ends first.  A requeued job returns to its
+ * place by submit time (FIFO and first-fit) or is ordered by its priority
+ * as before.  The run ends when no job is left to run or wait for; node
+ * events after that are not applied.  After the run every node is back in
+ * the state it had before.
+ *
  * The simulator borrows the pool and the workload for its lifetime.  It
  * writes each job's state, start and end into the workload (resetting them
  * when the run begins), and changes the pool's free capacity (the pool is
@@ -32,10 +51,42 @@
 #include "sched/sched.h"
 #include "sim/event.h"
 #include "sim/metrics.h"
+#include "sim/nodeevents.h"
 #include "sim/trace.h"
 #include "util/err.h"
 
 struct sim;
+
+/* What happened to the watched job (sim_opts.watch), one note each. */
+enum sim_note_kind {
+	SIM_NOTE_SUBMIT = 0,
+	SIM_NOTE_REJECT,   /* could never fit: cancelled */
+	SIM_NOTE_PENDING,  /* a pass left it pending: reason, other, at */
+	SIM_NOTE_START,    /* a pass started it; at = its planned end */
+	SIM_NOTE_PREEMPT,  /* a pass told it to leave for job `other`; at =
+			    * when it stops (after its grace period) */
+	SIM_NOTE_STOPPED,  /* the preemption took effect: requeued */
+	SIM_NOTE_REQUEUE,  /* node `other` failed under it: requeued */
+	SIM_NOTE_FINISH,   /* it ended: state COMPLETED or FAILED (limit) */
+	SIM_NOTE_NKINDS
+};
+
+struct sim_note {
+	int64_t t;
+	uint32_t job;
+	uint8_t kind;         /* enum sim_note_kind */
+	uint8_t reason;       /* PENDING: enum sched_reason */
+	uint8_t state;        /* FINISH: enum job_state */
+	uint8_t has_prio;     /* prio holds SCHED_PRIORITY's breakdown */
+	uint32_t other;       /* PENDING priority: the blocked head; PREEMPT:
+			       * the job it leaves for; REQUEUE: the node */
+	int64_t at;           /* PENDING reserved: the planned start */
+	int64_t remain;       /* STOPPED, REQUEUE: run time still to do */
+	struct prio_parts prio;
+};
+
+/* "submit", "reject", "pending", ... */
+const char *sim_note_kind_name(enum sim_note_kind k);
 
 struct sim_opts {
 	int policy;        /* enum place_policy */
@@ -60,7 +111,18 @@ struct sim_opts {
 	uint32_t backfill_depth;       /* reservations per pass; default 8 */
 	int64_t backfill_horizon;      /* 0 = none */
 	int reclaim;                   /* preempt borrowers; default 1 */
+	/* Capacity over time (above): sorted by time; NULL = none.  The
+	 * simulator borrows it. */
+	const struct nodeevents *events;
+	int64_t checkpoint_s;          /* default 3600; 0 = nothing lost */
+	/* Explanations: watch(watch_ctx, note) for everything that happens
+	 * to job watch_job (default SIM_NO_JOB: none). */
+	uint32_t watch_job;
+	void (*watch)(void *ctx, const struct sim_note *n);
+	void *watch_ctx;
 };
+
+#define SIM_NO_JOB UINT32_MAX
 
 struct sim_stats {
 	uint64_t events;    /* submits + finishes processed */
@@ -76,9 +138,19 @@ struct sim_stats {
 	size_t max_running;
 	uint64_t preempted; /* jobs stopped by preemption and requeued */
 	uint64_t reserved;  /* reservations made (summed over passes) */
-	uint64_t reasons[SCHED_NREASONS]; /* pending decisions by reason,
-					   * summed over passes (explained
-					   * passes only: SCHED_PRIORITY) */
+	/* Pending jobs by reason, summed over passes, in every order: the
+	 * priority pass explains every job; FIFO's blocked head counts as
+	 * RESOURCES and the jobs behind it as PRIORITY; first-fit's as
+	 * RESOURCES.  A job that does not fit the pool as it is now but
+	 * would at its fullest (capacity events) counts as RESOURCES. */
+	uint64_t reasons[SCHED_NREASONS];
+	/* The same weighted by time: job-seconds spent pending for each
+	 * reason (a pass's reasons hold until the next pass). */
+	uint64_t reason_s[SCHED_NREASONS];
+	uint64_t node_events; /* capacity events applied */
+	uint64_t requeued;    /* jobs requeued because their node failed */
+	uint64_t lost_gpu_s;  /* GPU-seconds of work the failures threw
+			       * away (run since the last checkpoint) */
 };
 
 /* What the simulator's state takes (bytes, capacities not lengths). */
