@@ -644,6 +644,29 @@ write_file(struct run *r, const char *name, int which)
 	return 0;
 }
 
+/* mkdir -p: creates dir and any missing parents. */
+static int
+make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = i < n ? '/' : '\0';
+	}
+	return 0;
+}
+
 static int
 write_out(struct run *r)
 {
@@ -652,10 +675,6 @@ write_out(struct run *r)
 					    "per_tenant.csv"};
 	int rc;
 
-	if (mkdir(r->a.out, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "allot run: %s: %s\n", r->a.out, strerror(errno));
-		return err_exit_status(ERR_IO);
-	}
 	for (int i = 0; i < 5; i++)
 		if ((rc = write_file(r, files[i], i)) != 0)
 			return rc;
@@ -674,6 +693,11 @@ exec_run(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if ((rc = parse_args(argc, argv, &r.a)) != 0)
 		return rc;
+	/* The output folder first, so that a bad one fails before the run. */
+	if (r.a.out != NULL && make_dirs(r.a.out) != 0) {
+		fprintf(stderr, "allot run: %s: %s\n", r.a.out, strerror(errno));
+		return err_exit_status(ERR_IO);
+	}
 	pool_init(&r.pool);
 	workload_init(&r.w);
 	err_clear(&e);

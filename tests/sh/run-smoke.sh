@@ -88,6 +88,15 @@ grep -q '"tenants":5,"load":0.5000,"zipf":0.0000,"max_gang_gpus":64,' "$T/c.json
 	fail "workload flags: $(grep -o '"workload":{[^}]*' "$T/c.json")"
 grep -q '"reserved":0,' "$T/c.json" || fail "--backfill 0 still reserved"
 
+# --out makes missing parents; an impossible folder fails before the run.
+$A run --scale 0.01 --days 0.1 --out "$T/deep/er/out" > /dev/null || fail "--out with parents"
+[ -s "$T/deep/er/out/pool.pool" ] || fail "--out with parents: no pool.pool"
+: > "$T/file"
+err=$($A run --scale 0.01 --days 0.1 --out "$T/file/x" 2>&1)
+rc=$?
+[ $rc -eq 74 ] || fail "--out under a file: exit $rc, want 74"
+case $err in "allot run: $T/file/x: Not a directory") ;; *) fail "--out under a file said: $err" ;; esac
+
 # Usage errors exit 64 and say why.
 t() { # expected substring, then arguments
 	local want=$1
