@@ -321,28 +321,13 @@ provider_name(const struct pool *p, size_t s)
 	return strtab_get(&p->names, p->sites[s].provider);
 }
 
-/* The run's description and figures: everything but wall-clock time. */
+/* "pool": totals, GPUs by model, and by site. */
 static void
-describe(struct run *r, struct jsonw *jw)
+describe_pool(const struct pool *p, struct jsonw *jw)
 {
-	const struct sim_stats *st = sim_stats(r->sim);
-	const struct pool *p = &r->pool;
 	struct census c;
 
 	census_take(p, &c);
-	jsonw_key(jw, "scenario");
-	jsonw_str(jw, r->a.scenario);
-	jsonw_key(jw, "scale");
-	jsonw_fixed(jw, r->a.scale, 4);
-	jsonw_key(jw, "seed");
-	jsonw_uint(jw, r->a.so.seed);
-	jsonw_key(jw, "order");
-	jsonw_str(jw, sched_order_name(SCHED_PRIORITY));
-	jsonw_key(jw, "backfill");
-	jsonw_uint(jw, r->a.backfill);
-	jsonw_key(jw, "policy");
-	jsonw_str(jw, place_policy_name((enum place_policy)r->a.pol));
-
 	jsonw_key(jw, "pool");
 	jsonw_obj(jw);
 	jsonw_key(jw, "nodes");
@@ -382,7 +367,13 @@ describe(struct run *r, struct jsonw *jw)
 	}
 	jsonw_end(jw);
 	jsonw_end(jw);
+	census_free(&c);
+}
 
+/* "workload": the generator's options and what it drew. */
+static void
+describe_workload(const struct run *r, struct jsonw *jw)
+{
 	jsonw_key(jw, "workload");
 	jsonw_obj(jw);
 	jsonw_key(jw, "days");
@@ -418,7 +409,28 @@ describe(struct run *r, struct jsonw *jw)
 	}
 	jsonw_end(jw);
 	jsonw_end(jw);
+}
 
+/* The run's description and figures: everything but wall-clock time. */
+static void
+describe(struct run *r, struct jsonw *jw)
+{
+	const struct sim_stats *st = sim_stats(r->sim);
+	jsonw_key(jw, "scenario");
+	jsonw_str(jw, r->a.scenario);
+	jsonw_key(jw, "scale");
+	jsonw_fixed(jw, r->a.scale, 4);
+	jsonw_key(jw, "seed");
+	jsonw_uint(jw, r->a.so.seed);
+	jsonw_key(jw, "order");
+	jsonw_str(jw, sched_order_name(SCHED_PRIORITY));
+	jsonw_key(jw, "backfill");
+	jsonw_uint(jw, r->a.backfill);
+	jsonw_key(jw, "policy");
+	jsonw_str(jw, place_policy_name((enum place_policy)r->a.pol));
+
+	describe_pool(&r->pool, jw);
+	describe_workload(r, jw);
 	metrics_write_json(sim_metrics(r->sim), &r->w, jw);
 	jsonw_key(jw, "arrivals_alloc_pct");
 	jsonw_fixed(jw, r->window_pct, 4);
@@ -452,7 +464,6 @@ describe(struct run *r, struct jsonw *jw)
 		jsonw_uint(jw, st->reasons[k]);
 	}
 	jsonw_end(jw);
-	census_free(&c);
 }
 
 static void
