@@ -127,6 +127,8 @@ struct sim {
 	size_t evnext;           /* next event to apply */
 	uint8_t *orig_state;     /* per node: its state before the run */
 	uint8_t *leaving;        /* per node: goes ABSENT once empty */
+	uint32_t *node_jobs;     /* per node: running jobs on it (a job may
+				  * take no resources at all) */
 	uint8_t *fits;           /* per job: fits the pool at its fullest */
 	uint32_t *victims;       /* the jobs on a failing node */
 	size_t cap_victims;
@@ -229,6 +231,7 @@ sim_free(struct sim *s)
 	free(s->fs_t);
 	free(s->tmilli);
 	free(s->leaving);
+	free(s->node_jobs);
 	free(s->fits);
 	free(s->victims);
 	free(s);
@@ -725,15 +728,16 @@ reasons_set(struct sim *s, const uint64_t *cur)
 
 /* ---- capacity over time: node states ----------------------------------- */
 
-static int
-node_empty(const struct node *n)
+/* Counts a's job on its nodes (d = 1 when it starts, -1 when it
+ * leaves), for capacity events. */
+static void
+occupy(struct sim *s, const struct alloc *a, int d)
 {
-	if (n->cpu_free != n->cpu_milli || n->mem_free != n->mem_mib)
-		return 0;
-	for (int g = 0; g < n->ngpu; g++)
-		if (n->gpu_free[g] != MILLI)
-			return 0;
-	return 1;
+	if (s->node_jobs == NULL)
+		return;
+	for (size_t i = 0; i < a->nslots; i++)
+		s->node_jobs[a->slots[i].node] =
+		    (uint32_t)((int64_t)s->node_jobs[a->slots[i].node] + d);
 }
 
 /* Moves node n to state st and tells everyone who keeps books on it: the
@@ -759,16 +763,17 @@ set_state(struct sim *s, uint32_t n, enum node_state st)
 	}
 }
 
-/* After a's resources went back: a leaving node that is now empty is
- * gone. */
+/* After a's resources went back (every release calls this): a leaving
+ * node that is now empty is gone. */
 static void
 released(struct sim *s, const struct alloc *a)
 {
 	if (s->leaving == NULL)
 		return;
+	occupy(s, a, -1);
 	for (size_t i = 0; i < a->nslots; i++) {
 		uint32_t n = a->slots[i].node;
-		if (s->leaving[n] && node_empty(&s->pool->nodes[n])) {
+		if (s->leaving[n] && s->node_jobs[n] == 0) {
 			s->leaving[n] = 0;
 			set_state(s, n, NODE_ABSENT);
 		}
@@ -1087,6 +1092,7 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 			dequeued(s, d->job);
 			run_enter(s, d->job, d->model, t);
 			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
+			occupy(s, &s->alloc[d->job], 1);
 			s->fin[d->job] = t + run;
 			event_push(&s->heap, t + run, EV_FINISH, d->job);
 			s->st.starts++;
@@ -1193,6 +1199,7 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 			j->start = t;
 			dequeued(s, d->job);
 			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
+			occupy(s, &s->alloc[d->job], 1);
 			event_push(&s->heap, t + run, EV_FINISH, d->job);
 			if (s->fin != NULL)
 				s->fin[d->job] = t + run;
@@ -1281,6 +1288,7 @@ events_setup(struct sim *s)
 
 	s->orig_state = xmalloc(nn + 1);
 	s->leaving = xcalloc(nn + 1, 1);
+	s->node_jobs = xcalloc(nn + 1, sizeof *s->node_jobs);
 	for (size_t i = 0; i < nn; i++) {
 		s->orig_state[i] = s->pool->nodes[i].state;
 		full[i] = s->orig_state[i] == NODE_UP;
@@ -1420,7 +1428,7 @@ apply_event(struct sim *s, const struct nodeevent *ne, int64_t t)
 	case NODEEVENT_LEAVE:
 		if (nd->state == NODE_ABSENT)
 			break;
-		if (node_empty(nd)) {
+		if (s->node_jobs[n] == 0) {
 			s->leaving[n] = 0;
 			set_state(s, n, NODE_ABSENT);
 		} else {
