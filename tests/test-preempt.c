@@ -61,7 +61,7 @@ run(struct world *w, uint32_t t, const uint32_t *nodes, int k, int64_t start,
 		CHECK_EQ_INT(pool_alloc(&w->pool, nodes[x], 0, 0, 0xff, 1000), 0);
 	}
 	quota_charge(&w->quota, t, 0, 8000 * k);
-	w->cand[i] = (struct preempt_cand){&w->jobs[i], &w->allocs[i], prio, 0};
+	w->cand[i] = (struct preempt_cand){&w->jobs[i], &w->allocs[i], prio, 0, 0};
 }
 
 static long

@@ -243,6 +243,8 @@ struct walk {
 	struct bf_running *run;  /* running jobs by end, built on first use */
 	size_t nrun;
 	int run_ready;
+	uint32_t *starts;        /* result indexes of this pass's STARTs */
+	size_t nstarts, cap_starts;
 	uint32_t *draining;      /* sorted ids of jobs with victims leaving */
 	size_t ndraining;
 	uint32_t *scratch;       /* node list for one choice */
@@ -312,6 +314,16 @@ hold_node(struct walk *w, uint32_t n, uint32_t job, int64_t from)
 				sizeof *w->held);
 		w->held[w->nheld++] = n;
 	}
+}
+
+/* Whether j could run on the pool if it were empty: enough nodes for it
+ * (the placer) and, for a gang, enough of one model in one site unless it
+ * may span sites (the topology index). */
+static int
+ever_fits(struct walk *w, const struct job *j)
+{
+	return placer_could_ever_fit(w->pl, j) &&
+	       (j->nodes <= 1 || topo_could_ever_fit(w->topo, j));
 }
 
 static int64_t
@@ -404,8 +416,35 @@ reserve(struct walk *w, const struct job *j, const struct job *orig,
 	struct bf_resv res;
 
 	build_running(w);
-	backfill_plan_one(w->pool, w->topo, w->run, w->nrun, w->resv, w->resv_job,
-			  w->nresv, j, w->in->now, w->P->backfill_horizon, &res);
+	if (w->nstarts > 0) {
+		/* The jobs started earlier in this pass end too: plan with
+		 * them (their allocs stay put in the result list meanwhile). */
+		size_t n = w->nrun + w->nstarts, a = 0, b = 0, o = 0;
+		struct bf_running *all = xmalloc((n + 1) * sizeof *all);
+		struct bf_running *st = xmalloc((w->nstarts + 1) * sizeof *st);
+		for (size_t i = 0; i < w->nstarts; i++) {
+			const struct sched_decision *sd = &w->r->v[w->starts[i]];
+			const struct job *sj = &w->in->jobs[sd->job];
+			st[i] = (struct bf_running){sj, &sd->alloc,
+						    job_end(sj, w->in->now)};
+		}
+		backfill_sort_running(st, w->nstarts);
+		while (a < w->nrun && b < w->nstarts)
+			all[o++] = st[b].end < w->run[a].end ? st[b++] : w->run[a++];
+		while (a < w->nrun)
+			all[o++] = w->run[a++];
+		while (b < w->nstarts)
+			all[o++] = st[b++];
+		free(st);
+		backfill_plan_one(w->pool, w->topo, all, n, w->resv, w->resv_job,
+				  w->nresv, j, w->in->now, w->P->backfill_horizon,
+				  &res);
+		free(all);
+	} else {
+		backfill_plan_one(w->pool, w->topo, w->run, w->nrun, w->resv,
+				  w->resv_job, w->nresv, j, w->in->now,
+				  w->P->backfill_horizon, &res);
+	}
 	w->resv = xrealloc(w->resv, (w->nresv + 1) * sizeof *w->resv);
 	w->resv_job = xrealloc(w->resv_job, (w->nresv + 1) * sizeof *w->resv_job);
 	w->resv[w->nresv] = res;
@@ -443,7 +482,7 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 				continue; /* already leaving */
 			prio_compute(&P->weights, v, fs, w->in->now, P->pool_gpus, &pp);
 			w->cand[w->ncand++] = (struct preempt_cand){v, s->alloc,
-								   pp.total, s->model};
+								   pp.total, s->model, 0};
 		}
 		/* One victim order for the whole pass: borrowing as it stands
 		 * at the first reclaim. */
@@ -526,6 +565,7 @@ walk_free(struct walk *w)
 	free(w->resv);
 	free(w->resv_job);
 	free(w->run);
+	free(w->starts);
 	free(w->draining);
 	free(w->scratch);
 	free(w->victims);
@@ -554,7 +594,7 @@ decide(struct walk *w, const struct key *k, size_t *nblocked)
 		d->prio = k->prio;
 		return;
 	}
-	if (!placer_could_ever_fit(w->pl, j)) {
+	if (!ever_fits(w, j)) {
 		d = sched_result_add(w->r, SCHED_PENDING, SCHED_REASON_NEVER_FITS,
 				     id, k->index, SCHED_NO_JOB);
 		d->prio = k->prio;
@@ -596,6 +636,9 @@ decide(struct walk *w, const struct key *k, size_t *nblocked)
 			    !(j->flags & JOB_RECLAIMING) && m < P->quota->nmodels)
 				quota_charge(P->quota, j->tenant, m, need);
 			w->r->nstart++;
+			w->starts = xgrow(w->starts, &w->cap_starts, w->nstarts + 1,
+					  sizeof *w->starts);
+			w->starts[w->nstarts++] = (uint32_t)(w->r->n - 1);
 			return;
 		}
 		/* Fits its quota but not the GPUs: a reclaim candidate if the
@@ -705,7 +748,7 @@ predecide(struct walk *w, const struct key *k)
 		return 0;
 	if (j->flags & JOB_HELD) {
 		why = SCHED_REASON_HELD;
-	} else if (!placer_could_ever_fit(w->pl, j)) {
+	} else if (!ever_fits(w, j)) {
 		why = SCHED_REASON_NEVER_FITS;
 		w->r->nnever++;
 	} else {

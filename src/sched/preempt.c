@@ -63,6 +63,41 @@ sort_victims(struct ord *v, size_t n, const struct preempt_cand *run)
 	free(tmp);
 }
 
+/* Presorted candidates ord[0..n) are in victim order by the borrowing
+ * recorded at sorting; those whose tenant borrows a different amount now
+ * are taken out, sorted, and merged back (the rest is still in order). */
+static void
+reorder(struct ord *ord, size_t n, const struct preempt_cand *run)
+{
+	size_t nm = 0, nk = 0, i = 0, k = 0, o = 0;
+	struct ord *moved, *tmp;
+
+	for (size_t x = 0; x < n; x++)
+		nm += ord[x].borrowed != run[ord[x].idx].borrowed;
+	if (nm == 0)
+		return;
+	moved = xmalloc(nm * sizeof *moved);
+	tmp = xmalloc(n * sizeof *tmp);
+	for (size_t x = 0; x < n; x++) {
+		if (ord[x].borrowed != run[ord[x].idx].borrowed)
+			moved[k++] = ord[x];
+		else
+			ord[nk++] = ord[x];
+	}
+	sort_victims(moved, nm, run);
+	k = 0;
+	while (i < nk && k < nm)
+		tmp[o++] = cmp_victim(&moved[k], &ord[i], run) < 0 ? moved[k++]
+								     : ord[i++];
+	while (i < nk)
+		tmp[o++] = ord[i++];
+	while (k < nm)
+		tmp[o++] = moved[k++];
+	memcpy(ord, tmp, n * sizeof *ord);
+	free(moved);
+	free(tmp);
+}
+
 static int64_t
 gpu_milli_of(const struct preempt_cand *c)
 {
@@ -192,6 +227,8 @@ preempt_choose(const struct preempt_input *in, uint32_t *victims,
 	scratch = xmalloc(((size_t)in->job->nodes + 1) * sizeof *scratch);
 	if (!in->presorted)
 		sort_victims(ord, ncand, in->running);
+	else
+		reorder(ord, ncand, in->running);
 
 	ok = fits(in, u.topo, scratch);
 	for (size_t i = 0; i < ncand && !ok; i++) {
@@ -239,8 +276,10 @@ preempt_order(struct preempt_cand *c, size_t n, const struct quota *q)
 							       c[i].model)
 					      : 0};
 	sort_victims(ord, n, c);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		tmp[i] = c[ord[i].idx];
+		tmp[i].borrowed = ord[i].borrowed;
+	}
 	memcpy(c, tmp, n * sizeof *c);
 	free(tmp);
 	free(ord);

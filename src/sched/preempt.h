@@ -38,6 +38,7 @@ struct preempt_cand {
 	const struct alloc *alloc;
 	double prio;   /* its current priority */
 	int model;     /* the GPU model its quota is charged to */
+	int64_t borrowed; /* preempt_order: its tenant's borrowing then */
 };
 
 struct topo;
@@ -53,13 +54,16 @@ struct preempt_input {
 	struct topo *topo;     /* the pool's live index, or NULL (one is
 				* built for the call) */
 	int presorted;         /* running[] is already in victim order
-				* (preempt_order): rule 1 then uses the
-				* borrowing at the time it was sorted */
+				* (preempt_order); the candidates of tenants
+				* whose borrowing changed since are moved to
+				* where rule 1 puts them now */
 };
 
-/* Sorts c[0..n) into the victim order above, by the borrowing in q now.
- * A scheduling pass sorts once and reuses the order for every reclaim in
- * the pass. */
+/* Sorts c[0..n) into the victim order above, by the borrowing in q now
+ * (recorded in c[i].borrowed).  A scheduling pass sorts once and reuses
+ * the order for every reclaim in the pass; preempt_choose repairs it for
+ * the tenants whose borrowing changed in between, in O(n) plus a sort of
+ * their candidates, so every choice still follows rule 1 as it stands. */
 void preempt_order(struct preempt_cand *c, size_t n, const struct quota *q);
 
 /* Chooses victims: writes indexes into in->running to victims (in the

@@ -5,7 +5,10 @@
  * arrays (start offsets plus one flat list), built once from the pool.
  * Counters: lvl[d][g] = nodes of domain d with >= g whole GPUs free;
  * site_lvl[s][m][g] the same summed per site and model.  nf[n] caches each
- * node's whole-free count so updates are differential.
+ * node's whole-free count so updates are differential.  site_cap[s][m][g]
+ * counts the nodes that would have >= g GPUs if they were empty (UP or
+ * HELD nodes of that many GPUs), for topo_could_ever_fit; nc[n] caches
+ * each node's contribution.
  */
 #include "sched/topo.h"
 
@@ -26,6 +29,8 @@ struct topo {
 	uint32_t *dnode_start, *dnode; /* CSR: domain -> nodes */
 	uint32_t *sdom_start, *sdom;   /* CSR: site -> domains */
 	uint32_t *site_lvl;    /* [site][model][g] */
+	uint8_t *nc;           /* per node: GPUs if UP or HELD, else 0 */
+	uint32_t *site_cap;    /* [site][model][g], as if all were free */
 };
 
 static uint32_t *
@@ -47,6 +52,23 @@ static int
 node_whole_free(const struct node *n)
 {
 	return (n->state == NODE_UP || n->state == NODE_HELD) ? node_full_free(n) : 0;
+}
+
+static int
+node_cap(const struct node *n)
+{
+	return (n->state == NODE_UP || n->state == NODE_HELD) ? n->ngpu : 0;
+}
+
+static void
+apply_cap(struct topo *t, uint32_t node, int old, int now)
+{
+	const struct node *n = &t->pool->nodes[node];
+	uint32_t *sc = &t->site_cap[((size_t)t->dsite[n->domain] * POOL_MAX_MODELS +
+				     (size_t)n->model) * NLVL];
+
+	for (int g = 1; g < NLVL; g++)
+		sc[g] = (uint32_t)((int64_t)sc[g] + (now >= g) - (old >= g));
 }
 
 static void
@@ -82,6 +104,8 @@ topo_new(const struct pool *p)
 	t->sdom_start = xcalloc(ns + 1, sizeof *t->sdom_start);
 	t->sdom = xcalloc(nd, sizeof *t->sdom);
 	t->site_lvl = xcalloc(ns * POOL_MAX_MODELS * NLVL, sizeof *t->site_lvl);
+	t->nc = xcalloc(nn + 1, 1);
+	t->site_cap = xcalloc(ns * POOL_MAX_MODELS * NLVL + 1, sizeof *t->site_cap);
 
 	for (size_t d = 0; d < nd; d++) {
 		uint32_t r = p->domains[d].rack;
@@ -120,6 +144,9 @@ topo_new(const struct pool *p)
 		int now = node_whole_free(&p->nodes[n]);
 		apply(t, (uint32_t)n, 0, now);
 		t->nf[n] = (uint8_t)now;
+		now = node_cap(&p->nodes[n]);
+		apply_cap(t, (uint32_t)n, 0, now);
+		t->nc[n] = (uint8_t)now;
 	}
 	return t;
 }
@@ -139,6 +166,8 @@ topo_free(struct topo *t)
 	free(t->sdom_start);
 	free(t->sdom);
 	free(t->site_lvl);
+	free(t->nc);
+	free(t->site_cap);
 	free(t);
 }
 
@@ -150,6 +179,11 @@ topo_node_changed(struct topo *t, uint32_t node)
 	if (now != t->nf[node]) {
 		apply(t, node, t->nf[node], now);
 		t->nf[node] = (uint8_t)now;
+	}
+	now = node_cap(&t->pool->nodes[node]);
+	if (now != t->nc[node]) {
+		apply_cap(t, node, t->nc[node], now);
+		t->nc[node] = (uint8_t)now;
 	}
 }
 
@@ -429,10 +463,34 @@ topo_bytes(const struct topo *t)
 {
 	size_t nn = t->pool->nnodes, nd = t->ndomains, ns = t->nsites;
 
-	return sizeof *t + nn * (1 + sizeof(uint32_t)) +
+	return sizeof *t + nn * (2 + sizeof(uint32_t)) +
 	       nd * (sizeof *t->lvl + 1 + 3 * sizeof(uint32_t) + sizeof(uint32_t)) +
 	       (ns + 1) * sizeof(uint32_t) +
-	       ns * POOL_MAX_MODELS * NLVL * sizeof(uint32_t);
+	       2 * ns * POOL_MAX_MODELS * NLVL * sizeof(uint32_t);
+}
+
+int
+topo_could_ever_fit(const struct topo *t, const struct job *j)
+{
+	int g = j->gpus_per_node;
+
+	if (!shape_ok(j))
+		return 1; /* shares and CPU-only jobs: not a gang question */
+	for (int m = 0; m < nmodels(t); m++) {
+		uint64_t sum = 0;
+		if (!job_allows_model(j, m))
+			continue;
+		for (size_t s = 0; s < t->nsites; s++) {
+			uint32_t c = t->site_cap[(s * POOL_MAX_MODELS + (size_t)m) *
+						 NLVL + (size_t)g];
+			if (c >= j->nodes)
+				return 1;
+			sum += c;
+		}
+		if ((j->flags & JOB_CROSS_SITE) && sum >= j->nodes)
+			return 1;
+	}
+	return 0;
 }
 
 uint64_t

@@ -41,6 +41,13 @@ void topo_node_changed(struct topo *t, uint32_t node);
 /* Whether a whole-GPU gang shape (g GPUs on each of k nodes) could fit
  * now, by counts only (CPU and memory not checked).  O(sites x models). */
 int topo_may_fit(const struct topo *t, const struct job *j);
+/* Whether a whole-GPU gang could fit if every UP (or HELD) node were
+ * free: some site (any site, for JOB_CROSS_SITE) holds j->nodes nodes of
+ * one allowed model with at least j->gpus_per_node GPUs each.  A gang
+ * that fails this can never run, though the pool may hold enough nodes
+ * in all (placer_could_ever_fit counts nodes, not sites or models).
+ * CPU and memory are not checked.  1 for shares and CPU-only jobs. */
+int topo_could_ever_fit(const struct topo *t, const struct job *j);
 /* Chooses nodes for j (whole GPUs, gpu_milli == 1000): fills nodes[0..k)
  * with distinct node indexes and returns 0, or ERR_NOSPACE.  Allocates
  * nothing in the pool. */
