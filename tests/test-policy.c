@@ -1,0 +1,884 @@
+/*
+ * test-policy.c — property tests of the national scheduling pass
+ * (SCHED_PRIORITY, sched/policy.c) and of the simulator's priority mode.
+ *
+ * policy_check_pass states what must hold after every pass, whatever the
+ * snapshot: the pool is exactly the union of the running allocations plus
+ * the pass's starts (recomputed from nothing), no GPU above 1000 milli, no
+ * node left HELD; gangs whole (every member on its own node of an allowed
+ * model, one site unless cross-site); every queued job exactly one START or
+ * PENDING with a reason; preemptions only of running jobs not already
+ * leaving, at most once, for a job that now waits RECLAIMING and had no
+ * victims leaving already; quota charged exactly as the decisions say,
+ * and, once every leaving job is gone, no tenant charged in this pass
+ * above nominal + borrowing limit, no model's shared pool above its size,
+ * and no victim taken from a tenant that was not borrowing.
+ * test-scenario.c runs the same check after every pass of every scenario.
+ *
+ * The random worlds here evolve over several passes (submits, finishes,
+ * victims leaving after their grace period) on pools of 1-3 sites, 1-2
+ * models, 8- or 72-GPU NVLink domains; a twin world fed the same inputs
+ * must make byte-identical decisions.  The simulator tests replay whole
+ * workloads with grants and check the pool at every event through
+ * sim_opts.hook, and that a tenant within its guarantee gets its GPUs back
+ * within the victims' grace period.
+ *
+ * Everything a world allocates is freed before its test returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/grant.h"
+#include "model/job.h"
+#include "model/pool.h"
+#include "model/poolgen.h"
+#include "model/tenant.h"
+#include "sched/fairshare.h"
+#include "sched/place.h"
+#include "sched/prio.h"
+#include "sched/quota.h"
+#include "sched/sched.h"
+#include "sim/sim.h"
+#include "test.h"
+#include "util/alloc.h"
+#include "util/rng.h"
+
+/* Shared with test-scenario.c, which declares it the same way. */
+int policy_check_pass(const struct sched_input *in, struct placer *pl,
+		      const struct sched_result *r, char *msg, size_t cap);
+
+/* ---- the invariants of one pass --------------------------------------- */
+
+static int
+bits(unsigned m)
+{
+	int n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+struct usage_grid {
+	size_t nt;
+	int nm;
+	int64_t *v; /* [tenant * nm + model] */
+};
+
+static int64_t *
+grid_at(struct usage_grid *g, uint32_t t, int m)
+{
+	if (t >= g->nt || m < 0 || m >= g->nm)
+		return NULL;
+	return &g->v[(size_t)t * (size_t)g->nm + (size_t)m];
+}
+
+static void
+grid_add(struct usage_grid *g, uint32_t t, int m, int64_t x)
+{
+	int64_t *p = grid_at(g, t, m);
+
+	if (p != NULL)
+		*p += x;
+}
+
+/* Adds a's resources to the per-node tallies. */
+static void
+tally(const struct pool *p, const struct job *j, const struct alloc *a,
+      int64_t *cpu, int64_t *mem, int64_t *gpu)
+{
+	for (uint16_t s = 0; s < a->nslots; s++) {
+		uint32_t n = a->slots[s].node;
+		if (n >= p->nnodes)
+			continue;
+		cpu[n] += j->cpu_milli;
+		mem[n] += j->mem_mib;
+		for (int g = 0; g < POOL_MAX_GPUS_PER_NODE; g++)
+			if (a->slots[s].gpu_mask >> g & 1)
+				gpu[(size_t)n * POOL_MAX_GPUS_PER_NODE + (size_t)g] +=
+					a->milli;
+	}
+}
+
+#define FAIL(...) do { snprintf(msg, cap, __VA_ARGS__); rc = -1; goto out; } while (0)
+
+static int
+check_gang(const struct pool *p, const struct job *j,
+	   const struct sched_decision *d, char *msg, size_t cap)
+{
+	const struct alloc *a = &d->alloc;
+	unsigned want = j->nodes > 0 ? j->nodes : 1;
+	uint32_t site0 = 0;
+
+	if (a->nslots != want || a->slots == NULL) {
+		snprintf(msg, cap, "job %u: START with %u slots for a gang of %u",
+			 j->id, a->nslots, want);
+		return -1;
+	}
+	for (unsigned s = 0; s < want; s++) {
+		uint32_t n = a->slots[s].node;
+		const struct node *nd;
+		if (n >= p->nnodes) {
+			snprintf(msg, cap, "job %u: slot on node %u of %zu", j->id,
+				 n, p->nnodes);
+			return -1;
+		}
+		nd = &p->nodes[n];
+		for (unsigned t = 0; t < s; t++)
+			if (a->slots[t].node == n) {
+				snprintf(msg, cap, "job %u: two members on node %u",
+					 j->id, n);
+				return -1;
+			}
+		if (nd->state != NODE_UP) {
+			snprintf(msg, cap, "job %u: started on node %u in state %d",
+				 j->id, n, nd->state);
+			return -1;
+		}
+		if (j->gpus_per_node == 0)
+			continue;
+		if (bits(a->slots[s].gpu_mask) != j->gpus_per_node ||
+		    a->milli != j->gpu_milli) {
+			snprintf(msg, cap, "job %u: member on node %u has mask %#x "
+				 "milli %u for %ux%u", j->id, n, a->slots[s].gpu_mask,
+				 a->milli, j->gpus_per_node, j->gpu_milli);
+			return -1;
+		}
+		if (!job_allows_model(j, nd->model) || nd->model != d->model) {
+			snprintf(msg, cap, "job %u: on node %u of model %d (charged %d, "
+				 "mask %#x)", j->id, n, nd->model, d->model,
+				 j->model_mask);
+			return -1;
+		}
+		if (s == 0)
+			site0 = pool_node_site(p, n);
+		else if (!(j->flags & JOB_CROSS_SITE) &&
+			 pool_node_site(p, n) != site0) {
+			snprintf(msg, cap, "job %u: gang spans sites %u and %u",
+				 j->id, site0, pool_node_site(p, n));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+policy_check_pass(const struct sched_input *in, struct placer *pl,
+		  const struct sched_result *r, char *msg, size_t cap)
+{
+	const struct sched_policy *P = in->policy;
+	const struct pool *p = placer_pool(pl);
+	struct quota *q = P->quota;
+	size_t nn = p->nnodes, nid = 1;
+	int64_t *cpu = NULL, *mem = NULL, *gpu = NULL;
+	int *seen = NULL, *preempted = NULL, *qpos = NULL, *draining = NULL;
+	uint32_t *rmodel = NULL;   /* per job: RECLAIMING decision's model + 1 */
+	long *runpos = NULL;
+	struct usage_grid before = {0, 0, NULL}, after = {0, 0, NULL};
+	struct usage_grid future = {0, 0, NULL}, vmax = {0, 0, NULL};
+	unsigned char *charged = NULL;
+	struct quota F;
+	int rc = 0, haveF = 0;
+
+	msg[0] = '\0';
+	for (size_t i = 0; i < in->nqueue; i++)
+		if (in->queue[i] + 1 > nid)
+			nid = in->queue[i] + 1;
+	for (size_t i = 0; i < P->nrunning; i++)
+		if (P->running[i].job + 1 > nid)
+			nid = P->running[i].job + 1;
+	cpu = xcalloc(nn + 1, sizeof *cpu);
+	mem = xcalloc(nn + 1, sizeof *mem);
+	gpu = xcalloc((nn + 1) * POOL_MAX_GPUS_PER_NODE, sizeof *gpu);
+	seen = xcalloc(nid, sizeof *seen);
+	preempted = xcalloc(nid, sizeof *preempted);
+	draining = xcalloc(nid, sizeof *draining);
+	rmodel = xcalloc(nid, sizeof *rmodel);
+	qpos = xmalloc(nid * sizeof *qpos);
+	runpos = xmalloc(nid * sizeof *runpos);
+	for (size_t i = 0; i < nid; i++) {
+		qpos[i] = -1;
+		runpos[i] = -1;
+	}
+	for (size_t i = 0; i < in->nqueue; i++) {
+		if (qpos[in->queue[i]] >= 0)
+			FAIL("job %u queued twice", in->queue[i]);
+		qpos[in->queue[i]] = (int)i;
+	}
+	for (size_t i = 0; i < P->nrunning; i++) {
+		const struct sched_running *s = &P->running[i];
+		if (runpos[s->job] >= 0 || qpos[s->job] >= 0)
+			FAIL("job %u both running and queued, or running twice",
+			     s->job);
+		runpos[s->job] = (long)i;
+		if (s->preempt_for != SCHED_NO_JOB && s->preempt_for < nid)
+			draining[s->preempt_for] = 1;
+		tally(p, &in->jobs[s->job], s->alloc, cpu, mem, gpu);
+	}
+
+	/* Decisions. */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sched_decision *d = &r->v[i];
+		const struct job *j;
+		if (d->job >= nid)
+			FAIL("decision for unknown job %u", d->job);
+		j = &in->jobs[d->job];
+		if (d->kind == SCHED_PREEMPT) {
+			const struct sched_running *s;
+			if (runpos[d->job] < 0)
+				FAIL("job %u preempted but not running", d->job);
+			s = &P->running[runpos[d->job]];
+			if (s->preempt_for != SCHED_NO_JOB)
+				FAIL("job %u preempted again (already leaving for %u)",
+				     d->job, s->preempt_for);
+			if (preempted[d->job]++)
+				FAIL("job %u preempted twice in one pass", d->job);
+			if (d->reason != SCHED_REASON_RECLAIM)
+				FAIL("job %u: PREEMPT with reason %s", d->job,
+				     sched_reason_name((enum sched_reason)d->reason));
+			if (d->blocker >= nid || qpos[d->blocker] < 0)
+				FAIL("job %u preempted for %u, which is not queued",
+				     d->job, d->blocker);
+			if (draining[d->blocker])
+				FAIL("job %u preempted for %u, whose victims are still "
+				     "leaving", d->job, d->blocker);
+			if (in->jobs[d->blocker].tenant == j->tenant)
+				FAIL("job %u preempted for %u of its own tenant",
+				     d->job, d->blocker);
+			continue;
+		}
+		if (qpos[d->job] < 0)
+			FAIL("decision %s for job %u, which is not queued",
+			     sched_kind_name((enum sched_kind)d->kind), d->job);
+		if (seen[d->job]++)
+			FAIL("job %u has two decisions", d->job);
+		if ((size_t)qpos[d->job] != d->index)
+			FAIL("job %u: decision index %u, queue position %d", d->job,
+			     d->index, qpos[d->job]);
+		if (d->kind == SCHED_START) {
+			if (d->reason != SCHED_REASON_NONE)
+				FAIL("job %u: START with a reason", d->job);
+			if (j->flags & JOB_HELD)
+				FAIL("held job %u started", d->job);
+			if ((j->flags & JOB_RECLAIMING) && d->model != j->qmodel)
+				FAIL("reclaiming job %u started on model %d, charged %d",
+				     d->job, d->model, j->qmodel);
+			if (check_gang(p, j, d, msg, cap) != 0) {
+				rc = -1;
+				goto out;
+			}
+			tally(p, j, &d->alloc, cpu, mem, gpu);
+		} else if (d->kind == SCHED_PENDING) {
+			if (d->reason == SCHED_REASON_NONE ||
+			    d->reason >= SCHED_NREASONS ||
+			    d->reason == SCHED_REASON_RECLAIM)
+				FAIL("job %u pending with reason %d", d->job, d->reason);
+			if ((d->reason == SCHED_REASON_HELD) != !!(j->flags & JOB_HELD))
+				FAIL("job %u: reason %s, held flag %d", d->job,
+				     sched_reason_name((enum sched_reason)d->reason),
+				     !!(j->flags & JOB_HELD));
+			if (d->reason == SCHED_REASON_RESERVED && d->at < in->now)
+				FAIL("job %u reserved at %lld, before now %lld", d->job,
+				     (long long)d->at, (long long)in->now);
+			if (d->reason == SCHED_REASON_RECLAIMING) {
+				if (d->model < 0)
+					FAIL("job %u reclaiming without a model", d->job);
+				rmodel[d->job] = (uint32_t)d->model + 1;
+			}
+		} else {
+			FAIL("job %u: decision kind %d", d->job, d->kind);
+		}
+	}
+	for (size_t i = 0; i < in->nqueue; i++)
+		if (seen[in->queue[i]] != 1)
+			FAIL("queued job %u has %d decisions", in->queue[i],
+			     seen[in->queue[i]]);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sched_decision *d = &r->v[i];
+		const struct sched_running *s = &P->running[runpos[d->job]];
+		if (d->kind != SCHED_PREEMPT)
+			continue;
+		if (rmodel[d->blocker] == 0)
+			FAIL("job %u preempted for %u, which does not wait "
+			     "RECLAIMING", d->job, d->blocker);
+		if ((uint32_t)s->model + 1 != rmodel[d->blocker])
+			FAIL("job %u (model %d) preempted for %u reclaiming model %u",
+			     d->job, s->model, d->blocker, rmodel[d->blocker] - 1);
+	}
+
+	/* The pool, recomputed. */
+	for (size_t n = 0; n < nn; n++) {
+		const struct node *nd = &p->nodes[n];
+		if (nd->state == NODE_HELD)
+			FAIL("node %zu still HELD after the pass", n);
+		if ((int64_t)nd->cpu_free != (int64_t)nd->cpu_milli - cpu[n] ||
+		    (int64_t)nd->mem_free != (int64_t)nd->mem_mib - mem[n])
+			FAIL("node %zu: cpu free %u mem free %u, allocations say "
+			     "%lld %lld", n, nd->cpu_free, nd->mem_free,
+			     (long long)((int64_t)nd->cpu_milli - cpu[n]),
+			     (long long)((int64_t)nd->mem_mib - mem[n]));
+		for (int g = 0; g < POOL_MAX_GPUS_PER_NODE; g++) {
+			int64_t used = gpu[n * POOL_MAX_GPUS_PER_NODE + (size_t)g];
+			if (g >= nd->ngpu) {
+				if (used != 0)
+					FAIL("node %zu: GPU %d does not exist but is used",
+					     n, g);
+				continue;
+			}
+			if (used > MILLI)
+				FAIL("node %zu GPU %d allocated %lld milli", n, g,
+				     (long long)used);
+			if ((int64_t)nd->gpu_free[g] != MILLI - used)
+				FAIL("node %zu GPU %d: %u milli free, allocations say "
+				     "%lld", n, g, nd->gpu_free[g],
+				     (long long)(MILLI - used));
+		}
+	}
+
+	/* Quota: charged exactly as decided; within limits once the leaving
+	 * jobs are gone. */
+	if (q == NULL)
+		goto out;
+	before.nt = after.nt = future.nt = vmax.nt = q->ntenants;
+	before.nm = after.nm = future.nm = vmax.nm = q->nmodels;
+	{
+		size_t nc = q->ntenants * (size_t)q->nmodels + 1;
+		before.v = xcalloc(nc, sizeof *before.v);
+		after.v = xcalloc(nc, sizeof *after.v);
+		future.v = xcalloc(nc, sizeof *future.v);
+		vmax.v = xcalloc(nc, sizeof *vmax.v);
+		charged = xcalloc(nc, 1);
+	}
+	for (size_t i = 0; i < P->nrunning; i++) {
+		const struct sched_running *s = &P->running[i];
+		const struct job *j = &in->jobs[s->job];
+		if (j->gpus_per_node == 0 || s->model < 0)
+			continue;
+		grid_add(&before, j->tenant, s->model, (int64_t)job_gpu_milli(j));
+		if (s->preempt_for == SCHED_NO_JOB && !preempted[s->job])
+			grid_add(&future, j->tenant, s->model,
+				 (int64_t)job_gpu_milli(j));
+	}
+	for (size_t i = 0; i < in->nqueue; i++) {
+		const struct job *j = &in->jobs[in->queue[i]];
+		if (j->flags & JOB_RECLAIMING) {
+			grid_add(&before, j->tenant, j->qmodel,
+				 (int64_t)job_gpu_milli(j));
+			grid_add(&future, j->tenant, j->qmodel,
+				 (int64_t)job_gpu_milli(j));
+		}
+	}
+	memcpy(after.v, before.v, q->ntenants * (size_t)q->nmodels * sizeof *after.v);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sched_decision *d = &r->v[i];
+		const struct job *j = &in->jobs[d->job];
+		int64_t need = (int64_t)job_gpu_milli(j);
+		int64_t *c;
+		if (j->gpus_per_node == 0)
+			continue;
+		if (d->kind == SCHED_PREEMPT) {
+			const struct sched_running *s = &P->running[runpos[d->job]];
+			int64_t *v = grid_at(&vmax, j->tenant, s->model);
+			if (v != NULL && need > *v)
+				*v = need;
+			continue;
+		}
+		if ((j->flags & JOB_RECLAIMING) ||
+		    !(d->kind == SCHED_START ||
+		      (d->kind == SCHED_PENDING &&
+		       d->reason == SCHED_REASON_RECLAIMING)))
+			continue;
+		grid_add(&after, j->tenant, d->model, need);
+		grid_add(&future, j->tenant, d->model, need);
+		if ((c = grid_at(&after, j->tenant, d->model)) != NULL)
+			charged[c - after.v] = 1;
+	}
+	for (size_t t = 0; t < q->ntenants; t++)
+		for (int m = 0; m < q->nmodels; m++) {
+			size_t k = t * (size_t)q->nmodels + (size_t)m;
+			if (q->cell[k].usage != after.v[k])
+				FAIL("quota usage of tenant %zu model %d is %lld, the "
+				     "decisions say %lld (before the pass %lld)", t, m,
+				     (long long)q->cell[k].usage, (long long)after.v[k],
+				     (long long)before.v[k]);
+		}
+	/* The future: what the quota will say once every leaving job left. */
+	quota_init(&F, q->ntenants, q->nmodels);
+	haveF = 1;
+	for (int m = 0; m < q->nmodels; m++)
+		quota_set_capacity(&F, m, q->capacity[m]);
+	for (size_t t = 0; t < q->ntenants; t++)
+		for (int m = 0; m < q->nmodels; m++) {
+			const struct quota_cell *c =
+				&q->cell[t * (size_t)q->nmodels + (size_t)m];
+			quota_set(&F, (uint32_t)t, m, c->nominal, c->borrow_limit,
+				  c->lend_limit);
+			quota_charge(&F, (uint32_t)t, m,
+				     future.v[t * (size_t)q->nmodels + (size_t)m]);
+		}
+	for (size_t t = 0; t < q->ntenants; t++)
+		for (int m = 0; m < q->nmodels; m++) {
+			size_t k = t * (size_t)q->nmodels + (size_t)m;
+			const struct quota_cell *c = &F.cell[k];
+			if (charged[k] && c->borrow_limit >= 0 &&
+			    c->usage > c->nominal + c->borrow_limit)
+				FAIL("tenant %zu model %d charged to %lld, above nominal "
+				     "%lld + borrowing limit %lld", t, m,
+				     (long long)c->usage, (long long)c->nominal,
+				     (long long)c->borrow_limit);
+			if (charged[k] && F.shared_used[m] > quota_shared_cap(&F, m))
+				FAIL("model %d: shared pool used %lld of %lld after "
+				     "charging tenant %zu", m, (long long)F.shared_used[m],
+				     (long long)quota_shared_cap(&F, m), t);
+			if (vmax.v[k] > 0 && c->usage + vmax.v[k] <= c->nominal)
+				FAIL("tenant %zu model %d: victims taken although it "
+				     "ends at %lld of nominal %lld (largest victim %lld): "
+				     "it was not borrowing", t, m, (long long)c->usage,
+				     (long long)c->nominal, (long long)vmax.v[k]);
+		}
+out:
+	if (haveF)
+		quota_free(&F);
+	free(cpu);
+	free(mem);
+	free(gpu);
+	free(seen);
+	free(preempted);
+	free(draining);
+	free(rmodel);
+	free(qpos);
+	free(runpos);
+	free(before.v);
+	free(after.v);
+	free(future.v);
+	free(vmax.v);
+	free(charged);
+	return rc;
+}
+#undef FAIL
+
+/* ---- random worlds ----------------------------------------------------- */
+
+enum { PW_PENDING = 0, PW_RUNNING, PW_DONE };
+
+struct pw {
+	struct pool pool;
+	struct placer *pl;
+	struct tenant_tree tt;
+	struct grants gs;
+	double *usage, *fs;       /* per tree node */
+	size_t ntenants;          /* job tenant t is tree node t + 1 */
+	int nmodels;
+	struct prio_weights w;
+	uint32_t depth;
+	int64_t horizon;
+	struct job *jobs;
+	struct alloc *alloc;
+	int *model;
+	uint32_t *pfor;
+	int64_t *end;
+	uint8_t *st;
+	size_t njobs, cap;
+	int64_t now;
+	struct sched_result res;
+	uint64_t npreempt, nstart, nreclaiming, nreserved, npasses;
+	uint64_t reasons[SCHED_NREASONS];
+};
+
+static void
+pw_grow(struct pw *w)
+{
+	size_t c = w->cap;
+
+	if (w->njobs < w->cap)
+		return;
+	w->jobs = xgrow(w->jobs, &c, w->njobs + 1, sizeof *w->jobs);
+	c = w->cap;
+	w->alloc = xgrow(w->alloc, &c, w->njobs + 1, sizeof *w->alloc);
+	c = w->cap;
+	w->model = xgrow(w->model, &c, w->njobs + 1, sizeof *w->model);
+	c = w->cap;
+	w->pfor = xgrow(w->pfor, &c, w->njobs + 1, sizeof *w->pfor);
+	c = w->cap;
+	w->end = xgrow(w->end, &c, w->njobs + 1, sizeof *w->end);
+	c = w->cap;
+	w->st = xgrow(w->st, &c, w->njobs + 1, sizeof *w->st);
+	w->cap = c;
+}
+
+/* A random pool, tenants and grants from r. */
+static void
+pw_init(struct pw *w, struct rng *r)
+{
+	struct poolgen_spec spec;
+	struct err e;
+	char buf[160];
+	int sites = 1 + (int)rng_below(r, 3);
+	int nm = 1 + (int)rng_below(r, 2);
+	int dom = rng_below(r, 2) ? 72 : 8;
+	int nodes = sites * (2 + (int)rng_below(r, dom == 72 ? 14 : 8));
+
+	memset(w, 0, sizeof *w);
+	snprintf(buf, sizeof buf, "sites=%d,nodes=%d,gpus=8,models=%s,domain=%d,"
+		 "rack=%d", sites, nodes, nm == 2 ? "B200+H200" : "B200", dom,
+		 dom == 72 ? 9 : 2 + (int)rng_below(r, 3));
+	poolgen_defaults(&spec);
+	CHECK_EQ_INT(poolgen_parse(buf, &spec, &e), 0);
+	pool_init(&w->pool);
+	CHECK_EQ_INT(poolgen_build(&spec, &w->pool, &e), 0);
+	/* Smaller nodes than the default so that CPU can bind too. */
+	for (size_t n = 0; n < w->pool.nnodes; n++) {
+		w->pool.nodes[n].cpu_milli = w->pool.nodes[n].cpu_free = 64000;
+		w->pool.nodes[n].mem_mib = w->pool.nodes[n].mem_free = 1 << 19;
+	}
+	w->nmodels = (int)w->pool.model_names.n;
+	w->pl = placer_new(&w->pool, rng_below(r, 2) ? PLACE_BESTFIT : PLACE_FGD,
+			   rng_next(r));
+	tenant_tree_init(&w->tt);
+	w->ntenants = 2 + rng_below(r, 4);
+	for (size_t t = 0; t < w->ntenants; t++) {
+		snprintf(buf, sizeof buf, "t%zu", t);
+		CHECK(tenant_add(&w->tt, buf, TENANT_ROOT,
+				 1 + (uint32_t)rng_below(r, 3), &e) == (long)t + 1);
+	}
+	w->usage = xcalloc(w->tt.n, sizeof *w->usage);
+	w->fs = xcalloc(w->tt.n, sizeof *w->fs);
+	for (size_t i = 1; i < w->tt.n; i++)
+		w->usage[i] = rng_below(r, 3) ? (double)rng_below(r, 100000) : 0;
+	grants_init(&w->gs);
+	for (size_t t = 0; t < w->ntenants; t++)
+		for (int m = 0; m < w->nmodels; m++) {
+			struct grant g;
+			uint64_t cap = 0;
+			if (rng_below(r, 4) == 0)
+				continue; /* no grant: may only borrow */
+			for (size_t n = 0; n < w->pool.nnodes; n++)
+				if (w->pool.nodes[n].model == m)
+					cap += w->pool.nodes[n].ngpu;
+			memset(&g, 0, sizeof g);
+			g.tenant = (uint32_t)t;
+			g.model = m;
+			g.gpus = 1 + (int64_t)rng_below(r, cap / w->ntenants + 8);
+			g.start = 0;
+			g.end = INT64_MAX;
+			g.borrow_limit = rng_below(r, 3) ? GRANT_NO_LIMIT
+							 : (int64_t)rng_below(r, 24);
+			g.lend_limit = rng_below(r, 3) ? GRANT_NO_LIMIT
+						       : (int64_t)rng_below(r, 16);
+			CHECK(grants_add(&w->gs, &g, w->nmodels, &e) >= 0);
+		}
+	prio_defaults(&w->w);
+	w->w.max_age_s = 600;
+	w->depth = (uint32_t)rng_below(r, 4);
+	w->horizon = rng_below(r, 3) ? 0 : 200;
+	sched_result_init(&w->res);
+}
+
+static void
+pw_free(struct pw *w)
+{
+	for (size_t i = 0; i < w->njobs; i++)
+		alloc_free(&w->alloc[i]);
+	sched_result_free(&w->res);
+	placer_free(w->pl);
+	pool_free(&w->pool);
+	tenant_tree_free(&w->tt);
+	grants_free(&w->gs);
+	free(w->usage);
+	free(w->fs);
+	free(w->jobs);
+	free(w->alloc);
+	free(w->model);
+	free(w->pfor);
+	free(w->end);
+	free(w->st);
+}
+
+/* Submits one random job at w->now. */
+static void
+pw_submit(struct pw *w, struct rng *r)
+{
+	struct job j;
+	uint64_t k = rng_below(r, 100);
+	static const uint16_t g[] = {1, 2, 4, 8, 8, 8};
+
+	memset(&j, 0, sizeof j);
+	j.id = (uint32_t)w->njobs;
+	j.tenant = (uint32_t)rng_below(r, w->ntenants);
+	j.nodes = 1;
+	j.gpu_milli = MILLI;
+	if (k < 8) {                      /* a share of one GPU */
+		j.gpus_per_node = 1;
+		j.gpu_milli = (uint16_t)(100 * (1 + rng_below(r, 9)));
+	} else if (k < 11) {              /* CPU only */
+		j.gpus_per_node = 0;
+	} else {
+		j.gpus_per_node = g[rng_below(r, 6)];
+		if (j.gpus_per_node == 8 && rng_below(r, 2))
+			j.nodes = (uint16_t)(1 + rng_below(r, 6));
+	}
+	j.cpu_milli = (uint32_t)(1000 * rng_below(r, 12));
+	j.mem_mib = (uint32_t)(1024 * rng_below(r, 32));
+	if (j.gpus_per_node == 0 && j.cpu_milli == 0)
+		j.cpu_milli = 1000;
+	j.class = (uint8_t)rng_below(r, CLASS_NCLASSES);
+	if (rng_below(r, 2))
+		j.flags |= JOB_CHECKPOINTABLE | JOB_PREEMPTIBLE;
+	if (rng_below(r, 5) == 0)
+		j.flags |= JOB_CROSS_SITE;
+	if (rng_below(r, 20) == 0)
+		j.flags |= JOB_HELD;
+	if (w->nmodels > 1 && rng_below(r, 3) == 0)
+		j.model_mask = 1u << rng_below(r, (uint64_t)w->nmodels);
+	j.grace_s = (uint32_t)rng_below(r, 60);
+	j.time_limit = rng_below(r, 6) == 0 ? 0 : 10 + (int64_t)rng_below(r, 500);
+	j.submit = w->now;
+	j.start = j.end = -1;
+	pw_grow(w);
+	w->jobs[w->njobs] = j;
+	memset(&w->alloc[w->njobs], 0, sizeof w->alloc[w->njobs]);
+	w->model[w->njobs] = -1;
+	w->pfor[w->njobs] = SCHED_NO_JOB;
+	w->end[w->njobs] = INT64_MAX;
+	w->st[w->njobs] = PW_PENDING;
+	w->njobs++;
+}
+
+/* Ends running job i: done, or (leaving) back to the queue. */
+static void
+pw_stop(struct pw *w, size_t i)
+{
+	placer_release(w->pl, &w->jobs[i], &w->alloc[i]);
+	alloc_free(&w->alloc[i]);
+	if (w->pfor[i] != SCHED_NO_JOB) {
+		w->st[i] = PW_PENDING;
+		w->pfor[i] = SCHED_NO_JOB;
+	} else {
+		w->st[i] = PW_DONE;
+	}
+	w->model[i] = -1;
+	w->end[i] = INT64_MAX;
+}
+
+/* What a failing pass saw, for the log. */
+static void
+pw_dump(const struct pw *w, const struct sched_input *in, const struct quota *q)
+{
+	const struct sched_policy *P = in->policy;
+
+	printf("pool: %zu nodes, %d models; now %lld\n", w->pool.nnodes,
+	       w->nmodels, (long long)w->now);
+	for (size_t t = 0; t < q->ntenants; t++)
+		for (int m = 0; m < q->nmodels; m++) {
+			const struct quota_cell *c = &q->cell[t * (size_t)q->nmodels + (size_t)m];
+			printf("quota t%zu m%d: nominal %lld borrow %lld lend %lld usage %lld\n",
+			       t, m, (long long)c->nominal, (long long)c->borrow_limit,
+			       (long long)c->lend_limit, (long long)c->usage);
+		}
+	for (size_t i = 0; i < P->nrunning; i++) {
+		const struct sched_running *s = &P->running[i];
+		const struct job *j = &in->jobs[s->job];
+		printf("running %u t%u %ux%u@%u m%d pfor %d start %lld flags %#x end %lld\n",
+		       s->job, j->tenant, j->gpus_per_node, j->nodes, j->gpu_milli,
+		       s->model, s->preempt_for == SCHED_NO_JOB ? -1 : (int)s->preempt_for,
+		       (long long)j->start, j->flags, (long long)s->end);
+	}
+	for (size_t i = 0; i < in->nqueue; i++) {
+		const struct job *j = &in->jobs[in->queue[i]];
+		printf("queued %u t%u %ux%u@%u mask %#x flags %#x qm %d\n", j->id,
+		       j->tenant, j->gpus_per_node, j->nodes, j->gpu_milli,
+		       j->model_mask, j->flags, j->qmodel);
+	}
+	for (size_t i = 0; i < w->res.n; i++) {
+		const struct sched_decision *d = &w->res.v[i];
+		printf("decision %s %u %s blocker %d model %d at %lld\n",
+		       sched_kind_name((enum sched_kind)d->kind), d->job,
+		       sched_reason_name((enum sched_reason)d->reason),
+		       d->blocker == SCHED_NO_JOB ? -1 : (int)d->blocker, d->model,
+		       (long long)d->at);
+	}
+}
+
+/* One pass at w->now: builds the snapshot, runs the pass, checks it,
+ * applies it.  Appends a digest of the decisions to dig (for twins). */
+static void
+pw_pass(struct pw *w, uint64_t *dig)
+{
+	struct sched_opts so = {.order = SCHED_PRIORITY, .explain = 1};
+	struct sched_policy P;
+	struct sched_input in;
+	struct quota q;
+	uint32_t *queue = xmalloc((w->njobs + 1) * sizeof *queue);
+	struct sched_running *run = xmalloc((w->njobs + 1) * sizeof *run);
+	size_t nq = 0, nr = 0;
+	char msg[512];
+
+	quota_init(&q, w->ntenants, w->nmodels);
+	for (size_t n = 0; n < w->pool.nnodes; n++)
+		q.capacity[w->pool.nodes[n].model] +=
+			(int64_t)w->pool.nodes[n].ngpu * MILLI;
+	quota_from_grants(&q, &w->gs, w->now);
+	for (size_t i = 0; i < w->njobs; i++) {
+		const struct job *j = &w->jobs[i];
+		if (w->st[i] == PW_PENDING) {
+			queue[nq++] = (uint32_t)i;
+			if (j->flags & JOB_RECLAIMING)
+				quota_charge(&q, j->tenant, j->qmodel,
+					     (int64_t)job_gpu_milli(j));
+		} else if (w->st[i] == PW_RUNNING) {
+			run[nr++] = (struct sched_running){(uint32_t)i, w->model[i],
+							   w->pfor[i], w->end[i],
+							   &w->alloc[i]};
+			if (j->gpus_per_node > 0)
+				quota_charge(&q, j->tenant, w->model[i],
+					     (int64_t)job_gpu_milli(j));
+		}
+	}
+	fairshare_fairtree(&w->tt, w->usage, w->fs);
+	memset(&P, 0, sizeof P);
+	P.quota = &q;
+	P.fs_factor = w->fs + 1;
+	P.weights = w->w;
+	P.running = run;
+	P.nrunning = nr;
+	P.backfill_depth = w->depth;
+	P.backfill_horizon = w->horizon;
+	P.reclaim = 1;
+	P.pool_gpus = w->pool.total_gpus;
+	memset(&in, 0, sizeof in);
+	in.now = w->now;
+	in.jobs = w->jobs;
+	in.queue = queue;
+	in.nqueue = nq;
+	in.free_milli = SCHED_UNKNOWN;
+	in.cpu_only = SCHED_UNKNOWN;
+	in.policy = &P;
+	CHECK_EQ_INT(sched_pass(&so, &in, w->pl, &w->res), 0);
+	if (policy_check_pass(&in, w->pl, &w->res, msg, sizeof msg) != 0) {
+		pw_dump(w, &in, &q);
+		test_fail(__FILE__, __LINE__, "pass at %lld: %s",
+			  (long long)w->now, msg);
+	}
+	w->npasses++;
+	for (size_t i = 0; i < w->res.n; i++) {
+		struct sched_decision *d = &w->res.v[i];
+		struct job *j = &w->jobs[d->job];
+		uint64_t h = ((uint64_t)d->kind << 56) ^ ((uint64_t)d->reason << 48) ^
+			     ((uint64_t)d->job << 16) ^ (uint64_t)(uint32_t)d->at ^
+			     ((uint64_t)d->blocker << 32);
+		for (uint16_t s = 0; s < d->alloc.nslots; s++)
+			h = h * 1099511628211ULL ^ d->alloc.slots[s].node ^
+			    ((uint64_t)d->alloc.slots[s].gpu_mask << 24);
+		*dig = *dig * 6364136223846793005ULL + h;
+		if (d->kind == SCHED_START) {
+			w->alloc[d->job] = d->alloc;
+			memset(&d->alloc, 0, sizeof d->alloc);
+			w->st[d->job] = PW_RUNNING;
+			w->model[d->job] = d->model;
+			w->end[d->job] = j->time_limit > 0 ? w->now + j->time_limit
+							   : INT64_MAX;
+			j->start = w->now;
+			j->flags &= ~(uint32_t)JOB_RECLAIMING;
+			w->nstart++;
+		} else if (d->kind == SCHED_PREEMPT) {
+			w->pfor[d->job] = d->blocker;
+			w->end[d->job] = w->now + ((j->flags & JOB_CHECKPOINTABLE)
+							   ? j->grace_s
+							   : 0);
+			w->npreempt++;
+		} else {
+			w->reasons[d->reason]++;
+			if (d->reason == SCHED_REASON_RECLAIMING &&
+			    !(j->flags & JOB_RECLAIMING)) {
+				j->flags |= JOB_RECLAIMING;
+				j->qmodel = (uint8_t)d->model;
+				w->nreclaiming++;
+			}
+		}
+	}
+	w->nreserved += w->res.nreserved;
+	quota_free(&q);
+	free(queue);
+	free(run);
+}
+
+/* Moves the world to `now`: jobs past their end finish, victims past
+ * their grace period leave (and are requeued), a few others finish
+ * early, held jobs may be released. */
+static void
+pw_advance(struct pw *w, struct rng *r, int64_t now)
+{
+	w->now = now;
+	for (size_t i = 0; i < w->njobs; i++) {
+		if (w->st[i] == PW_RUNNING &&
+		    (w->end[i] <= now ||
+		     (w->pfor[i] == SCHED_NO_JOB && rng_below(r, 8) == 0)))
+			pw_stop(w, i);
+		else if (w->st[i] == PW_PENDING && (w->jobs[i].flags & JOB_HELD) &&
+			 rng_below(r, 4) == 0)
+			w->jobs[i].flags &= ~(uint32_t)JOB_HELD;
+	}
+}
+
+/* Thousands of random passes: every one satisfies policy_check_pass, and
+ * a twin world fed the same inputs decides identically. */
+TEST(policy_random_passes)
+{
+	uint64_t tot_pre = 0, tot_start = 0, tot_recl = 0, tot_res = 0;
+	uint64_t tot_pass = 0, reasons[SCHED_NREASONS] = {0};
+
+	for (uint64_t seed = 1; seed <= 600; seed++) {
+		struct pw a, b;
+		struct rng ra, rb, wa, wb;
+		uint64_t da = 0, db = 0;
+		int steps = 6 + (int)(seed % 7);
+
+		rng_seed(&ra, seed);
+		rng_seed(&rb, seed);
+		pw_init(&a, &ra);
+		pw_init(&b, &rb);
+		rng_seed(&wa, seed * 7919);
+		rng_seed(&wb, seed * 7919);
+		for (int s = 0; s < steps; s++) {
+			int64_t now = a.now + 1 + (int64_t)rng_below(&wa, 120);
+			int nsub = (int)rng_below(&wa, s == 0 ? 14 : 7);
+			CHECK_EQ_INT(now, b.now + 1 + (int64_t)rng_below(&wb, 120));
+			CHECK_EQ_INT(nsub, (int)rng_below(&wb, s == 0 ? 14 : 7));
+			pw_advance(&a, &wa, now);
+			pw_advance(&b, &wb, now);
+			for (int k = 0; k < nsub; k++) {
+				pw_submit(&a, &wa);
+				pw_submit(&b, &wb);
+			}
+			pw_pass(&a, &da);
+			pw_pass(&b, &db);
+			if (da != db)
+				test_fail(__FILE__, __LINE__, "seed %llu step %d: twin "
+					  "worlds decided differently",
+					  (unsigned long long)seed, s);
+		}
+		tot_pre += a.npreempt;
+		tot_start += a.nstart;
+		tot_recl += a.nreclaiming;
+		tot_res += a.nreserved;
+		tot_pass += a.npasses;
+		for (int k = 0; k < SCHED_NREASONS; k++)
+			reasons[k] += a.reasons[k];
+		pw_free(&a);
+		pw_free(&b);
+	}
+	/* The worlds reach every rule: otherwise the test proves little. */
+	printf("      %llu passes, %llu starts, %llu preemptions, %llu reclaims, "
+	       "%llu reservations\n", (unsigned long long)tot_pass,
+	       (unsigned long long)tot_start, (unsigned long long)tot_pre,
+	       (unsigned long long)tot_recl, (unsigned long long)tot_res);
+	CHECK(tot_pass >= 3000);
+	CHECK(tot_pre > 50);
+	CHECK(tot_recl > 50);
+	CHECK(tot_res > 50);
+	for (int k = SCHED_REASON_RESOURCES; k < SCHED_REASON_RECLAIM; k++)
+		if (k != SCHED_REASON_PRIORITY && reasons[k] == 0)
+			test_fail(__FILE__, __LINE__, "no pending job ever got %s",
+				  sched_reason_name((enum sched_reason)k));
+}
