@@ -768,7 +768,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --scale X         multiply every cluster's servers by X (0 < X <= 100;\n"
 	    "                    default 1, the real size)\n"
 	    "  --seed N          workload and placer seed (default 1)\n"
-	    "  --days D          arrivals over D days (default 2.5)\n"
+	    "  --days D          arrivals over D days (default 2)\n"
 	    "  --tenants N       tenants (default 60, Zipf-distributed demand)\n"
 	    "  --load L          offered GPU load / capacity (default 0.9)\n"
 	    "  --workload SPEC   more generator keys, e.g. zipf=0,gang=64\n"

@@ -76,7 +76,7 @@ int korea_pool(double scale, struct pool *p, struct err *e);
  * (Zipf 1.1), offered load 0.9, arrivals over KOREA_HOURS hours, seed 1.
  * The span is short because `make run` must finish in 10 s on 2 cores
  * (docs/BENCHMARKS.md); longer runs take --days. */
-#define KOREA_HOURS 60
+#define KOREA_HOURS 48
 #define KOREA_TENANTS 60
 #define KOREA_LOAD 0.9
 void korea_workload_defaults(struct synth_opts *o);
