@@ -4,19 +4,32 @@
  *
  *	allot sim --trace FILE --format openb|philly|swf [--pool FILE]
  *	          [--nodes OPENB_NODES.csv] [--policy NAME] [--seed N]
- *	          [--skip-bad] [--first-fit] [--sample SECONDS] [--json]
- *	          [--out DIR]
+ *	          [--order fifo|first-fit|priority] [--first-fit]
+ *	          [--grants FILE] [--backfill K] [--half-life DAYS]
+ *	          [--no-reclaim] [--time-limit-factor F] [--events FILE]
+ *	          [--checkpoint-every S] [--explain JOB[@T]] [--skip-bad]
+ *	          [--sample SECONDS] [--json] [--out DIR]
  *
- * The option names are an interface scripts rely on (DESIGN.md §7).
+ * The option names of DESIGN.md §7 are an interface scripts rely on.
  * Output: a summary table on stdout, or with --json one JSON object (the
- * metrics plus `events`, `wall_s`, `events_per_s`).  --out DIR writes
- * metrics.json, utilisation.csv, jobs.csv and per_tenant.csv, which hold
- * no wall-clock figures: the same inputs and seed give the same bytes.
- * A progress bar goes to stderr, and only when stderr is a terminal.
- * Everything this command allocates is freed before it returns.
+ * metrics plus `events`, `wall_s`, `events_per_s`, the pending reasons
+ * and, with --explain, the job's story).  --out DIR writes metrics.json,
+ * utilisation.csv, jobs.csv and per_tenant.csv, which hold no wall-clock
+ * figures: the same inputs and seed give the same bytes.  A progress bar
+ * goes to stderr, and only when stderr is a terminal.
+ *
+ * --explain keeps the watched job's notes (sim.h) compressed: a run of
+ * passes that left it pending for the same reason (and behind the same
+ * job) is one row with its first and last pass and their priority
+ * breakdowns.  With @T it also keeps the last note at or before T.
+ *
+ * Ownership: struct run owns the pool, workload, grants, events, the
+ * simulator and the explanation rows; everything is freed before
+ * exec_sim returns.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,34 +39,66 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "model/grant.h"
 #include "model/job.h"
 #include "model/pool.h"
 #include "model/poolfile.h"
+#include "sched/fairshare.h"
 #include "sched/place.h"
 #include "sched/sched.h"
+#include "sim/grantfile.h"
 #include "sim/metrics.h"
+#include "sim/nodeevents.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
+#include "util/alloc.h"
+#include "util/csv.h"
 #include "util/err.h"
 #include "util/jsonw.h"
 
 #define EXIT_USAGE 64
+#define MAX_INPUT ((size_t)256 << 20) /* grants and events files */
 
 struct args {
 	const char *trace, *format, *pool, *nodes, *policy, *out;
+	const char *grants, *events, *explain;
 	uint64_t seed;
 	int64_t sample_s;
-	int skip_bad, first_fit, json;
-	int fmt, pol;
+	int skip_bad, json;
+	int fmt, pol, order;
+	int order_given, backfill_given, half_life_given, reclaim_given;
+	uint32_t backfill;
+	double half_life_days;
+	int no_reclaim;
+	double tl_factor;     /* 0: none */
+	int64_t checkpoint_s;
+	int checkpoint_given;
+	uint32_t explain_job;
+	int64_t explain_t;    /* INT64_MAX: no @T */
+};
+
+/* One row of the watched job's story. */
+struct xrow {
+	struct sim_note n;     /* the first note of the row */
+	int64_t last_t;        /* its last pass (PENDING rows) */
+	uint64_t passes;
+	struct prio_parts last_prio;
+	int64_t last_at;
 };
 
 struct run {
 	struct args a;
 	struct pool pool;
 	struct workload w;
+	struct grants gs;
+	struct nodeevents ev;
 	struct sim *sim;
 	double wall_s;
 	int progress_shown;
+	struct xrow *rows;
+	size_t nrows, cap_rows;
+	struct sim_note at;    /* the last note at or before explain_t */
+	int have_at;
 };
 
 static int usage_error(const char *fmt, ...)
@@ -72,92 +117,177 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* A decimal number in [lo, hi], or -1. */
 static int
-parse_u64(const char *s, uint64_t *out)
+parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
-	unsigned long long v;
+	double v;
 
-	if (*s < '0' || *s > '9')
+	if (*s == '\0')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0')
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= lo && v <= hi))
 		return -1;
 	*out = v;
 	return 0;
 }
 
-/* Option value: "--opt VALUE" or "--opt=VALUE". */
-static const char *
-value(int argc, char **argv, int *i, const char *opt)
+/* "JOB" or "JOB@T" (T as in grant files: seconds or a UTC time). */
+static int
+parse_explain(const char *v, struct args *a)
 {
-	size_t n = strlen(opt);
+	const char *at = strchr(v, '@');
+	char id[32];
+	long long j;
 
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
+	a->explain_t = INT64_MAX;
+	if (at == NULL) {
+		j = cmd_parse_count(v);
+	} else {
+		size_t n = (size_t)(at - v);
+		struct csv_lines r = {"--explain", NULL, NULL, 0};
+		struct csv_field f = {at + 1, strlen(at + 1)};
+		struct err e;
+		if (n == 0 || n >= sizeof id)
+			return -1;
+		memcpy(id, v, n);
+		id[n] = '\0';
+		j = cmd_parse_count(id);
+		if (grantfile_time(&r, "time", f, &a->explain_t, &e) != 0)
+			return -1;
+	}
+	if (j < 0 || j >= UINT32_MAX)
+		return -1;
+	a->explain_job = (uint32_t)j;
+	return 0;
 }
 
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
-	static const char *const names[] = {"--trace", "--format", "--pool",
-					    "--nodes", "--policy", "--out",
-					    "--seed", "--sample"};
+	static const char *const names[] = {
+		"--trace", "--format", "--pool", "--nodes", "--policy", "--out",
+		"--seed", "--sample", "--order", "--grants", "--backfill",
+		"--half-life", "--time-limit-factor", "--events",
+		"--checkpoint-every", "--explain"};
+	enum { O_TRACE, O_FORMAT, O_POOL, O_NODES, O_POLICY, O_OUT, O_SEED,
+	       O_SAMPLE, O_ORDER, O_GRANTS, O_BACKFILL, O_HALF, O_TLF,
+	       O_EVENTS, O_CKPT, O_EXPLAIN, O_N };
+	int first_fit = 0;
+
 	memset(a, 0, sizeof *a);
 	a->seed = 42;
 	a->pol = PLACE_BESTFIT;
+	a->order = SCHED_FIFO;
+	a->backfill = 8;
+	a->half_life_days = FAIRSHARE_HALF_LIFE_DEFAULT / 86400.0;
+	a->checkpoint_s = 3600;
+	a->explain_job = SIM_NO_JOB;
+	a->explain_t = INT64_MAX;
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
-		size_t k;
+		long long x;
+		int k;
 		if (strcmp(argv[i], "--skip-bad") == 0) {
 			a->skip_bad = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--first-fit") == 0) {
-			a->first_fit = 1;
+			first_fit = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--json") == 0) {
 			a->json = 1;
 			continue;
 		}
-		for (k = 0; k < sizeof names / sizeof names[0]; k++)
-			if ((v = value(argc, argv, &i, names[k])) != NULL)
+		if (strcmp(argv[i], "--no-reclaim") == 0) {
+			a->no_reclaim = a->reclaim_given = 1;
+			continue;
+		}
+		for (k = 0; k < O_N; k++)
+			if ((v = cmd_opt_value(argc, argv, &i, names[k])) != NULL)
 				break;
 		if (v == NULL)
 			return usage_error("unknown option %s", argv[i]);
 		if (*v == '\0')
 			return usage_error("%s needs a value", names[k]);
 		switch (k) {
-		case 0: a->trace = v; break;
-		case 1: a->format = v; break;
-		case 2: a->pool = v; break;
-		case 3: a->nodes = v; break;
-		case 4: a->policy = v; break;
-		case 5: a->out = v; break;
-		case 6:
-			if (parse_u64(v, &a->seed) != 0)
+		case O_TRACE: a->trace = v; break;
+		case O_FORMAT: a->format = v; break;
+		case O_POOL: a->pool = v; break;
+		case O_NODES: a->nodes = v; break;
+		case O_POLICY: a->policy = v; break;
+		case O_OUT: a->out = v; break;
+		case O_GRANTS: a->grants = v; break;
+		case O_EVENTS: a->events = v; break;
+		case O_SEED:
+			if ((x = cmd_parse_count(v)) < 0)
 				return usage_error("--seed: expected a "
 						   "non-negative integer, got "
 						   "\"%s\"", v);
+			a->seed = (uint64_t)x;
 			break;
-		default: {
-			uint64_t s;
-			if (parse_u64(v, &s) != 0 || s > INT32_MAX)
+		case O_SAMPLE:
+			if ((x = cmd_parse_count(v)) < 0 || x > INT32_MAX)
 				return usage_error("--sample: expected seconds "
 						   "0..2147483647, got \"%s\"",
 						   v);
-			a->sample_s = (int64_t)s;
+			a->sample_s = (int64_t)x;
+			break;
+		case O_ORDER:
+			if ((a->order = sched_order_parse(v)) < 0)
+				return usage_error("--order: unknown order \"%s\" "
+						   "(fifo, first-fit, priority)",
+						   v);
+			a->order_given = 1;
+			break;
+		case O_BACKFILL:
+			if ((x = cmd_parse_count(v)) < 0 || x > 100000)
+				return usage_error("--backfill: expected "
+						   "reservations per pass "
+						   "0..100000, got \"%s\"", v);
+			a->backfill = (uint32_t)x;
+			a->backfill_given = 1;
+			break;
+		case O_HALF:
+			if (parse_double(v, 0, 36500, &a->half_life_days) != 0)
+				return usage_error("--half-life: expected days "
+						   "0..36500 (0: no decay), got "
+						   "\"%s\"", v);
+			a->half_life_given = 1;
+			break;
+		case O_TLF:
+			if (parse_double(v, 0.01, 1000, &a->tl_factor) != 0)
+				return usage_error("--time-limit-factor: expected "
+						   "a number 0.01..1000, got "
+						   "\"%s\"", v);
+			break;
+		case O_CKPT:
+			if ((x = cmd_parse_count(v)) < 0 || x > INT32_MAX)
+				return usage_error("--checkpoint-every: expected "
+						   "seconds 0..2147483647, got "
+						   "\"%s\"", v);
+			a->checkpoint_s = (int64_t)x;
+			a->checkpoint_given = 1;
+			break;
+		default:
+			if (parse_explain(v, a) != 0)
+				return usage_error("--explain: expected JOB or "
+						   "JOB@TIME (a job id as in "
+						   "jobs.csv; seconds or "
+						   "YYYY-MM-DD[ HH:MM:SS]), got "
+						   "\"%s\"", v);
+			a->explain = v;
 		}
-		}
+	}
+	if (first_fit) {
+		if (a->order_given && a->order != SCHED_FIRST_FIT)
+			return usage_error("--first-fit contradicts --order %s",
+					   sched_order_name((enum sched_order)
+							    a->order));
+		a->order = SCHED_FIRST_FIT;
 	}
 	if (a->trace == NULL)
 		return usage_error("%s", "--trace FILE is required");
@@ -175,6 +305,20 @@ parse_args(int argc, char **argv, struct args *a)
 	if (a->fmt == TRACE_OPENB && a->pool == NULL && a->nodes == NULL)
 		return usage_error("%s", "--format openb needs --nodes "
 					 "OPENB_NODES.csv (or --pool FILE)");
+	if (a->order != SCHED_PRIORITY) {
+		const char *o = a->grants ? "--grants" :
+				a->backfill_given ? "--backfill" :
+				a->half_life_given ? "--half-life" :
+				a->reclaim_given ? "--no-reclaim" :
+				a->tl_factor > 0 ? "--time-limit-factor" : NULL;
+		if (o != NULL)
+			return usage_error("%s needs --order priority (FIFO and "
+					   "first-fit have no quotas, fair share, "
+					   "reservations or time limits)", o);
+	}
+	if (a->checkpoint_given && a->events == NULL)
+		return usage_error("%s", "--checkpoint-every needs --events (only "
+					 "failures lose work to checkpoints)");
 	return 0;
 }
 
@@ -199,6 +343,82 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Reads the whole file at path (at most MAX_INPUT bytes) into *buf. */
+static int
+slurp(const char *path, char **buf, size_t *len, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t n = 0, cap = 0, got;
+	int rc = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL)
+		return err_at(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, path, 0,
+			      NULL, "%s", strerror(errno));
+	for (;;) {
+		if (n == cap) {
+			if (cap > MAX_INPUT) {
+				rc = err_at(e, ERR_LIMIT, path, 0, NULL,
+					    "larger than %zu bytes", MAX_INPUT);
+				break;
+			}
+			b = xgrow(b, &cap, n + (n < 65536 ? 65536 : n), 1);
+		}
+		got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f))
+				rc = err_at(e, ERR_IO, path, 0, NULL, "read: %s",
+					    strerror(errno));
+			break;
+		}
+	}
+	fclose(f);
+	if (rc != 0) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* Reads --grants and --events (after the pool and the trace: grants name
+ * the pool's models and intern tenants into the workload). */
+static int
+load_extras(struct run *r, struct err *e)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (r->a.grants != NULL) {
+		if ((rc = slurp(r->a.grants, &buf, &len, e)) != 0)
+			return rc;
+		rc = grantfile_parse(r->a.grants, buf, len, &r->pool,
+				     &r->w.tenants, &r->gs, e);
+		free(buf);
+		if (rc != 0)
+			return rc;
+	}
+	if (r->a.events != NULL) {
+		if ((rc = slurp(r->a.events, &buf, &len, e)) != 0)
+			return rc;
+		rc = nodeevents_parse(r->a.events, buf, len, &r->pool, &r->ev, e);
+		free(buf);
+		if (rc != 0)
+			return rc;
+	}
+	if (r->a.explain_job != SIM_NO_JOB && r->a.explain_job >= r->w.njobs)
+		return err_set(e, ERR_USAGE, "--explain: no job %u (the trace "
+			       "has %zu jobs, ids 0..%zu as in jobs.csv)",
+			       r->a.explain_job, r->w.njobs,
+			       r->w.njobs > 0 ? r->w.njobs - 1 : 0);
+	return 0;
 }
 
 static int
@@ -235,7 +455,291 @@ load(struct run *r)
 	if (r->w.skipped > 0)
 		fprintf(stderr, "allot sim: skipped %zu bad lines (first: %s)\n",
 			r->w.skipped, e.msg);
+	err_clear(&e);
+	if ((rc = load_extras(r, &e)) != 0) {
+		fprintf(stderr, "%s%s\n", rc == ERR_USAGE ? "allot sim: " : "",
+			e.msg);
+		return err_exit_status(rc);
+	}
+	/* Traces without time limits (Philly): limit = ceil(duration x F). */
+	if (r->a.tl_factor > 0)
+		for (size_t i = 0; i < r->w.njobs; i++) {
+			struct job *j = &r->w.jobs[i];
+			double l = ceil((double)j->duration * r->a.tl_factor);
+			if (j->time_limit == 0)
+				j->time_limit = l < 1 ? 1 : l > 1e15 ? (int64_t)1e15
+							       : (int64_t)l;
+		}
 	return 0;
+}
+
+/* ---- --explain ------------------------------------------------------- */
+
+static void
+watch(void *ctx, const struct sim_note *n)
+{
+	struct run *r = ctx;
+	struct xrow *x = r->nrows > 0 ? &r->rows[r->nrows - 1] : NULL;
+
+	if (n->t <= r->a.explain_t) {
+		r->at = *n;
+		r->have_at = 1;
+	}
+	if (x != NULL && n->kind == SIM_NOTE_PENDING &&
+	    x->n.kind == SIM_NOTE_PENDING && x->n.reason == n->reason &&
+	    x->n.other == n->other) {
+		x->last_t = n->t;
+		x->passes++;
+		x->last_prio = n->prio;
+		x->last_at = n->at;
+		return;
+	}
+	if (r->nrows == r->cap_rows)
+		r->rows = xgrow(r->rows, &r->cap_rows, r->nrows + 1,
+				sizeof *r->rows);
+	x = &r->rows[r->nrows++];
+	x->n = *n;
+	x->last_t = n->t;
+	x->passes = 1;
+	x->last_prio = n->prio;
+	x->last_at = n->at;
+}
+
+static void
+prio_json(struct jsonw *jw, const char *key, const struct prio_parts *p)
+{
+	jsonw_key(jw, key);
+	jsonw_obj(jw);
+	jsonw_key(jw, "total");
+	jsonw_fixed(jw, p->total, 3);
+	jsonw_key(jw, "fairshare");
+	jsonw_fixed(jw, p->fairshare, 3);
+	jsonw_key(jw, "age");
+	jsonw_fixed(jw, p->age, 3);
+	jsonw_key(jw, "size");
+	jsonw_fixed(jw, p->size, 3);
+	jsonw_key(jw, "class");
+	jsonw_fixed(jw, p->class_p, 3);
+	jsonw_end(jw);
+}
+
+/* The keys of one note (or row) as a JSON object's members. */
+static void
+note_json(struct jsonw *jw, const struct sim_note *n)
+{
+	jsonw_key(jw, "t");
+	jsonw_int(jw, n->t);
+	jsonw_key(jw, "event");
+	jsonw_str(jw, sim_note_kind_name((enum sim_note_kind)n->kind));
+	switch (n->kind) {
+	case SIM_NOTE_PENDING:
+		jsonw_key(jw, "reason");
+		jsonw_str(jw, sched_reason_name((enum sched_reason)n->reason));
+		if (n->other != SCHED_NO_JOB) {
+			jsonw_key(jw, "behind");
+			jsonw_uint(jw, n->other);
+		}
+		if (n->reason == SCHED_REASON_RESERVED) {
+			jsonw_key(jw, "reserved_from");
+			jsonw_int(jw, n->at);
+		}
+		break;
+	case SIM_NOTE_START:
+		jsonw_key(jw, "until");
+		jsonw_int(jw, n->at);
+		break;
+	case SIM_NOTE_PREEMPT:
+		jsonw_key(jw, "for");
+		jsonw_uint(jw, n->other);
+		jsonw_key(jw, "stops");
+		jsonw_int(jw, n->at);
+		break;
+	case SIM_NOTE_REQUEUE:
+		jsonw_key(jw, "node");
+		jsonw_uint(jw, n->other);
+		/* FALLTHROUGH */
+	case SIM_NOTE_STOPPED:
+		jsonw_key(jw, "work_left_s");
+		jsonw_int(jw, n->remain);
+		break;
+	case SIM_NOTE_FINISH:
+		jsonw_key(jw, "state");
+		jsonw_str(jw, job_state_name((enum job_state)n->state));
+		break;
+	default:
+		break;
+	}
+	if (n->has_prio)
+		prio_json(jw, "priority", &n->prio);
+}
+
+static void
+explain_json(const struct run *r, struct jsonw *jw)
+{
+	const struct job *j = &r->w.jobs[r->a.explain_job];
+
+	jsonw_key(jw, "explain");
+	jsonw_obj(jw);
+	jsonw_key(jw, "job");
+	jsonw_uint(jw, r->a.explain_job);
+	jsonw_key(jw, "tenant");
+	jsonw_str(jw, j->tenant < r->w.tenants.n
+			  ? strtab_get(&r->w.tenants, j->tenant) : "");
+	jsonw_key(jw, "gpus");
+	jsonw_fixed(jw, (double)job_gpu_milli(j) / MILLI, 3);
+	jsonw_key(jw, "submit");
+	jsonw_int(jw, j->submit);
+	jsonw_key(jw, "history");
+	jsonw_arr(jw);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct xrow *x = &r->rows[i];
+		if (x->n.t > r->a.explain_t)
+			break;
+		jsonw_obj(jw);
+		note_json(jw, &x->n);
+		if (x->n.kind == SIM_NOTE_PENDING) {
+			int64_t last = x->last_t;
+			jsonw_key(jw, "passes");
+			jsonw_uint(jw, x->passes);
+			jsonw_key(jw, "last_pass");
+			jsonw_int(jw, last);
+			if (x->passes > 1 && x->n.has_prio &&
+			    last <= r->a.explain_t)
+				prio_json(jw, "last_priority", &x->last_prio);
+		}
+		jsonw_end(jw);
+	}
+	jsonw_end(jw);
+	if (r->a.explain_t != INT64_MAX) {
+		jsonw_key(jw, "at");
+		jsonw_int(jw, r->a.explain_t);
+		jsonw_key(jw, "state_at");
+		if (r->have_at) {
+			jsonw_obj(jw);
+			note_json(jw, &r->at);
+			jsonw_end(jw);
+		} else {
+			jsonw_null(jw);
+		}
+	}
+	jsonw_end(jw);
+}
+
+static void
+prio_text(const struct prio_parts *p)
+{
+	printf("priority %.1f = fairshare %.1f + age %.1f + size %.1f + class "
+	       "%.1f", p->total, p->fairshare, p->age, p->size, p->class_p);
+}
+
+/* One note as words (no newline). */
+static void
+note_text(const struct sim_note *n)
+{
+	switch (n->kind) {
+	case SIM_NOTE_PENDING:
+		printf("pending: %s", sched_reason_text((enum sched_reason)n->reason));
+		printf(" [%s]", sched_reason_name((enum sched_reason)n->reason));
+		if (n->other != SCHED_NO_JOB)
+			printf(", behind job %u", n->other);
+		if (n->reason == SCHED_REASON_RESERVED)
+			printf(", reserved from t=%" PRId64, n->at);
+		break;
+	case SIM_NOTE_START:
+		printf("started, to end by t=%" PRId64, n->at);
+		break;
+	case SIM_NOTE_PREEMPT:
+		printf("told to leave for job %u, stops at t=%" PRId64, n->other,
+		       n->at);
+		break;
+	case SIM_NOTE_STOPPED:
+		printf("preempted and requeued, %" PRId64 " s of work left",
+		       n->remain);
+		break;
+	case SIM_NOTE_REQUEUE:
+		printf("node %u failed: requeued, %" PRId64 " s of work left",
+		       n->other, n->remain);
+		break;
+	case SIM_NOTE_FINISH:
+		printf("ended: %s", job_state_name((enum job_state)n->state));
+		break;
+	case SIM_NOTE_REJECT:
+		printf("rejected: %s",
+		       sched_reason_text(SCHED_REASON_NEVER_FITS));
+		break;
+	default:
+		printf("submitted");
+	}
+}
+
+static void
+explain_text(const struct run *r)
+{
+	const struct job *j = &r->w.jobs[r->a.explain_job];
+
+	printf("\njob %u: tenant %s, %u x %u GPUs (%.3f each), submitted t=%"
+	       PRId64 "\n", r->a.explain_job,
+	       j->tenant < r->w.tenants.n ? strtab_get(&r->w.tenants, j->tenant)
+					  : "?",
+	       (unsigned)j->nodes, (unsigned)j->gpus_per_node,
+	       (double)j->gpu_milli / MILLI, j->submit);
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct xrow *x = &r->rows[i];
+		if (x->n.t > r->a.explain_t)
+			break;
+		printf("  t=%-12" PRId64 " +%-9" PRId64 " ", x->n.t,
+		       x->n.t - j->submit);
+		note_text(&x->n);
+		if (x->n.kind == SIM_NOTE_PENDING && x->passes > 1)
+			printf(" (%" PRIu64 " passes to t=%" PRId64 ")",
+			       x->passes, x->last_t);
+		printf("\n");
+		if (x->n.has_prio && x->n.kind != SIM_NOTE_SUBMIT) {
+			int two = x->n.kind == SIM_NOTE_PENDING && x->passes > 1 &&
+				  x->last_t <= r->a.explain_t;
+			printf("  %27s%s", "", two ? "first pass: " : "");
+			prio_text(&x->n.prio);
+			printf("\n");
+			if (two) {
+				printf("  %27slast pass:  ", "");
+				prio_text(&x->last_prio);
+				printf("\n");
+			}
+		}
+	}
+	if (r->a.explain_t != INT64_MAX) {
+		printf("  at t=%" PRId64 ": ", r->a.explain_t);
+		if (!r->have_at) {
+			printf("not submitted yet\n");
+			return;
+		}
+		note_text(&r->at);
+		printf(" (as of t=%" PRId64 ")\n", r->at.t);
+		if (r->at.has_prio) {
+			printf("  ");
+			prio_text(&r->at.prio);
+			printf("\n");
+		}
+	}
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void
+reasons_json(struct jsonw *jw, const char *key, const uint64_t *v, double div)
+{
+	jsonw_key(jw, key);
+	jsonw_obj(jw);
+	for (int k = SCHED_REASON_RESOURCES; k < SCHED_NREASONS; k++) {
+		if (k == SCHED_REASON_RECLAIM)
+			continue; /* a PREEMPT reason, never a pending one */
+		jsonw_key(jw, sched_reason_name((enum sched_reason)k));
+		if (div == 1)
+			jsonw_uint(jw, v[k]);
+		else
+			jsonw_fixed(jw, (double)v[k] / div, 3);
+	}
+	jsonw_end(jw);
 }
 
 /* The run's description and figures: everything but wall-clock time. */
@@ -243,6 +747,7 @@ static void
 describe(const struct run *r, struct sim *sim, struct jsonw *jw)
 {
 	const struct sim_stats *st = sim_stats(sim);
+	int prio = r->a.order == SCHED_PRIORITY;
 
 	jsonw_key(jw, "trace");
 	jsonw_str(jw, r->a.trace);
@@ -251,12 +756,35 @@ describe(const struct run *r, struct sim *sim, struct jsonw *jw)
 	jsonw_key(jw, "policy");
 	jsonw_str(jw, place_policy_name((enum place_policy)r->a.pol));
 	jsonw_key(jw, "order");
-	jsonw_str(jw, sched_order_name(r->a.first_fit ? SCHED_FIRST_FIT
-						       : SCHED_FIFO));
+	jsonw_str(jw, sched_order_name((enum sched_order)r->a.order));
 	jsonw_key(jw, "seed");
 	jsonw_uint(jw, r->a.seed);
 	jsonw_key(jw, "sample_s");
 	jsonw_int(jw, r->a.sample_s);
+	if (prio) {
+		jsonw_key(jw, "grants");
+		if (r->a.grants != NULL)
+			jsonw_str(jw, r->a.grants);
+		else
+			jsonw_null(jw);
+		jsonw_key(jw, "backfill");
+		jsonw_uint(jw, r->a.backfill);
+		jsonw_key(jw, "half_life_days");
+		jsonw_fixed(jw, r->a.half_life_days, 3);
+		jsonw_key(jw, "reclaim");
+		jsonw_bool(jw, !r->a.no_reclaim);
+		jsonw_key(jw, "time_limit_factor");
+		if (r->a.tl_factor > 0)
+			jsonw_fixed(jw, r->a.tl_factor, 3);
+		else
+			jsonw_null(jw);
+	}
+	if (r->a.events != NULL) {
+		jsonw_key(jw, "events_file");
+		jsonw_str(jw, r->a.events);
+		jsonw_key(jw, "checkpoint_s");
+		jsonw_int(jw, r->a.checkpoint_s);
+	}
 	jsonw_key(jw, "nodes");
 	jsonw_uint(jw, r->pool.nnodes);
 	jsonw_key(jw, "gpus");
@@ -278,6 +806,18 @@ describe(const struct run *r, struct sim *sim, struct jsonw *jw)
 	jsonw_uint(jw, st->max_running);
 	jsonw_key(jw, "stuck");
 	jsonw_uint(jw, st->stuck);
+	jsonw_key(jw, "preempted");
+	jsonw_uint(jw, st->preempted);
+	jsonw_key(jw, "reserved");
+	jsonw_uint(jw, st->reserved);
+	jsonw_key(jw, "node_events");
+	jsonw_uint(jw, st->node_events);
+	jsonw_key(jw, "requeued");
+	jsonw_uint(jw, st->requeued);
+	jsonw_key(jw, "lost_gpu_h");
+	jsonw_fixed(jw, (double)st->lost_gpu_s / 3600.0, 3);
+	reasons_json(jw, "reasons", st->reasons, 1);
+	reasons_json(jw, "pending_job_h", st->reason_s, 3600.0);
 }
 
 static int
@@ -356,14 +896,23 @@ summary(const struct run *r, struct sim *sim)
 {
 	const struct metrics *m = sim_metrics(sim);
 	const struct sim_stats *st = sim_stats(sim);
+	uint64_t all = 0;
 
 	printf("allot sim: %s (%s), %zu jobs on %zu nodes / %" PRIu64
 	       " GPUs, %s, %s, seed %" PRIu64 "\n", r->a.trace,
 	       trace_format_name((enum trace_format)r->a.fmt), m->jobs,
 	       r->pool.nnodes, r->pool.total_gpus,
 	       place_policy_name((enum place_policy)r->a.pol),
-	       sched_order_name(r->a.first_fit ? SCHED_FIRST_FIT : SCHED_FIFO),
-	       r->a.seed);
+	       sched_order_name((enum sched_order)r->a.order), r->a.seed);
+	if (r->a.order == SCHED_PRIORITY) {
+		printf("  policy       %zu grants, backfill %u, half-life %g "
+		       "days, reclaim %s, time limits ", r->gs.n, r->a.backfill,
+		       r->a.half_life_days, r->a.no_reclaim ? "off" : "on");
+		if (r->a.tl_factor > 0)
+			printf("ceil(duration x %g)\n", r->a.tl_factor);
+		else
+			printf("as in the trace\n");
+	}
 	printf("  jobs         completed %zu, rejected %zu, unfinished %zu",
 	       m->completed, m->rejected, m->unfinished);
 	if (r->w.skipped > 0)
@@ -371,6 +920,14 @@ summary(const struct run *r, struct sim *sim)
 	printf("\n  allocation   %.2f %% of GPU capacity, fragmentation %.2f %% "
 	       "of free GPU (shape %ux%u milli)\n", m->alloc_pct, m->frag_pct,
 	       m->shape_gpn, m->shape_milli);
+	if (r->a.events != NULL)
+		printf("  capacity     %" PRIu64 " events, %.1f %% of capacity down, "
+		       "%" PRIu64 " jobs requeued, %.1f GPU-h of work lost\n",
+		       st->node_events, m->down_pct, st->requeued,
+		       (double)st->lost_gpu_s / 3600.0);
+	if (st->preempted > 0 || st->reserved > 0)
+		printf("  policy use   %" PRIu64 " preemptions, %" PRIu64
+		       " reservations made\n", st->preempted, st->reserved);
 	printf("  makespan     %" PRId64 " s\n", m->makespan);
 	printf("  %-12s %14s %12s %12s %12s %12s\n", "seconds", "mean", "p50",
 	       "p90", "p99", "max");
@@ -381,6 +938,20 @@ summary(const struct run *r, struct sim *sim)
 		       m->jain_tenants);
 	else
 		printf("  fairness     - (no tenant completed GPU work)\n");
+	for (int k = 0; k < SCHED_NREASONS; k++)
+		all += st->reason_s[k];
+	if (all > 0) {
+		printf("  %-12s %14s %12s %12s\n", "pending", "job-passes",
+		       "job-hours", "share");
+		for (int k = SCHED_REASON_RESOURCES; k < SCHED_NREASONS; k++)
+			if (st->reasons[k] > 0 || st->reason_s[k] > 0)
+				printf("  %-12s %14" PRIu64 " %12.1f %11.1f%%\n",
+				       sched_reason_name((enum sched_reason)k),
+				       st->reasons[k],
+				       (double)st->reason_s[k] / 3600.0,
+				       100.0 * (double)st->reason_s[k] /
+					   (double)all);
+	}
 	if (m->ntenants <= 24) {
 		printf("  %-12s %8s %10s %10s %10s %10s %8s\n", "tenant", "jobs",
 		       "wait p50", "wait p99", "jct p50", "jct p99", "service");
@@ -416,13 +987,26 @@ exec_sim(int argc, char **argv)
 		return rc;
 	pool_init(&r.pool);
 	workload_init(&r.w);
+	grants_init(&r.gs);
+	nodeevents_init(&r.ev);
 	if ((rc = load(&r)) != 0)
 		goto out;
 	sim_opts_init(&o);
 	o.policy = r.a.pol;
 	o.seed = r.a.seed;
-	o.order = r.a.first_fit ? SCHED_FIRST_FIT : SCHED_FIFO;
+	o.order = r.a.order;
 	o.sample_s = r.a.sample_s;
+	o.grants = r.a.grants != NULL ? &r.gs : NULL;
+	o.backfill_depth = r.a.backfill;
+	o.half_life_s = r.a.half_life_days * 86400.0;
+	o.reclaim = !r.a.no_reclaim;
+	o.events = r.a.events != NULL ? &r.ev : NULL;
+	o.checkpoint_s = r.a.checkpoint_s;
+	if (r.a.explain_job != SIM_NO_JOB) {
+		o.watch_job = r.a.explain_job;
+		o.watch = watch;
+		o.watch_ctx = &r;
+	}
 	if (isatty(STDERR_FILENO)) {
 		o.progress = progress;
 		o.progress_ctx = &r;
@@ -440,16 +1024,21 @@ exec_sim(int argc, char **argv)
 		goto out;
 	}
 	if (sim_stats(r.sim)->stuck > 0)
-		fprintf(stderr, "allot sim: warning: %zu jobs never started: the "
-				"%s placer refused them on an idle pool although "
-				"they fit it\n", sim_stats(r.sim)->stuck,
-			place_policy_name((enum place_policy)r.a.pol));
+		fprintf(stderr, "allot sim: warning: %zu jobs never started: %s\n",
+			sim_stats(r.sim)->stuck,
+			r.a.events != NULL
+			    ? "the capacity they needed was not there again "
+			      "before the run ended (or the placer refused them)"
+			    : "the placer refused them on an idle pool although "
+			      "they fit it");
 	if (r.a.json) {
 		struct jsonw jw;
 		const struct sim_stats *st = sim_stats(r.sim);
 		jsonw_init(&jw, stdout);
 		jsonw_obj(&jw);
 		describe(&r, r.sim, &jw);
+		if (r.a.explain != NULL)
+			explain_json(&r, &jw);
 		jsonw_key(&jw, "wall_s");
 		jsonw_fixed(&jw, r.wall_s, 6);
 		jsonw_key(&jw, "events_per_s");
@@ -459,6 +1048,8 @@ exec_sim(int argc, char **argv)
 		jsonw_nl(&jw);
 	} else {
 		summary(&r, r.sim);
+		if (r.a.explain != NULL)
+			explain_text(&r);
 	}
 	if (r.a.out != NULL)
 		rc = write_out(&r, r.sim);
@@ -468,6 +1059,9 @@ exec_sim(int argc, char **argv)
 	}
 out:
 	sim_free(r.sim);
+	free(r.rows);
+	nodeevents_free(&r.ev);
+	grants_free(&r.gs);
 	workload_free(&r.w);
 	pool_free(&r.pool);
 	return rc;
@@ -477,8 +1071,11 @@ const struct cmd_entry cmd_sim_entry = {
 	.name = "sim",
 	.usage = "--trace FILE --format openb|philly|swf [--pool FILE] "
 		 "[--nodes OPENB_NODES.csv] [--policy NAME] [--seed N] "
-		 "[--skip-bad] [--first-fit] [--sample SECONDS] [--json] "
-		 "[--out DIR]",
+		 "[--order fifo|first-fit|priority] [--first-fit] "
+		 "[--grants FILE] [--backfill K] [--half-life DAYS] "
+		 "[--no-reclaim] [--time-limit-factor F] [--events FILE] "
+		 "[--checkpoint-every S] [--explain JOB[@T]] [--skip-bad] "
+		 "[--sample SECONDS] [--json] [--out DIR]",
 	.summary = "replay a trace on a pool with the real scheduler",
 	.help =
 	    "  --trace FILE        the job trace\n"
@@ -490,9 +1087,39 @@ const struct cmd_entry cmd_sim_entry = {
 	    "  --policy NAME       placement: Random, DotProd, GpuClustering,\n"
 	    "                      GpuPacking, BestFit (default), FGD\n"
 	    "  --seed N            the placer's random seed (default 42)\n"
+	    "  --order O           fifo (default: strict, head-of-line blocking),\n"
+	    "                      first-fit (jobs overtake a blocked head), or\n"
+	    "                      priority (the national policy: fair share,\n"
+	    "                      quotas, reclaim, topology, backfill;\n"
+	    "                      docs/SCHEDULING.md)\n"
+	    "  --first-fit         the same as --order first-fit\n"
+	    "  priority order only:\n"
+	    "  --grants FILE       quotas: CSV tenant,model,gpus,start,end\n"
+	    "                      [,borrow_limit,lend_limit,price_won_hour];\n"
+	    "                      fair-share shares follow the granted GPU-time\n"
+	    "                      (default: no quotas, equal shares)\n"
+	    "  --backfill K        reservations for the first K blocked jobs per\n"
+	    "                      pass (default 8; 0 = no backfill)\n"
+	    "  --half-life DAYS    fair-share usage decay (default 7; 0 = none)\n"
+	    "  --no-reclaim        never preempt borrowers for a guarantee\n"
+	    "  --time-limit-factor F  jobs without a time limit (Philly) get\n"
+	    "                      ceil(duration x F) (default: none, so\n"
+	    "                      reservations cannot plan around them)\n"
+	    "  capacity over time (every order):\n"
+	    "  --events FILE       CSV time,node,action: join, leave, drain,\n"
+	    "                      fail (jobs requeued), repair; node ranges\n"
+	    "                      like n[0000-0127]\n"
+	    "  --checkpoint-every S  checkpointable jobs lose the work since\n"
+	    "                      their last checkpoint when a node fails\n"
+	    "                      (default 3600; 0 = nothing lost)\n"
+	    "  --explain JOB[@T]   after the run, the job's story: every pending\n"
+	    "                      reason with the passes it held for, the\n"
+	    "                      priority breakdown (priority order), starts,\n"
+	    "                      preemptions, requeues, its end; with @T\n"
+	    "                      (seconds or YYYY-MM-DD[ HH:MM:SS] UTC) only\n"
+	    "                      up to T and its state then.  JOB is the id of\n"
+	    "                      jobs.csv (the trace's line order from 0)\n"
 	    "  --skip-bad          skip malformed trace lines instead of failing\n"
-	    "  --first-fit         let jobs overtake a blocked head (default:\n"
-	    "                      strict FIFO)\n"
 	    "  --sample SECONDS    utilisation series as means over windows\n"
 	    "                      (default 0: one point per change)\n"
 	    "  --json              one JSON object on stdout\n"
