@@ -1299,3 +1299,89 @@ TEST(scenario_files)
 	if (only == NULL)
 		CHECK(n >= 20);
 }
+
+/* Runs scenario text; returns the error code, with e and f filled. */
+static int
+run_text(const char *text, struct fails *f, struct err *e)
+{
+	f->n = 0;
+	f->count = 0;
+	if (f->s != NULL)
+		f->s[0] = '\0';
+	err_clear(e);
+	return scn_run("t.scn", text, strlen(text), f, e);
+}
+
+#define POOL2 "pool inline\n" \
+	"model B200\n" \
+	"provider p\n" \
+	"site s0 provider=p\n" \
+	"cluster c0 site=s0\n" \
+	"nodes n[0-1] cluster=c0 model=B200 gpus=8 cpu=1000 mem=1000\n" \
+	"end\n" \
+	"tenant A\n"
+
+/* The runner's own errors name file:line and the field, and a failed
+ * expectation names its line and what the pass decided instead. */
+TEST(scenario_errors)
+{
+	struct fails f = {NULL, 0, 0, 0};
+	struct err e;
+
+	/* Lines 1-8 are POOL2. */
+	CHECK_EQ_INT(run_text(POOL2 "frobnicate now\n", &f, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: frobnicate: unknown directive");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant A gpus 8 submit x\n", &f, &e),
+		     ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: submit: ");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant Z gpus 8\n", &f, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: tenant: no tenant named \"Z\"");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant A gpus 9x1\n", &f, &e),
+		     ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: gpus: ");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant A gpus 8 colour red\n", &f, &e),
+		     ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: colour: unknown key for job");
+	CHECK_EQ_INT(run_text(POOL2 "running R tenant A gpus 8x3\n", &f, &e),
+		     ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:9: gpus: running job R does not fit");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant A gpus 8\nexpect J start\n", &f,
+			      &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:10: expect: no pass yet");
+	CHECK_EQ_INT(run_text(POOL2 "job J tenant A gpus 8\n", &f, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "never runs a pass");
+	CHECK_EQ_INT(run_text(POOL2 "pass at 5\npass at 4\n", &f, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:10: at: ");
+	/* An error inside an inline pool names its line in the scenario. */
+	CHECK_EQ_INT(run_text("# a pool\npool inline\nmodel B200\nprovider p\n"
+			      "site s0 provider=nobody\nend\n", &f, &e),
+		     ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:5: provider: ");
+	CHECK_EQ_INT(run_text("pool inline\nmodel B200\n", &f, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "t.scn:1: pool: inline pool without an \"end\"");
+
+	/* Failed expectations are collected, each with its line. */
+	CHECK_EQ_INT(run_text(POOL2
+			      "job J tenant A gpus 8x2 submit 0\n"   /* 9 */
+			      "job K tenant A gpus 8 submit 1\n"     /* 10 */
+			      "pass at 10\n"                         /* 11 */
+			      "expect J start nodes n0,n1\n"         /* 12: holds */
+			      "expect K start\n"                     /* 13 */
+			      "expect K pending reserved\n"          /* 14 */
+			      "expect J pending resources\n"         /* 15 */
+			      "expect starts 2\n"                    /* 16 */
+			      "expect K before J\n"                  /* 17 */
+			      "expect J state pending\n",            /* 18 */
+			      &f, &e), 0);
+	CHECK_EQ_INT(f.count, 6);
+	CHECK_CONTAINS(f.s, "t.scn:13: expect K start: got pending resources\n");
+	CHECK_CONTAINS(f.s, "t.scn:14: expect K pending reserved: got pending "
+		       "resources\n");
+	CHECK_CONTAINS(f.s, "t.scn:15: expect J pending resources: got start on "
+		       "n0,n1\n");
+	CHECK_CONTAINS(f.s, "t.scn:16: expect starts 2: got 1\n");
+	CHECK_CONTAINS(f.s, "t.scn:17: expect K before J: ");
+	CHECK_CONTAINS(f.s, "t.scn:18: expect J state pending: got running\n");
+	CHECK(strstr(f.s, "t.scn:12:") == NULL);
+	free(f.s);
+}
