@@ -120,6 +120,7 @@ bench: deps
 lint:
 	@$(MAKE) --no-print-directory EXTRA_DEBS="$(DEBS_LINT)" deps
 	@$(MAKE) --no-print-directory clean-lint
+	@mkdir -p $(BUILD)
 	bear --output $(BUILD)/compile_commands.json -- $(MAKE) --no-print-directory BUILD=$(BUILD)/lint all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Isrc src

@@ -25,6 +25,7 @@ csv_lines_init(struct csv_lines *r, const char *name, const char *buf,
 	}
 	r->name = name;
 	r->p = buf;
+	/* cppcheck-suppress pointerOutOfBoundsCond ; len is buf's length */
 	r->end = buf + len;
 	r->line = 0;
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
