@@ -816,6 +816,8 @@ describe(const struct run *r, struct sim *sim, struct jsonw *jw)
 	jsonw_uint(jw, st->requeued);
 	jsonw_key(jw, "lost_gpu_h");
 	jsonw_fixed(jw, (double)st->lost_gpu_s / 3600.0, 3);
+	jsonw_key(jw, "preempt_lost_gpu_h");
+	jsonw_fixed(jw, (double)st->preempt_lost_gpu_s / 3600.0, 3);
 	reasons_json(jw, "reasons", st->reasons, 1);
 	reasons_json(jw, "pending_job_h", st->reason_s, 3600.0);
 }
@@ -926,8 +928,9 @@ summary(const struct run *r, struct sim *sim)
 		       st->node_events, m->down_pct, st->requeued,
 		       (double)st->lost_gpu_s / 3600.0);
 	if (st->preempted > 0 || st->reserved > 0)
-		printf("  policy use   %" PRIu64 " preemptions, %" PRIu64
-		       " reservations made\n", st->preempted, st->reserved);
+		printf("  policy use   %" PRIu64 " preemptions (%.1f GPU-h of work "
+		       "lost), %" PRIu64 " reservations made\n", st->preempted,
+		       (double)st->preempt_lost_gpu_s / 3600.0, st->reserved);
 	printf("  makespan     %" PRId64 " s\n", m->makespan);
 	printf("  %-12s %14s %12s %12s %12s %12s\n", "seconds", "mean", "p50",
 	       "p90", "p99", "max");

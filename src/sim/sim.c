@@ -1029,6 +1029,9 @@ preempted(struct sim *s, const struct event *ev)
 		int64_t done = ev->time - j->start;
 		s->remain[id] = s->remain[id] > done ? s->remain[id] - done : 0;
 	} else {
+		/* Starts over: everything it did this run is lost. */
+		s->st.preempt_lost_gpu_s += job_gpu_milli(j) *
+					    (uint64_t)(ev->time - j->start) / MILLI;
 		s->remain[id] = j->duration;
 	}
 	j->state = JOB_PENDING;

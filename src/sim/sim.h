@@ -151,6 +151,10 @@ struct sim_stats {
 	uint64_t requeued;    /* jobs requeued because their node failed */
 	uint64_t lost_gpu_s;  /* GPU-seconds of work the failures threw
 			       * away (run since the last checkpoint) */
+	uint64_t preempt_lost_gpu_s; /* the same for preemptions: the whole
+				      * run of a job that is not
+				      * checkpointable (the others save
+				      * their work in their grace period) */
 };
 
 /* What the simulator's state takes (bytes, capacities not lengths). */

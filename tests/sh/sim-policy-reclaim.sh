@@ -22,6 +22,7 @@ want() {
 
 json=$("$ALLOT" "${base[@]}" --out "$TEST_TMPDIR/r" --json) || { echo "reclaim run failed"; exit 1; }
 want preempted 1 reclaim
+want preempt_lost_gpu_h 0.022 reclaim   # 8 GPUs x 10 s thrown away
 want completed 2 reclaim
 want order '"priority"' reclaim
 want reclaim true reclaim
