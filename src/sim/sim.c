@@ -1533,13 +1533,21 @@ sim_run(struct sim *s, struct err *e)
 	for (;;) {
 		int changed = 0;
 		int64_t t = INT64_MAX;
+		/* When the quotas next change (grants start or end), if a job
+		 * is waiting: its quota may let it start then. */
+		int64_t gt = s->have_quota && s->npending > 0 &&
+				     s->grants_next > INT64_MIN
+				 ? s->grants_next
+				 : INT64_MAX;
 
 		while ((top = event_peek(&s->heap)) != NULL && stale(s, top))
 			event_pop(&s->heap, &ev);
-		/* Node events matter only while a job waits for capacity. */
-		if (next >= n && top == NULL && (s->evnext >= ne || s->npending == 0))
+		/* Node events and grant changes matter only while a job waits. */
+		if (next >= n && top == NULL && gt == INT64_MAX &&
+		    (s->evnext >= ne || s->npending == 0))
 			break;
-		if (top != NULL)
+		t = gt;
+		if (top != NULL && top->time < t)
 			t = top->time;
 		if (next < n && w->jobs[s->order[next]].submit < t)
 			t = w->jobs[s->order[next]].submit;
@@ -1558,6 +1566,8 @@ sim_run(struct sim *s, struct err *e)
 				finish(s, &ev);
 			freed = changed = 1;
 		}
+		if (t == gt)
+			changed = 1;
 		/* Then capacity events, in file order. */
 		while (s->evnext < ne && nev->v[s->evnext].time == t) {
 			apply_event(s, &nev->v[s->evnext++], t);

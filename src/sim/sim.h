@@ -11,7 +11,9 @@
  * same instant.  A job of duration 0 finishes at the instant it starts
  * (after the pass, which then runs again).  A job that could never fit the
  * pool is rejected when it is submitted (its state becomes CANCELLED and
- * it never starts).
+ * it never starts).  In priority order with grants, the instant a grant
+ * starts or ends also runs a pass while a job is waiting: the quotas
+ * changed, so a job its quota held back may start then.
  *
  * Capacity over time (sim_opts.events, docs/SCHEDULING.md): node events
  * apply at their instant after the finishes and before the submits, in
