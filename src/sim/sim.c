@@ -48,6 +48,7 @@
 #include "model/tenant.h"
 #include "sched/fairshare.h"
 #include "sched/quota.h"
+#include "sched/topo.h"
 #include "util/alloc.h"
 
 #define PROGRESS_EVERY 65536
@@ -1309,8 +1310,15 @@ events_setup(struct sim *s)
 			placer_node_changed(s->pl, (uint32_t)i);
 		}
 	s->fits = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		s->fits[i] = (uint8_t)placer_could_ever_fit(s->pl, &s->w->jobs[i]);
+	for (size_t i = 0; i < n; i++) {
+		const struct job *j = &s->w->jobs[i];
+		/* The priority pass also asks the topology index whether a
+		 * gang fits one site and model (policy.c); the others do not
+		 * build that index. */
+		s->fits[i] = (uint8_t)(placer_could_ever_fit(s->pl, j) &&
+				       (s->o.order != SCHED_PRIORITY || j->nodes <= 1 ||
+					topo_could_ever_fit(placer_topo(s->pl), j)));
+	}
 	for (size_t i = 0; i < nn; i++)
 		if (s->pool->nodes[i].state != s->orig_state[i]) {
 			s->pool->nodes[i].state = s->orig_state[i];
