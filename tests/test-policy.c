@@ -438,6 +438,21 @@ policy_check_pass(const struct sched_input *in, struct placer *pl,
 				     "it was not borrowing", t, m, (long long)c->usage,
 				     (long long)c->nominal, (long long)vmax.v[k]);
 		}
+	/* The cohort: once the leaving jobs are gone, all tenants together
+	 * fit the capacity of every model charged in this pass (private
+	 * parts plus a shared pool within its size never exceed it). */
+	for (int m = 0; m < q->nmodels; m++) {
+		int64_t sum = 0;
+		int any = 0;
+		for (size_t t = 0; t < q->ntenants; t++) {
+			size_t k = t * (size_t)q->nmodels + (size_t)m;
+			sum += F.cell[k].usage;
+			any |= charged[k];
+		}
+		if (any && sum > q->capacity[m])
+			FAIL("model %d: tenants will use %lld of a capacity of %lld",
+			     m, (long long)sum, (long long)q->capacity[m]);
+	}
 out:
 	if (haveF)
 		quota_free(&F);
@@ -480,10 +495,12 @@ struct pw {
 	uint32_t *pfor;
 	int64_t *end;
 	uint8_t *st;
+	uint32_t *rounds;         /* reclaim rounds since the job last started */
 	size_t njobs, cap;
 	int64_t now;
 	struct sched_result res;
 	uint64_t npreempt, nstart, nreclaiming, nreserved, npasses;
+	uint64_t again;           /* reclaims that were a job's second or later */
 	uint64_t reasons[SCHED_NREASONS];
 };
 
@@ -503,6 +520,8 @@ pw_grow(struct pw *w)
 	w->pfor = xgrow(w->pfor, &c, w->njobs + 1, sizeof *w->pfor);
 	c = w->cap;
 	w->end = xgrow(w->end, &c, w->njobs + 1, sizeof *w->end);
+	c = w->cap;
+	w->rounds = xgrow(w->rounds, &c, w->njobs + 1, sizeof *w->rounds);
 	c = w->cap;
 	w->st = xgrow(w->st, &c, w->njobs + 1, sizeof *w->st);
 	w->cap = c;
@@ -561,8 +580,11 @@ pw_init(struct pw *w, struct rng *r)
 			g.tenant = (uint32_t)t;
 			g.model = m;
 			g.gpus = 1 + (int64_t)rng_below(r, cap / w->ntenants + 8);
-			g.start = 0;
-			g.end = INT64_MAX;
+			/* Some grants start or end while the world runs. */
+			g.start = rng_below(r, 4) == 0 ? (int64_t)rng_below(r, 800) : 0;
+			g.end = rng_below(r, 4) == 0 ? g.start + 100 +
+						       (int64_t)rng_below(r, 1000)
+						     : INT64_MAX;
 			g.borrow_limit = rng_below(r, 3) ? GRANT_NO_LIMIT
 							 : (int64_t)rng_below(r, 24);
 			g.lend_limit = rng_below(r, 3) ? GRANT_NO_LIMIT
@@ -594,6 +616,47 @@ pw_free(struct pw *w)
 	free(w->pfor);
 	free(w->end);
 	free(w->st);
+	free(w->rounds);
+}
+
+static void pw_submit(struct pw *w, struct rng *r);
+
+/* Jobs that run before the first pass, placed wherever they fit without
+ * asking the policy (started under other rules, or before the grants
+ * changed): the pass must cope with any such state. */
+static void
+pw_preload(struct pw *w, struct rng *r, int n)
+{
+	for (int k = 0; k < n; k++) {
+		size_t i = w->njobs;
+		struct job *j;
+		struct alloc a;
+		uint32_t nodes[8];
+		int rc;
+		pw_submit(w, r);
+		j = &w->jobs[i];
+		j->flags &= ~(uint32_t)JOB_HELD;
+		if (j->nodes > 8)
+			j->nodes = 8;
+		memset(&a, 0, sizeof a);
+		if (j->gpus_per_node > 0 && j->gpu_milli == MILLI)
+			rc = topo_choose(placer_topo(w->pl), j, nodes) == 0
+				     ? placer_place_on(w->pl, j, nodes, &a)
+				     : ERR_NOSPACE;
+		else
+			rc = placer_place(w->pl, j, &a);
+		if (rc != 0) {
+			w->st[i] = PW_DONE; /* did not fit: never mind it */
+			continue;
+		}
+		w->alloc[i] = a;
+		w->st[i] = PW_RUNNING;
+		w->model[i] = j->gpus_per_node > 0
+				      ? w->pool.nodes[a.slots[0].node].model
+				      : -1;
+		j->start = w->now;
+		w->end[i] = j->time_limit > 0 ? w->now + j->time_limit : INT64_MAX;
+	}
 }
 
 /* Submits one random job at w->now. */
@@ -643,6 +706,7 @@ pw_submit(struct pw *w, struct rng *r)
 	w->pfor[w->njobs] = SCHED_NO_JOB;
 	w->end[w->njobs] = INT64_MAX;
 	w->st[w->njobs] = PW_PENDING;
+	w->rounds[w->njobs] = 0;
 	w->njobs++;
 }
 
@@ -762,6 +826,10 @@ pw_pass(struct pw *w, uint64_t *dig)
 			  (long long)w->now, msg);
 	}
 	w->npasses++;
+	if (getenv("POLICY_DUMP") != NULL) {
+		printf("=== pass at %lld\n", (long long)w->now);
+		pw_dump(w, &in, &q);
+	}
 	for (size_t i = 0; i < w->res.n; i++) {
 		struct sched_decision *d = &w->res.v[i];
 		struct job *j = &w->jobs[d->job];
@@ -773,6 +841,7 @@ pw_pass(struct pw *w, uint64_t *dig)
 			    ((uint64_t)d->alloc.slots[s].gpu_mask << 24);
 		*dig = *dig * 6364136223846793005ULL + h;
 		if (d->kind == SCHED_START) {
+			w->rounds[d->job] = 0;
 			w->alloc[d->job] = d->alloc;
 			memset(&d->alloc, 0, sizeof d->alloc);
 			w->st[d->job] = PW_RUNNING;
@@ -783,6 +852,12 @@ pw_pass(struct pw *w, uint64_t *dig)
 			j->flags &= ~(uint32_t)JOB_RECLAIMING;
 			w->nstart++;
 		} else if (d->kind == SCHED_PREEMPT) {
+			/* Victims follow their reclaiming job's decision: count
+			 * each reclaim once. */
+			if (i == 0 || w->res.v[i - 1].kind != SCHED_PREEMPT ||
+			    w->res.v[i - 1].blocker != d->blocker)
+				if (++w->rounds[d->blocker] > 1)
+					w->again++;
 			w->pfor[d->job] = d->blocker;
 			w->end[d->job] = w->now + ((j->flags & JOB_CHECKPOINTABLE)
 							   ? j->grace_s
@@ -826,14 +901,24 @@ pw_advance(struct pw *w, struct rng *r, int64_t now)
  * a twin world fed the same inputs decides identically. */
 TEST(policy_random_passes)
 {
-	uint64_t tot_pre = 0, tot_start = 0, tot_recl = 0, tot_res = 0;
+	uint64_t tot_pre = 0, tot_start = 0, tot_recl = 0, tot_res = 0, again = 0;
 	uint64_t tot_pass = 0, reasons[SCHED_NREASONS] = {0};
+	/* POLICY_SEEDS=N runs N worlds (a longer hunt); POLICY_SEED0 the
+	 * first seed. */
+	uint64_t nseeds = getenv("POLICY_SEEDS") ? strtoull(getenv("POLICY_SEEDS"),
+							    NULL, 10) : 1000;
+	uint64_t seed0 = getenv("POLICY_SEED0") ? strtoull(getenv("POLICY_SEED0"),
+							   NULL, 10) : 1;
 
-	for (uint64_t seed = 1; seed <= 1000; seed++) {
+	for (uint64_t seed = seed0; seed < seed0 + nseeds; seed++) {
 		struct pw a, b;
 		struct rng ra, rb, wa, wb;
 		uint64_t da = 0, db = 0;
-		int steps = 6 + (int)(seed % 7);
+		/* One world in four is crowded: longer, more submissions, so
+		 * reclaims meet each other. */
+		int heavy = seed % 4 == 0;
+		int steps = heavy ? 15 + (int)(seed % 10) : 6 + (int)(seed % 7);
+		uint64_t sub0 = heavy ? 30 : 14, sub = heavy ? 15 : 7;
 
 		rng_seed(&ra, seed);
 		rng_seed(&rb, seed);
@@ -841,11 +926,17 @@ TEST(policy_random_passes)
 		pw_init(&b, &rb);
 		rng_seed(&wa, seed * 7919);
 		rng_seed(&wb, seed * 7919);
+		if (seed % 3 == 0) {
+			int n = (int)rng_below(&wa, 12);
+			CHECK_EQ_INT(n, (int)rng_below(&wb, 12));
+			pw_preload(&a, &wa, n);
+			pw_preload(&b, &wb, n);
+		}
 		for (int s = 0; s < steps; s++) {
 			int64_t now = a.now + 1 + (int64_t)rng_below(&wa, 120);
-			int nsub = (int)rng_below(&wa, s == 0 ? 14 : 7);
+			int nsub = (int)rng_below(&wa, s == 0 ? sub0 : sub);
 			CHECK_EQ_INT(now, b.now + 1 + (int64_t)rng_below(&wb, 120));
-			CHECK_EQ_INT(nsub, (int)rng_below(&wb, s == 0 ? 14 : 7));
+			CHECK_EQ_INT(nsub, (int)rng_below(&wb, s == 0 ? sub0 : sub));
 			pw_advance(&a, &wa, now);
 			pw_advance(&b, &wb, now);
 			for (int k = 0; k < nsub; k++) {
@@ -864,16 +955,22 @@ TEST(policy_random_passes)
 		tot_recl += a.nreclaiming;
 		tot_res += a.nreserved;
 		tot_pass += a.npasses;
+		again += a.again;
 		for (int k = 0; k < SCHED_NREASONS; k++)
 			reasons[k] += a.reasons[k];
 		pw_free(&a);
 		pw_free(&b);
 	}
 	/* The worlds reach every rule: otherwise the test proves little. */
-	printf("      %llu passes, %llu starts, %llu preemptions, %llu reclaims, "
-	       "%llu reservations\n", (unsigned long long)tot_pass,
-	       (unsigned long long)tot_start, (unsigned long long)tot_pre,
-	       (unsigned long long)tot_recl, (unsigned long long)tot_res);
+	printf("      %llu passes, %llu starts, %llu preemptions, %llu reclaims "
+	       "(%llu a job's second or later), %llu reservations\n",
+	       (unsigned long long)tot_pass, (unsigned long long)tot_start,
+	       (unsigned long long)tot_pre, (unsigned long long)tot_recl,
+	       (unsigned long long)again, (unsigned long long)tot_res);
+	/* A job reclaims again only when the room made for it was lost:
+	 * rare (topology corners), never a loop.  (Before reclaiming jobs
+	 * whose victims are gone went first, largest first, it was 0.4 %.) */
+	CHECK(again * 500 <= tot_recl);
 	CHECK(tot_pass >= 3000);
 	CHECK(tot_pre > 50);
 	CHECK(tot_recl > 50);

@@ -67,7 +67,7 @@ run(struct world *w, uint32_t t, const uint32_t *nodes, int k, int64_t start,
 static long
 choose(struct world *w, const struct job *j, uint32_t *v)
 {
-	struct preempt_input in = {&w->pool, &w->quota, w->cand, w->n, j, 0, 0, NULL, 0};
+	struct preempt_input in = {&w->pool, &w->quota, w->cand, w->n, j, 0, 0, NULL, 0, NULL};
 
 	return preempt_choose(&in, v, NULL);
 }

@@ -501,8 +501,16 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 	struct fentry *fe = fcache_slot(&w->failed, &fk);
 	if (fe->used && !charged && j->nodes >= fe->end)
 		return 0;
+	/* Room held for others in this pass is not room for j. */
+	struct topo_hold h;
+	const struct topo_hold *hp = NULL;
+	if (w->earliest != NULL) {
+		h = (struct topo_hold){w->earliest, w->dom_held,
+				       job_end(j, w->in->now), w->owner, id};
+		hp = &h;
+	}
 	pin = (struct preempt_input){w->pool, P->quota, w->cand, w->ncand, j, m,
-				     charged, w->topo, 1};
+				     charged, w->topo, 1, hp};
 	nv = preempt_choose(&pin, w->victims, w->scratch);
 	if (nv <= 0) {
 		if (!fe->used) {
@@ -828,6 +836,32 @@ sched_policy_pass(const struct sched_opts *o, const struct sched_input *in,
 			maxnodes = j->nodes;
 	}
 	sort_keys(keys, nkeys);
+	/* Reclaiming jobs come first; of them, those whose victims are gone
+	 * go before those whose victims still drain, largest member shape
+	 * first: the room a reclaim made is for the job it was made for.
+	 * (Else a draining job, or a smaller one, takes part of it, and the
+	 * job it was made for, finding it gone, preempts again.)  All of
+	 * them are charged already, so their order among themselves moves
+	 * no quota. */
+	{
+		size_t nr = 0, no = 0;
+		while (nr < nkeys && keys[nr].later == 0)
+			nr++;
+		if (nr > 1) {
+			struct key *tmp = xmalloc(nr * sizeof *tmp);
+			for (int g = POOL_MAX_GPUS_PER_NODE; g >= 0; g--)
+				for (size_t i = 0; i < nr; i++)
+					if (in->jobs[keys[i].id].gpus_per_node == g &&
+					    !is_draining(&w, keys[i].id))
+						tmp[no++] = keys[i];
+			for (size_t i = 0; i < nr; i++)
+				if (is_draining(&w, keys[i].id))
+					tmp[no++] = keys[i];
+			ALLOT_ASSERT(no == nr);
+			memcpy(keys, tmp, nr * sizeof *keys);
+			free(tmp);
+		}
+	}
 	w.scratch = xmalloc((maxnodes + 1) * sizeof *w.scratch);
 
 	/* 3. the walk. */

@@ -171,7 +171,7 @@ fits(const struct preempt_input *in, const struct topo *t, uint32_t *scratch)
 	return (in->charged ||
 		quota_check(in->quota, in->job->tenant, in->model, need) ==
 			QUOTA_OK) &&
-	       topo_choose(t, in->job, scratch) == 0;
+	       topo_choose_held(t, in->job, in->hold, scratch) == 0;
 }
 
 long
@@ -253,7 +253,8 @@ preempt_choose(const struct preempt_input *in, uint32_t *victims,
 			}
 		}
 		if (plan != NULL)
-			ALLOT_ASSERT(topo_choose(u.topo, in->job, plan) == 0);
+			ALLOT_ASSERT(topo_choose_held(u.topo, in->job, in->hold,
+						      plan) == 0);
 	}
 	undo_all(&u);
 	if (own_topo)

@@ -42,6 +42,7 @@ struct preempt_cand {
 };
 
 struct topo;
+struct topo_hold;
 
 struct preempt_input {
 	struct pool *pool;     /* changed during the call, restored after */
@@ -57,6 +58,8 @@ struct preempt_input {
 				* (preempt_order); the candidates of tenants
 				* whose borrowing changed since are moved to
 				* where rule 1 puts them now */
+	const struct topo_hold *hold; /* the pass's holds the job must
+				* honour (room held for others), or NULL */
 };
 
 /* Sorts c[0..n) into the victim order above, by the borrowing in q now
