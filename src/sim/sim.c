@@ -136,6 +136,7 @@ struct sim {
 	/* The last pass's pending reasons hold until the next pass. */
 	uint64_t last_reasons[SCHED_NREASONS];
 	int64_t last_pass_t;
+	int last_any;            /* some last_reasons[] is not 0 */
 };
 
 static const char *const note_names[SIM_NOTE_NKINDS] = {
@@ -709,8 +710,12 @@ note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id,
 static void
 reasons_until(struct sim *s, int64_t t)
 {
-	if (t > s->last_pass_t)
-		for (int r = 0; r < SCHED_NREASONS; r++)
+	/* FIFO and first-fit only ever give RESOURCES and PRIORITY. */
+	int hi = s->o.order == SCHED_PRIORITY ? SCHED_NREASONS
+					      : SCHED_REASON_PRIORITY + 1;
+
+	if (s->last_any && t > s->last_pass_t)
+		for (int r = SCHED_REASON_RESOURCES; r < hi; r++)
 			s->st.reason_s[r] += s->last_reasons[r] *
 					     (uint64_t)(t - s->last_pass_t);
 	s->last_pass_t = t;
@@ -721,9 +726,11 @@ reasons_until(struct sim *s, int64_t t)
 static void
 reasons_set(struct sim *s, const uint64_t *cur)
 {
+	s->last_any = 0;
 	for (int r = 0; r < SCHED_NREASONS; r++) {
 		s->st.reasons[r] += cur[r];
 		s->last_reasons[r] = r == SCHED_REASON_NEVER_FITS ? 0 : cur[r];
+		s->last_any |= s->last_reasons[r] != 0;
 	}
 }
 
@@ -1148,7 +1155,7 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 {
 	struct sched_opts so = {.order = (uint8_t)s->o.order, .explain = 0};
 	struct sched_input in;
-	uint64_t cur[SCHED_NREASONS] = {0};
+	uint64_t nres, nprio = 0;
 	uint32_t blocker = SCHED_NO_JOB;
 	size_t kept = 0;
 	int rc, watch_kept = 0;
@@ -1249,12 +1256,16 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 	 * the rest behind it; first-fit's all wait for resources. */
 	if (s->o.order == SCHED_FIFO) {
 		size_t head = blocker != SCHED_NO_JOB;
-		cur[SCHED_REASON_RESOURCES] = head + kept;
-		cur[SCHED_REASON_PRIORITY] = s->npending - head - kept;
+		nres = head + kept;
+		nprio = s->npending - head - kept;
 	} else {
-		cur[SCHED_REASON_RESOURCES] = s->npending;
+		nres = s->npending;
 	}
-	reasons_set(s, cur);
+	s->st.reasons[SCHED_REASON_RESOURCES] += nres;
+	s->st.reasons[SCHED_REASON_PRIORITY] += nprio;
+	s->last_reasons[SCHED_REASON_RESOURCES] = nres;
+	s->last_reasons[SCHED_REASON_PRIORITY] = nprio;
+	s->last_any = nres + nprio > 0;
 	if (s->o.watch != NULL && s->o.watch_job < s->w->njobs) {
 		const struct job *wj = &s->w->jobs[s->o.watch_job];
 		if (wj->state == JOB_PENDING && wj->submit <= t) {
