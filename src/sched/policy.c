@@ -446,7 +446,8 @@ reserve(struct walk *w, const struct job *j, const struct job *orig,
 				  w->P->backfill_horizon, &res);
 	}
 	w->resv = xrealloc(w->resv, (w->nresv + 1) * sizeof *w->resv);
-	w->resv_job = xrealloc(w->resv_job, (w->nresv + 1) * sizeof *w->resv_job);
+	w->resv_job = xrealloc(w->resv_job, /* an array of pointers */
+			       (w->nresv + 1) * sizeof(const struct job *));
 	w->resv[w->nresv] = res;
 	w->resv_job[w->nresv] = orig;
 	w->nresv++;
@@ -532,9 +533,24 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 		w->r->npreempt++;
 		leave(w, c->job, c->model);
 	}
-	/* The room it will take is its own from now on. */
+	/* The room it will take is its own from now on; reservations
+	 * planned later in the pass see it as one, from now to its end. */
 	for (uint32_t k = 0; k < j->nodes; k++)
 		hold_node(w, w->scratch[k], id, w->in->now);
+	{
+		struct bf_resv res = {.job = id, .start = w->in->now,
+				      .end = job_end(j, w->in->now),
+				      .nnodes = j->nodes,
+				      .gpus = j->gpus_per_node};
+		res.nodes = xmalloc(j->nodes * sizeof *res.nodes);
+		memcpy(res.nodes, w->scratch, j->nodes * sizeof *res.nodes);
+		w->resv = xrealloc(w->resv, (w->nresv + 1) * sizeof *w->resv);
+		w->resv_job = xrealloc(w->resv_job, /* an array of pointers */
+				       (w->nresv + 1) * sizeof(const struct job *));
+		w->resv[w->nresv] = res;
+		w->resv_job[w->nresv] = &w->in->jobs[id];
+		w->nresv++;
+	}
 	/* The victims will not be offered again in this pass; the others
 	 * keep their order. */
 	qsort(w->victims, (size_t)nv, sizeof *w->victims, cmp_u32);
