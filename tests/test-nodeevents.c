@@ -464,6 +464,20 @@ TEST(sim_events_random_invariants)
 	}
 	iv.gpu_used = calloc(p.nnodes * 8, sizeof *iv.gpu_used);
 	iv.cpu_used = calloc(p.nnodes, sizeof *iv.cpu_used);
+	/* Priority runs with FGD also get quotas that change at 1500: the
+	 * quotas' capacity follows nodes that join and leave. */
+	struct grants gs;
+	static const struct grant gv[3] = {
+		{.tenant = 0, .gpus = 24, .start = 0, .end = 1500,
+		 .borrow_limit = -1, .lend_limit = -1},
+		{.tenant = 1, .gpus = 12, .start = 0, .end = 100000,
+		 .borrow_limit = 16, .lend_limit = 8},
+		{.tenant = 0, .gpus = 8, .start = 1500, .end = 100000,
+		 .borrow_limit = -1, .lend_limit = -1},
+	};
+	grants_init(&gs);
+	for (int k = 0; k < 3; k++)
+		CHECK(grants_add(&gs, &gv[k], 1, NULL) >= 0);
 	for (int order = 0; order < SCHED_NORDERS; order++)
 		for (int pol = PLACE_PACKING; pol <= PLACE_FGD; pol++) {
 			struct workload w;
@@ -482,6 +496,8 @@ TEST(sim_events_random_invariants)
 			o.policy = pol;
 			o.events = &ev;
 			o.checkpoint_s = 30;
+			if (order == SCHED_PRIORITY && pol == PLACE_FGD)
+				o.grants = &gs;
 			o.hook = check_pool;
 			o.hook_ctx = &iv;
 			iv.events = iv.node_events = 0;
@@ -513,6 +529,7 @@ TEST(sim_events_random_invariants)
 			workload_free(&w);
 		}
 	CHECK(requeued > 0);
+	grants_free(&gs);
 	free(iv.gpu_used);
 	free(iv.cpu_used);
 	pool_free(&p);

@@ -133,6 +133,9 @@ struct sim {
 	uint8_t *fits;           /* per job: fits the pool at its fullest */
 	uint32_t *victims;       /* the jobs on a failing node */
 	size_t cap_victims;
+	size_t ndrain;           /* nodes in DRAIN now */
+	struct sched_running *runf; /* running jobs not on DRAIN nodes */
+	size_t cap_runf;
 	/* The last pass's pending reasons hold until the next pass. */
 	uint64_t last_reasons[SCHED_NREASONS];
 	int64_t last_pass_t;
@@ -236,6 +239,7 @@ sim_free(struct sim *s)
 	free(s->node_jobs);
 	free(s->fits);
 	free(s->victims);
+	free(s->runf);
 	free(s);
 }
 
@@ -760,6 +764,7 @@ set_state(struct sim *s, uint32_t n, enum node_state st)
 	if (old == (int)st)
 		return;
 	nd->state = (uint8_t)st;
+	s->ndrain += (st == NODE_DRAIN) - (old == NODE_DRAIN);
 	placer_node_changed(s->pl, n);
 	metrics_node(&s->m, s->pool, n, old);
 	if ((old == NODE_ABSENT) != (st == NODE_ABSENT)) {
@@ -1051,6 +1056,33 @@ preempted(struct sim *s, const struct event *ev)
 	hook(s, ev->time, EV_PREEMPT, id);
 }
 
+/*
+ * While nodes drain, the pass sees only the running jobs on nodes that
+ * take work: a job on a DRAIN node frees nothing anybody could use (its
+ * GPUs stay out of reach until a repair), so it is no reclaim victim and
+ * no end for the backfill planner.  (preempt_choose re-takes a reprieved
+ * victim's GPUs with pool_alloc, which a DRAIN node refuses.)  Its quota
+ * stays charged.
+ */
+static void
+running_off_drain(struct sim *s)
+{
+	size_t k = 0;
+
+	s->runf = xgrow(s->runf, &s->cap_runf, s->nrun + 1, sizeof *s->runf);
+	for (size_t i = 0; i < s->nrun; i++) {
+		const struct alloc *a = s->run[i].alloc;
+		size_t x = 0;
+		while (x < a->nslots &&
+		       s->pool->nodes[a->slots[x].node].state != NODE_DRAIN)
+			x++;
+		if (x == a->nslots)
+			s->runf[k++] = s->run[i];
+	}
+	s->pol.running = s->runf;
+	s->pol.nrunning = k;
+}
+
 static int
 prio_pass(struct sim *s, int64_t t, struct err *e)
 {
@@ -1075,6 +1107,8 @@ prio_pass(struct sim *s, int64_t t, struct err *e)
 	s->pol.fs_factor = s->fs_t;
 	s->pol.running = s->run;
 	s->pol.nrunning = s->nrun;
+	if (s->ndrain > 0)
+		running_off_drain(s);
 	in.policy = &s->pol;
 	if ((rc = sched_pass(&so, &in, s->pl, &s->res)) != 0)
 		return err_set(e, rc, "scheduling pass at t=%lld failed",
@@ -1395,6 +1429,10 @@ fail_node(struct sim *s, uint32_t n, int64_t t)
 		struct job *j = &s->w->jobs[id];
 		struct alloc *a = &s->alloc[id];
 		int64_t done = t - j->start, kept = 0;
+		/* A job restarted to end at the very time of an older event
+		 * of its own has two live-looking events: requeue it once. */
+		if (j->state != JOB_RUNNING)
+			continue;
 		if (s->run != NULL)
 			run_leave(s, id);
 		placer_release(s->pl, j, a);
