@@ -494,7 +494,7 @@ watch(void *ctx, const struct sim_note *n)
 		x->last_at = n->at;
 		return;
 	}
-	if (r->nrows == r->cap_rows)
+	if (r->rows == NULL || r->nrows == r->cap_rows)
 		r->rows = xgrow(r->rows, &r->cap_rows, r->nrows + 1,
 				sizeof *r->rows);
 	x = &r->rows[r->nrows++];

@@ -47,8 +47,7 @@ grantfile_time(const struct csv_lines *r, const char *field,
 	if (f.n == 10) {
 		/* A date alone is its midnight. */
 		struct csv_field g = {buf, 19};
-		memcpy(buf, f.s, 10);
-		memcpy(buf + 10, " 00:00:00", 9);
+		snprintf(buf, sizeof buf, "%.10s 00:00:00", f.s);
 		rc = csv_get_time(r, field, g, out, NULL);
 	} else {
 		rc = csv_get_time(r, field, f, out, NULL);

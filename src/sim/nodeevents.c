@@ -160,15 +160,11 @@ range_name(const struct range *g, uint32_t k, char *buf)
 	size_t n = g->npre;
 	int d;
 
-	if (g->width < 0) {
-		if (n > MAX_NAME)
-			return 0;
-		memcpy(buf, g->pre, n);
-		return n;
-	}
-	if (n > MAX_NAME)
+	if (n > MAX_NAME || g->pre == NULL)
 		return 0;
 	memcpy(buf, g->pre, n);
+	if (g->width < 0)
+		return n;
 	d = snprintf(buf + n, 16, "%0*lu", g->width, (unsigned long)k);
 	n += (size_t)d;
 	if (n + g->nsuf > MAX_NAME)
