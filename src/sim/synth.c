@@ -356,11 +356,18 @@ clamped_mean(double m, double s, double a, double b)
 }
 
 /* CPU and memory per node: a fraction of the smallest per-GPU share of the
- * nodes the job may use (of the smallest node for CPU-only jobs). */
+ * nodes the job may use (of the smallest node for CPU-only jobs).  The
+ * fractions are rounded up to quarters and the amounts down to whole
+ * cores and GiB, as people ask for them: a workload of a few dozen
+ * distinct shapes, not thousands (FGD measures fragmentation against the
+ * distribution of shapes, and its cost grows with their number). */
 static void
 resources(const struct gen *g, struct job *j, int m, double fc, double fm)
 {
 	double cpu, mem;
+
+	fc = ceil(fc * 4) / 4;
+	fm = ceil(fm * 4) / 4;
 
 	if (j->gpus_per_node == 0) {
 		cpu = fc * (g->min_cpu < 32000 ? g->min_cpu : 32000);
@@ -371,8 +378,8 @@ resources(const struct gen *g, struct job *j, int m, double fc, double fm)
 		cpu = fc * k * (m >= 0 ? g->model_cpg[m] : g->all_cpg);
 		mem = fm * k * (m >= 0 ? g->model_mpg[m] : g->all_mpg);
 	}
-	j->cpu_milli = (uint32_t)(floor(cpu / 100) * 100);
-	j->mem_mib = (uint32_t)(floor(mem / 256) * 256);
+	j->cpu_milli = (uint32_t)(floor(cpu / 1000) * 1000);
+	j->mem_mib = (uint32_t)(floor(mem / 1024) * 1024);
 }
 
 static enum synth_shape
