@@ -3,8 +3,10 @@
  * it is guaranteed (Kueue's reclaimWithinCohort, made deterministic).
  *
  * Candidates are the running jobs of other tenants that are borrowing the
- * model (using more than their nominal quota of it).  Over-quota work is
- * always reclaimable, whatever the job's own preemptible flag says.
+ * model (using more than their nominal quota of it), on nodes that are UP
+ * (a job on a draining or failed node frees nothing usable).  Over-quota
+ * work is always reclaimable, whatever the job's own preemptible flag
+ * says.
  * Candidates are taken in this order, the documented victim order:
  *
  *	1. tenants borrowing the most (at the start of the choice) first;
