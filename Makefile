@@ -12,8 +12,8 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    :=
-DEBS    := gcc libc6-dev make pkg-config
+PKGS    := jansson
+DEBS    := gcc libc6-dev make pkg-config libjansson-dev
 DEBS_LINT := cppcheck clang-tidy bear
 DEBS_FUZZ := clang libclang-rt-14-dev
 
@@ -134,7 +134,7 @@ fuzz:
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); mkdir -p $(BUILD)/libfuzzer; \
 	  echo "clang $$n"; \
 	  clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) \
-	    $$f $(LIB_SRC) -o $(BUILD)/libfuzzer/$$n -lm || exit 1; done
+	    $$f $(LIB_SRC) -o $(BUILD)/libfuzzer/$$n $(LDLIBS) || exit 1; done
 	@echo "run: $(BUILD)/libfuzzer/fuzz-NAME fuzz/corpus/NAME"
 
 format:
