@@ -124,6 +124,9 @@ struct sim {
 	uint64_t *tmilli;        /* per tenant: GPU milli running now */
 	int64_t usage_t;         /* usage integrated up to here */
 	struct sched_policy pol;
+	int64_t last_pass;       /* when the last pass ran */
+	int pass_due;            /* a pass is owed at due_at (pass_interval) */
+	int64_t due_at;
 	/* Capacity over time (sim_opts.events). */
 	size_t evnext;           /* next event to apply */
 	uint8_t *orig_state;     /* per node: its state before the run */
@@ -1600,10 +1603,12 @@ sim_run(struct sim *s, struct err *e)
 		while ((top = event_peek(&s->heap)) != NULL && stale(s, top))
 			event_pop(&s->heap, &ev);
 		/* Node events and grant changes matter only while a job waits. */
-		if (next >= n && top == NULL && gt == INT64_MAX &&
+		if (next >= n && top == NULL && gt == INT64_MAX && !s->pass_due &&
 		    (s->evnext >= ne || s->npending == 0))
 			break;
 		t = gt;
+		if (s->pass_due && s->due_at < t)
+			t = s->due_at;
 		if (top != NULL && top->time < t)
 			t = top->time;
 		if (next < n && w->jobs[s->order[next]].submit < t)
@@ -1625,6 +1630,10 @@ sim_run(struct sim *s, struct err *e)
 		}
 		if (t == gt)
 			changed = 1;
+		if (s->pass_due && t == s->due_at) {
+			s->pass_due = 0;
+			changed = 1;
+		}
 		/* Then capacity events, in file order. */
 		while (s->evnext < ne && nev->v[s->evnext].time == t) {
 			apply_event(s, &nev->v[s->evnext++], t);
@@ -1647,10 +1656,22 @@ sim_run(struct sim *s, struct err *e)
 			}
 			hook(s, t, EV_SUBMIT, id);
 		}
+		if (changed && s->o.order == SCHED_PRIORITY && s->o.pass_interval > 0 &&
+		    s->st.passes > 0 && t < s->last_pass + s->o.pass_interval) {
+			/* Not yet: one pass at the end of the interval takes in
+			 * everything that changed meanwhile. */
+			if (!s->pass_due) {
+				s->pass_due = 1;
+				s->due_at = s->last_pass + s->o.pass_interval;
+			}
+			changed = 0;
+		}
 		if (changed) {
 			if ((rc = pass(s, t, freed, &left, e)) != 0)
 				return rc;
 			freed = 0;
+			s->last_pass = t;
+			s->pass_due = 0;
 		}
 		if (s->o.progress != NULL && s->st.events >= tick) {
 			tick = s->st.events + PROGRESS_EVERY;

@@ -113,6 +113,11 @@ struct sim_opts {
 	uint32_t backfill_depth;       /* reservations per pass; default 8 */
 	int64_t backfill_horizon;      /* 0 = none */
 	int reclaim;                   /* preempt borrowers; default 1 */
+	int64_t pass_interval;         /* priority order: at most one pass
+					* per this many seconds (Slurm's
+					* sched_interval); changes in between
+					* wait for the next; 0 = a pass at
+					* every change (default) */
 	/* Capacity over time (above): sorted by time; NULL = none.  The
 	 * simulator borrows it. */
 	const struct nodeevents *events;

@@ -36,7 +36,7 @@ small="--scale 0.05 --days 1 --seed 7"
 $A run $small --json > "$T/a.json" || fail "json run 1"
 $A run $small --json > "$T/b.json" || fail "json run 2"
 [ "$(wc -l < "$T/a.json")" -eq 1 ] || fail "--json is not one line"
-grep -q '^{"scenario":"korea-2026","scale":0.0500,"seed":7,"order":"priority","backfill":8,"policy":"FGD","pool":{"nodes":79,"gpus":632,"clusters":7,"sites":5,"by_model":{"B200":464,"H200":120,"H100":48}' "$T/a.json" ||
+grep -q '^{"scenario":"korea-2026","scale":0.0500,"seed":7,"order":"priority","backfill":8,"pass_interval":0,"policy":"FGD","pool":{"nodes":79,"gpus":632,"clusters":7,"sites":5,"by_model":{"B200":464,"H200":120,"H100":48}' "$T/a.json" ||
 	fail "json head: $(cut -c1-300 "$T/a.json")"
 grep -q '"workload":{"days":1.0000,"duration_s":86400,"tenants":60,"load":0.9000,' "$T/a.json" ||
 	fail "json workload: $(grep -o '"workload":{[^}]*' "$T/a.json")"
@@ -83,7 +83,7 @@ cmp -s "$T/out.1/jobs.csv" "$T/out.3/jobs.csv" && fail "seeds 7 and 8 gave the s
 # --tenants, --load, --workload, --policy, --backfill reach the run.
 $A run --scale 0.05 --days 0.5 --tenants 5 --load 0.5 --workload zipf=0,gang=64 \
 	--policy BestFit --backfill 0 --json > "$T/c.json" || fail "flags run"
-grep -q '"backfill":0,"policy":"BestFit"' "$T/c.json" || fail "policy/backfill not in json"
+grep -q '"backfill":0,"pass_interval":0,"policy":"BestFit"' "$T/c.json" || fail "policy/backfill not in json"
 grep -q '"tenants":5,"load":0.5000,"zipf":0.0000,"max_gang_gpus":64,' "$T/c.json" ||
 	fail "workload flags: $(grep -o '"workload":{[^}]*' "$T/c.json")"
 grep -q '"reserved":0,' "$T/c.json" || fail "--backfill 0 still reserved"
@@ -114,9 +114,20 @@ t '--days:' --days x
 t '--load:' --load -1
 t '--policy: unknown policy "Best"' --policy Best
 t '--backfill: expected' --backfill -1
+t '--pass-interval: expected' --pass-interval -5
+t '--pass-interval: expected' --pass-interval 86401
 t 'unknown option --bogus' --bogus
 t '--seed needs a value' --seed
 t 'one scenario only' korea-2026 korea-2026
+
+# --pass-interval: at most one pass per 600 simulated seconds, so fewer
+# passes than at every change, and every job still runs.
+$A run $small --pass-interval 600 --json > "$T/p.json" || fail "pass-interval run"
+pa=$(grep -o '"passes":[0-9]*' "$T/a.json" | head -1 | cut -d: -f2)
+pp=$(grep -o '"passes":[0-9]*' "$T/p.json" | head -1 | cut -d: -f2)
+[ -n "$pa" ] && [ -n "$pp" ] && [ "$pp" -lt "$pa" ] || fail "passes $pp !< $pa"
+grep -q '"pass_interval":600' "$T/p.json" || fail "pass_interval not in json"
+grep -q '"unfinished":0' "$T/p.json" || fail "pass-interval run left jobs"
 
 out=$($A run --help) || fail "--help exit"
 echo "$out" | grep -q '^usage: allot run \[SCENARIO\]' || fail "--help: $out"
