@@ -240,7 +240,7 @@ names_get(const struct names *r, uint32_t i, char *buf)
 	}
 	memcpy(buf, r->pre, r->npre);
 	k = r->npre + (size_t)snprintf(buf + r->npre, 16, "%0*lu", r->width,
-				       (unsigned long)(r->lo + i));
+				       (unsigned long)r->lo + i);
 	memcpy(buf + k, r->suf, r->nsuf);
 	k += r->nsuf;
 	buf[k] = '\0';
@@ -629,6 +629,9 @@ do_items(struct parser *ps, enum kind k, const struct word *w, int nw)
 	uint32_t n, per = 1;
 	int rc;
 
+	/* Every kind here has a parent kind (kind_name[k - 1]); providers
+	 * are do_provider's. */
+	ALLOT_ASSERT(k >= K_SITE && k <= K_NODE);
 	if (k == K_NODE)
 		allowed |= BIT(KEY_MODEL) | BIT(KEY_GPUS) | BIT(KEY_CPU) |
 			   BIT(KEY_MEM) | BIT(KEY_STATE);
@@ -769,7 +772,7 @@ do_nodes(struct parser *ps, const struct word *w, int nw)
 static int
 do_end(struct parser *ps, const struct word *w, int nw)
 {
-	uint64_t x;
+	uint64_t x = 0;
 	int rc;
 
 	if ((rc = take_keys(ps, "end", w + 1, nw - 1,
