@@ -161,7 +161,7 @@ korea_pool_text(double scale, char **text, size_t *len, struct err *e)
 		nodes += k;
 	}
 	add(buf, &n, cap, "end nodes=%llu gpus=%llu\n", (unsigned long long)nodes,
-	    (unsigned long long)(nodes * KOREA_GPUS_PER_NODE));
+	    (unsigned long long)nodes * KOREA_GPUS_PER_NODE);
 	*text = buf;
 	if (len != NULL)
 		*len = n;

@@ -317,17 +317,21 @@ pick(struct rng *r, const double *p, int n)
 	return n - 1;
 }
 
+/* A model drawn in proportion to its GPUs on up nodes: 0..nmodels-1,
+ * never a model without such GPUs (summarise saw at least one). */
 static int
 pick_model(const struct gen *g, struct rng *r)
 {
 	uint64_t x = rng_below(r, g->gpus);
+	int m;
 
-	for (int m = 0; m < g->nmodels; m++) {
+	ALLOT_ASSERT(g->nmodels > 0 && g->nmodels <= POOL_MAX_MODELS);
+	for (m = 0; m < g->nmodels - 1; m++) {
 		if (x < g->model_gpus[m])
-			return m;
+			break;
 		x -= g->model_gpus[m];
 	}
-	return g->nmodels - 1;
+	return m;
 }
 
 static double

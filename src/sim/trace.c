@@ -174,7 +174,6 @@ trace_table_read(const char *name, const char *buf, size_t len,
 		(*skipped)++;
 		if (o->skipped != NULL)
 			(*o->skipped)++;
-		rc = 0;
 	}
 	if (rc == 0 && e != NULL) {
 		if (*skipped > 0)
