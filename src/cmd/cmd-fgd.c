@@ -69,15 +69,16 @@ parse_policies(struct args *a)
 {
 	char buf[256];
 	char *save = NULL;
+	size_t n = strlen(a->policy);
 
 	if (strcmp(a->policy, "all") == 0) {
 		for (int p = 0; p < PLACE_NPOLICIES; p++)
 			a->pol[a->npol++] = p;
 		return 0;
 	}
-	if (strlen(a->policy) >= sizeof buf)
+	if (n >= sizeof buf)
 		return usage_error("--policy: too long");
-	strcpy(buf, a->policy);
+	memcpy(buf, a->policy, n + 1);
 	for (char *t = strtok_r(buf, ",", &save); t != NULL;
 	     t = strtok_r(NULL, ",", &save)) {
 		int p = place_policy_parse(t);

@@ -69,12 +69,12 @@ pool_gen(int argc, char **argv)
 	if (strncmp(spec, "gen:", 4) == 0)
 		spec += 4;
 	poolgen_defaults(&s);
-	if ((rc = poolgen_parse(spec, &s, &e)) != 0)
+	if (poolgen_parse(spec, &s, &e) != 0)
 		return fail(&e);
 	if (scale > 0)
 		poolgen_scale(&s, scale);
 	pool_init(&p);
-	if ((rc = poolgen_build(&s, &p, &e)) != 0) {
+	if (poolgen_build(&s, &p, &e) != 0) {
 		pool_free(&p);
 		return fail(&e);
 	}
@@ -323,7 +323,7 @@ pool_show(int argc, char **argv, int check)
 	struct pool p;
 	struct summary s;
 	struct err e;
-	int json = 0, rc;
+	int json = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!check && strcmp(argv[i], "--json") == 0)
@@ -336,7 +336,7 @@ pool_show(int argc, char **argv, int check)
 	if (src == NULL)
 		return usage();
 	pool_init(&p);
-	if ((rc = pool_load(src, &p, &e)) != 0) {
+	if (pool_load(src, &p, &e) != 0) {
 		pool_free(&p);
 		return fail(&e);
 	}
