@@ -92,21 +92,28 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-/* Option value: "--opt VALUE" or "--opt=VALUE"; "" when missing. */
-static const char *
-value(int argc, char **argv, int *i, const char *opt)
+/* Which of names[0..n-1] argv[*i] is, as "--opt VALUE" or "--opt=VALUE":
+ * its index, with *v the value ("" when missing) and *i on the value's
+ * word; -1 if none, *v untouched.  The match is reported apart from the
+ * value so that no argv word is ever compared with NULL. */
+static int
+option(int argc, char **argv, int *i, const char *const *names, int n,
+       const char **v)
 {
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
+	for (int k = 0; k < n; k++) {
+		size_t len = strlen(names[k]);
+		if (strncmp(argv[*i], names[k], len) != 0)
+			continue;
+		if (argv[*i][len] == '=') {
+			*v = argv[*i] + len + 1;
+			return k;
+		}
+		if (argv[*i][len] != '\0')
+			continue;
+		*v = *i + 1 < argc ? argv[++*i] : "";
+		return k;
+	}
+	return -1;
 }
 
 /* Applies "key=value" to the workload options through synth_parse, so
@@ -134,6 +141,8 @@ parse_args(int argc, char **argv, struct args *a)
 					    "--pass-interval"};
 	static const char *const keys[] = {NULL, "seed", "days", "tenants",
 					   "load"};
+	const int nnames = (int)(sizeof names / sizeof names[0]);
+	const int workload = 5; /* names[5] */
 	struct err e;
 	int rc;
 
@@ -143,10 +152,12 @@ parse_args(int argc, char **argv, struct args *a)
 	a->pol = PLACE_FGD;
 	a->backfill = RUN_BACKFILL;
 	a->pass_interval = RUN_PASS_INTERVAL;
-	/* The spec first, so that explicit flags win over it. */
+	/* The spec first, so that explicit flags win over it; the other
+	 * options' values are stepped over as the second loop does. */
 	for (int i = 1; i < argc; i++) {
-		const char *v = value(argc, argv, &i, "--workload");
-		if (v != NULL && *v != '\0') {
+		const char *v = "";
+		if (option(argc, argv, &i, names, nnames, &v) == workload &&
+		    *v != '\0') {
 			err_clear(&e);
 			if (synth_parse(v, &a->so, &e) != 0)
 				return usage_error("--workload: %s", e.msg);
@@ -154,8 +165,8 @@ parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-		size_t k;
+		const char *v = "";
+		int k;
 		if (strcmp(argv[i], "--json") == 0) {
 			a->json = 1;
 			continue;
@@ -168,10 +179,7 @@ parse_args(int argc, char **argv, struct args *a)
 			a->scenario = argv[i];
 			continue;
 		}
-		for (k = 0; k < sizeof names / sizeof names[0]; k++)
-			if ((v = value(argc, argv, &i, names[k])) != NULL)
-				break;
-		if (v == NULL)
+		if ((k = option(argc, argv, &i, names, nnames, &v)) < 0)
 			return usage_error("unknown option %s", argv[i]);
 		if (*v == '\0')
 			return usage_error("%s needs a value", names[k]);
