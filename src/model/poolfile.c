@@ -620,18 +620,21 @@ add_domain(struct parser *ps, const char *name, size_t n, uint32_t rack)
 static int
 do_items(struct parser *ps, enum kind k, const struct word *w, int nw)
 {
-	enum kind pk = (enum kind)(k - 1);
-	enum key pkey = (enum key)(k - 1);
+	enum kind pk;
+	enum key pkey;
 	struct names nm, pr;
 	struct nodefields f;
 	char name[POOLFILE_MAX_NAME + 1];
-	unsigned allowed = BIT(pkey) | BIT(KEY_PER);
+	unsigned allowed;
 	uint32_t n, per = 1;
 	int rc;
 
 	/* Every kind here has a parent kind (kind_name[k - 1]); providers
 	 * are do_provider's. */
 	ALLOT_ASSERT(k >= K_SITE && k <= K_NODE);
+	pk = (enum kind)(k - 1);
+	pkey = (enum key)(k - 1);
+	allowed = BIT(pkey) | BIT(KEY_PER);
 	if (k == K_NODE)
 		allowed |= BIT(KEY_MODEL) | BIT(KEY_GPUS) | BIT(KEY_CPU) |
 			   BIT(KEY_MEM) | BIT(KEY_STATE);
