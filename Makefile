@@ -12,8 +12,8 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson
-DEBS    := gcc libc6-dev make pkg-config libjansson-dev
+PKGS    := jansson libsodium
+DEBS    := gcc libc6-dev make pkg-config libjansson-dev libsodium-dev
 DEBS_LINT := cppcheck clang-tidy bear
 DEBS_FUZZ := clang libclang-rt-14-dev
 

@@ -17,6 +17,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_fgd_entry,
 	&cmd_pool_entry,
 	&cmd_bench_pass_entry,
+	&cmd_audit_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 

@@ -22,6 +22,7 @@ extern const struct cmd_entry cmd_fgd_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_bench_pass_entry;
+extern const struct cmd_entry cmd_audit_entry;
 
 /* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
 int cmd_main(int argc, char **argv);
