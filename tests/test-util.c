@@ -6,6 +6,7 @@
 
 #include "test.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/jsonw.h"
 #include "util/rng.h"
 #include "util/strtab.h"
@@ -112,4 +113,30 @@ TEST(vec_push)
 	CHECK_EQ_INT(v.v[999], 999);
 	vec_free(&v);
 	CHECK(v.v == NULL);
+}
+
+TEST(file_read_all_limits)
+{
+	char path[512], *buf;
+	size_t len;
+	struct err e;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/f.txt", test_tmpdir());
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	for (int i = 0; i < 100000; i++)
+		fputc('a' + i % 26, f);
+	fclose(f);
+	CHECK_EQ_INT(file_read_all(path, 100000, &buf, &len, &e), 0);
+	CHECK_EQ_INT(len, 100000);
+	CHECK_EQ_INT(buf[len], '\0');
+	CHECK_EQ_INT(buf[26], 'a');
+	free(buf);
+	CHECK_EQ_INT(file_read_all(path, 99999, &buf, &len, &e), ERR_LIMIT);
+	CHECK(buf == NULL);
+	CHECK_CONTAINS(e.msg, "f.txt: larger than 99999 bytes");
+	snprintf(path, sizeof path, "%s/none", test_tmpdir());
+	CHECK_EQ_INT(file_read_all(path, 10, &buf, &len, &e), ERR_NOTFOUND);
+	CHECK_CONTAINS(e.msg, "none: ");
 }

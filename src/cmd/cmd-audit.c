@@ -20,6 +20,7 @@
 #include "ledger/audit.h"
 #include "store/auditfile.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/jsonw.h"
 
 static int
@@ -41,27 +42,15 @@ fail(int rc, const struct err *e)
 static int
 hash_file(const char *path, char out[AUDIT_HEX], struct err *e)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf;
-	long size;
+	size_t len;
+	int rc;
 
-	if (f == NULL)
-		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO,
-			       "--input %s: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    size > (1L << 30) || fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return err_set(e, ERR_LIMIT, "--input %s: unreadable or over 1 GiB",
-			       path);
+	if ((rc = file_read_all(path, (size_t)1 << 30, &buf, &len, e)) != 0) {
+		err_prefix(e, "--input");
+		return rc;
 	}
-	buf = xmalloc((size_t)size + 1);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		fclose(f);
-		return err_set(e, ERR_IO, "--input %s: read failed", path);
-	}
-	fclose(f);
-	audit_sha256_hex(buf, (size_t)size, out);
+	audit_sha256_hex(buf, len, out);
 	free(buf);
 	return 0;
 }

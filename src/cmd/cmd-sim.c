@@ -52,6 +52,7 @@
 #include "sim/sim.h"
 #include "sim/trace.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/csv.h"
 #include "util/err.h"
 #include "util/jsonw.h"
@@ -345,46 +346,11 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads the whole file at path (at most MAX_INPUT bytes) into *buf. */
+/* Reads a whole input file (at most MAX_INPUT bytes). */
 static int
 slurp(const char *path, char **buf, size_t *len, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0, got;
-	int rc = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (f == NULL)
-		return err_at(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, path, 0,
-			      NULL, "%s", strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			if (cap > MAX_INPUT) {
-				rc = err_at(e, ERR_LIMIT, path, 0, NULL,
-					    "larger than %zu bytes", MAX_INPUT);
-				break;
-			}
-			b = xgrow(b, &cap, n + (n < 65536 ? 65536 : n), 1);
-		}
-		got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				rc = err_at(e, ERR_IO, path, 0, NULL, "read: %s",
-					    strerror(errno));
-			break;
-		}
-	}
-	fclose(f);
-	if (rc != 0) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
+	return file_read_all(path, MAX_INPUT, buf, len, e);
 }
 
 /* Reads --grants and --events (after the pool and the trace: grants name

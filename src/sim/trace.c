@@ -19,6 +19,7 @@
 
 #include "sim/trace_int.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/csv.h"
 
 #define TRACE_MAX_FILE ((size_t)1 << 30) /* bytes */
@@ -200,53 +201,6 @@ trace_shape_gpus(struct job *j, long gpus)
 	j->gpu_milli = MILLI;
 }
 
-/* Reads the whole file at path into a new buffer (*buf, *len). */
-static int
-read_file(const char *path, char **buf, size_t *len, struct err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0, got;
-	int rc = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (f == NULL)
-		return err_at(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, path, 0,
-			      NULL, "%s", strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			char c;
-			if (cap >= TRACE_MAX_FILE) {
-				if (fread(&c, 1, 1, f) == 0 && !ferror(f))
-					break; /* exactly the limit */
-				rc = err_at(e, ERR_LIMIT, path, 0, NULL,
-					    "larger than %zu bytes",
-					    TRACE_MAX_FILE);
-				break;
-			}
-			b = xgrow(b, &cap, n + (n < 65536 ? 65536 : n), 1);
-			if (cap > TRACE_MAX_FILE)
-				cap = TRACE_MAX_FILE;
-		}
-		got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				rc = err_at(e, ERR_IO, path, 0, NULL, "read: %s",
-					    strerror(errno));
-			break;
-		}
-	}
-	fclose(f);
-	if (rc != 0) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 int
 trace_parse(const char *name, const char *buf, size_t len,
@@ -277,7 +231,7 @@ trace_read(const char *path, enum trace_format fmt, const struct trace_opts *o,
 	if ((unsigned)fmt >= TRACE_NFORMATS)
 		return err_at(e, ERR_USAGE, path, 0, NULL,
 			      "unknown trace format %d", (int)fmt);
-	if ((rc = read_file(path, &buf, &len, e)) != 0)
+	if ((rc = file_read_all(path, TRACE_MAX_FILE, &buf, &len, e)) != 0)
 		return rc;
 	rc = trace_parse(path, buf, len, fmt, o, pool, w, e);
 	free(buf);
@@ -292,7 +246,7 @@ trace_read_openb_nodes(const char *path, const struct trace_opts *o,
 	size_t len;
 	int rc;
 
-	if ((rc = read_file(path, &buf, &len, e)) != 0)
+	if ((rc = file_read_all(path, TRACE_MAX_FILE, &buf, &len, e)) != 0)
 		return rc;
 	rc = trace_parse_openb_nodes(path, buf, len, o, pool, e);
 	free(buf);

@@ -14,6 +14,7 @@
 
 #include "util/alloc.h"
 #include "util/csv.h"
+#include "util/file.h"
 
 static int
 get_str(const char *name, long line, json_t *o, const char *key, char *dst,
@@ -142,32 +143,13 @@ auditfile_parse(const char *name, const char *buf, size_t len,
 int
 auditfile_read(const char *path, struct audit_log *l, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf;
-	long size;
+	size_t len;
 	int rc;
 
-	if (f == NULL)
-		return err_set(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "%s: %s",
-			       path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
-		return err_set(e, ERR_IO, "%s: cannot size the file", path);
-	}
-	if ((size_t)size > AUDITFILE_MAX_BYTES) {
-		fclose(f);
-		return err_set(e, ERR_LIMIT, "%s: larger than %zu bytes", path,
-			       AUDITFILE_MAX_BYTES);
-	}
-	buf = xmalloc((size_t)size + 1);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		free(buf);
-		fclose(f);
-		return err_set(e, ERR_IO, "%s: read failed", path);
-	}
-	fclose(f);
-	rc = auditfile_parse(path, buf, (size_t)size, l, e);
+	if ((rc = file_read_all(path, AUDITFILE_MAX_BYTES, &buf, &len, e)) != 0)
+		return rc;
+	rc = auditfile_parse(path, buf, len, l, e);
 	free(buf);
 	return rc;
 }
