@@ -48,21 +48,7 @@ struct result {
 	double wall_s;
 };
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "allot fgd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: allot fgd %s\n", cmd_fgd_entry.usage);
-	return EXIT_USAGE;
-}
+#define usage_error(...) cmd_usage_error(&cmd_fgd_entry, __VA_ARGS__)
 
 static int
 parse_policies(struct args *a)

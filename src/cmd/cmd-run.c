@@ -76,21 +76,7 @@ struct run {
 	size_t ndays;
 };
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "allot run: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: allot run %s\n", cmd_run_entry.usage);
-	return EXIT_USAGE;
-}
+#define usage_error(...) cmd_usage_error(&cmd_run_entry, __VA_ARGS__)
 
 /* Which of names[0..n-1] argv[*i] is, as "--opt VALUE" or "--opt=VALUE":
  * its index, with *v the value ("" when missing) and *i on the value's

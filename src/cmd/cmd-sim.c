@@ -102,21 +102,7 @@ struct run {
 	int have_at;
 };
 
-static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "allot sim: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: allot sim %s\n", cmd_sim_entry.usage);
-	return EXIT_USAGE;
-}
+#define usage_error(...) cmd_usage_error(&cmd_sim_entry, __VA_ARGS__)
 
 /* A decimal number in [lo, hi], or -1. */
 static int

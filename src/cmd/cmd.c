@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +127,17 @@ cmd_parse_count(const char *s)
 	if (errno != 0 || *end != '\0' || v < 0)
 		return -1;
 	return v;
+}
+
+int
+cmd_usage_error(const struct cmd_entry *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "allot %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: allot %s %s\n", c->name, c->usage);
+	return 64;
 }

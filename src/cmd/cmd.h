@@ -34,6 +34,10 @@ int cmd_wants_help(const struct cmd_entry *c, int argc, char **argv);
  * value (advancing *i past a separate value; "" when the value is
  * missing); otherwise NULL. */
 const char *cmd_opt_value(int argc, char **argv, int *i, const char *opt);
+/* Prints "allot NAME: <message>" and the usage line to stderr; returns
+ * the usage exit status, 64. */
+int cmd_usage_error(const struct cmd_entry *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Parses a non-negative integer or returns -1. */
 long long cmd_parse_count(const char *s);
 
