@@ -16,7 +16,6 @@
  */
 #include "sim/lmeval.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -27,6 +26,7 @@
 #include <jansson.h>
 
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/vec.h"
 
 #define PATH_MAX_LEN 600
@@ -130,55 +130,6 @@ syntax(struct err *e, const char *name, long line0, const json_error_t *je)
 
 	return err_set(e, ERR_INVALID, "%s:%ld:%d: %s", name, line,
 		       je->column, je->text);
-}
-
-/* ---- files ---------------------------------------------------------- */
-
-static int
-read_file(const char *path, char **buf, size_t *len, struct err *e)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0, got;
-	int rc = 0;
-
-	*buf = NULL;
-	*len = 0;
-	if (f == NULL)
-		return err_at(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, path,
-			      0, NULL, "%s", strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			char c;
-			if (cap >= LMEVAL_MAX_FILE) {
-				if (fread(&c, 1, 1, f) == 0 && !ferror(f))
-					break;
-				rc = err_at(e, ERR_LIMIT, path, 0, NULL,
-					    "larger than %zu bytes",
-					    LMEVAL_MAX_FILE);
-				break;
-			}
-			b = xgrow(b, &cap, n + (n < 65536 ? 65536 : n), 1);
-			if (cap > LMEVAL_MAX_FILE)
-				cap = LMEVAL_MAX_FILE;
-		}
-		got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				rc = err_at(e, ERR_IO, path, 0, NULL, "read: %s",
-					    strerror(errno));
-			break;
-		}
-	}
-	fclose(f);
-	if (rc != 0) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 /* ---- results -------------------------------------------------------- */
@@ -603,7 +554,7 @@ lmeval_results_read(const char *path, struct lmeval_results *out,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = read_file(path, &buf, &len, e)) != 0)
+	if ((rc = file_read_all(path, LMEVAL_MAX_FILE, &buf, &len, e)) != 0)
 		return rc;
 	rc = lmeval_results_parse(path, buf, len, out, e);
 	free(buf);
@@ -879,7 +830,7 @@ lmeval_samples_read(const char *path, const char *metric, const char *filter,
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = read_file(path, &buf, &len, e)) != 0)
+	if ((rc = file_read_all(path, LMEVAL_MAX_FILE, &buf, &len, e)) != 0)
 		return rc;
 	rc = lmeval_samples_parse(path, buf, len, metric, filter, out, e);
 	free(buf);
