@@ -85,6 +85,12 @@ TEST(lmeval_v03_exact)
 	CHECK_EQ_INT(r.ntasks, 3);
 	CHECK_EQ_INT(r.nrows, 4);
 	CHECK_EQ_INT(r.ngrows + r.ngroups, 0);
+	lmeval_results_free(&r);
+	CHECK_EQ_INT(parse_r("\xef\xbb\xbf{\"results\": {\"t\": {\"acc\": 1,"
+			     " \"acc_stderr\": \"N/A\"}}}", &r, &e), 0);
+	CHECK(r.layout == 3 && r.nrows == 1 && isnan(r.rows[0].se));
+	lmeval_results_free(&r);
+	CHECK_EQ_INT(lmeval_results_read(TDIR "v03.json", &r, &e), 0);
 	m = &r.rows[1];
 	CHECK_STR(m->task, "kobest_copa");
 	CHECK_STR(m->metric, "macro_f1");
@@ -119,6 +125,12 @@ static const struct {
 	{"{\"results\": {\"a\": {\"acc,none\": 1e999}}}",
 	 "t:1:36: real number overflow near '1e999'"},
 	{"", "t:1:0: '[' or '{' expected near end of file"},
+	{"{\"results\": {\"a\": {\"acc,none\": \"Infinity\"}}}",
+	 "t: results.a[\"acc,none\"]: expected a number, got a string"},
+	{"{\"results\": {\"a\": {\"acc,none\": -Infinity}}}",
+	 "t:1:32: invalid token near '-'"},
+	{"{\"results\": {\"a\": {\"acc\": 1, \"acc_stderr\": \"NaN\"}}}",
+	 "t: results.a.acc_stderr: expected a number or \"N/A\", got a string"},
 	{"{\"results\": {\"a\": {\"acc,none\": 1, \"acc,none\": 2}}}",
 	 "t:1:44: duplicate object key near '\"acc,none\"'"},
 	{"[1]", "t: expected an object at the top, got an array"},
@@ -231,6 +243,11 @@ TEST(lmeval_samples_exact)
 	CHECK(s.v[0].value == 1 && s.v[1].value == 0.5 && s.v[1].doc_id == 1);
 	lmeval_samples_stats(&s, &mean, &se);
 	CHECK_NEAR(mean, 0.75, 1e-15);
+	lmeval_samples_free(&s);
+	/* a byte order mark is skipped */
+	CHECK_EQ_INT(parse_s("\xef\xbb\xbf{\"doc_id\": 0, \"acc\": 0.5}", NULL,
+			     NULL, &s, &e), 0);
+	CHECK(s.n == 1 && s.v[0].value == 0.5);
 	lmeval_samples_free(&s);
 	/* a named metric among several numeric fields */
 	CHECK_EQ_INT(parse_s("{\"doc_id\": 5, \"acc\": 1, \"acc_norm\": 0}\n",

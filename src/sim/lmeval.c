@@ -132,6 +132,17 @@ syntax(struct err *e, const char *name, long line0, const json_error_t *je)
 		       je->column, je->text);
 }
 
+/* A UTF-8 byte order mark at the start is skipped (jansson rejects it);
+ * columns on the first line then count from after it. */
+static void
+skip_bom(const char **buf, size_t *len)
+{
+	if (*len >= 3 && memcmp(*buf, "\xef\xbb\xbf", 3) == 0) {
+		*buf += 3;
+		*len -= 3;
+	}
+}
+
 /* ---- results -------------------------------------------------------- */
 
 static void
@@ -518,6 +529,7 @@ lmeval_results_parse(const char *name, const char *buf, size_t len,
 	if (len > LMEVAL_MAX_FILE)
 		return err_at(e, ERR_LIMIT, name, 0, NULL,
 			      "larger than %zu bytes", LMEVAL_MAX_FILE);
+	skip_bom(&buf, &len);
 	root = json_loadb(len > 0 ? buf : "", len, JSON_REJECT_DUPLICATES,
 			  &je);
 	if (root == NULL)
@@ -806,6 +818,7 @@ lmeval_samples_parse(const char *name, const char *buf, size_t len,
 			      "larger than %zu bytes", LMEVAL_MAX_FILE);
 	if (metric != NULL)
 		c.metric = xstrdup(metric);
+	skip_bom(&buf, &len);
 	rc = walk_lines(&c, buf, len);
 	vec_free(&c.lines);
 	if (rc != 0) {
