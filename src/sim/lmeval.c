@@ -295,8 +295,12 @@ read_gsub(struct rctx *c, group_vec *gv)
 		gr.name = xstrdup(g);
 		gr.nsub = json_array_size(v);
 		gr.subtasks = xcalloc(gr.nsub, sizeof *gr.subtasks);
-		json_array_foreach(v, i, s)
+		/* Braced: cppcheck, which does not read jansson.h, takes a
+		 * macro followed by a block for a loop, not one followed by a
+		 * bare statement. */
+		json_array_foreach(v, i, s) {
 			gr.subtasks[i] = xstrdup(json_string_value(s));
+		}
 		vec_push(gv, gr);
 	}
 	return 0;
