@@ -3,7 +3,10 @@
  * majority games, and the PRD human ratings (../shared/data) giving the
  * published win-rate order with Bradley-Terry agreeing.
  */
+#include <sys/stat.h>
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "compete/bt.h"
@@ -192,5 +195,21 @@ TEST(votes_prd_human)
 		}
 	}
 	free(g);
+	votes_free(&vs);
+}
+
+/* A directory without PRD files is "not found" -- and no qsort of the
+ * NULL name list (undefined even for 0 names; UBSan stops on it). */
+TEST(votes_prd_dir_empty)
+{
+	struct votes vs = { 0 };
+	struct err e;
+	char dir[512];
+
+	snprintf(dir, sizeof dir, "%s/prd-empty", test_tmpdir());
+	CHECK(mkdir(dir, 0700) == 0);
+	CHECK_EQ_INT(votes_read_prd_dir(&vs, dir, NULL, 0, &e), ERR_NOTFOUND);
+	CHECK_CONTAINS(e.msg, "no file named");
+	CHECK_EQ_INT(vs.n, 0);
 	votes_free(&vs);
 }

@@ -450,10 +450,11 @@ votes_read_prd_dir(struct votes *out, const char *dir,
 		nn++;
 	}
 	closedir(d);
-	if (nn == 0)
+	if (nn == 0)	/* names is NULL: no qsort, even of nothing */
 		rc = err_set(e, ERR_NOTFOUND, "%s: no file named "
 		    PRD_PREFIX "{A}" PRD_MID "{B}" PRD_SUFFIX, dir);
-	qsort(names, nn, sizeof *names, cmp_str);
+	else
+		qsort(names, nn, sizeof *names, cmp_str);
 	for (size_t i = 0; i < nn && rc == 0; i++) {
 		char *buf;
 		size_t len;
@@ -512,12 +513,15 @@ cmp_game_key(const void *x, const void *y)
 size_t
 votes_majority(const struct votes *vs, struct bt_game **games)
 {
+	/* Pointers into vs->v, so sizeof *p is meant to be a pointer's size:
+	 * NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	const struct vote **p = xmalloc((vs->n + 1) * sizeof *p);
 	struct bt_game *g = xmalloc((vs->n + 1) * sizeof *g);
 	size_t ng = 0, i = 0;
 
 	for (size_t k = 0; k < vs->n; k++)
 		p[k] = &vs->v[k];
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): as above */
 	qsort(p, vs->n, sizeof *p, cmp_game_key);
 	while (i < vs->n) {
 		size_t j = i, c[4] = { 0, 0, 0, 0 };
