@@ -479,8 +479,9 @@ reclaim(struct walk *w, const struct job *j, uint32_t id, int m, size_t index,
 			const struct job *v = &w->in->jobs[s->job];
 			struct prio_parts pp;
 			double fs = P->fs_factor ? P->fs_factor[v->tenant] : 0;
-			if (s->preempt_for != SCHED_NO_JOB)
-				continue; /* already leaving */
+			if (s->preempt_for != SCHED_NO_JOB ||
+			    !preempt_usable(w->pool, s->alloc))
+				continue; /* already leaving, or frees nothing usable */
 			prio_compute(&P->weights, v, fs, w->in->now, P->pool_gpus, &pp);
 			w->cand[w->ncand++] = (struct preempt_cand){v, s->alloc,
 								   pp.total, s->model, 0};

@@ -174,10 +174,8 @@ fits(const struct preempt_input *in, const struct topo *t, uint32_t *scratch)
 	       topo_choose_held(t, in->job, in->hold, scratch) == 0;
 }
 
-/* Whether every node of a is UP or HELD: preempting a job on a draining
- * or failed node frees nothing the reclaiming job could use. */
-static int
-on_usable_nodes(const struct pool *p, const struct alloc *a)
+int
+preempt_usable(const struct pool *p, const struct alloc *a)
 {
 	for (uint16_t i = 0; i < a->nslots; i++) {
 		uint8_t st = p->nodes[a->slots[i].node].state;
@@ -220,11 +218,10 @@ preempt_choose(const struct preempt_input *in, uint32_t *victims,
 	ord = xmalloc((in->nrunning + 1) * sizeof *ord);
 	for (size_t i = 0; i < in->nrunning; i++) {
 		const struct preempt_cand *c = &in->running[i];
-		if (c->model != in->model || c->job->tenant == in->job->tenant ||
-		    !on_usable_nodes(in->pool, c->alloc))
+		if (c->model != in->model || c->job->tenant == in->job->tenant)
 			continue;
 		int64_t b = quota_borrowed(in->quota, c->job->tenant, c->model);
-		if (b > 0) {
+		if (b > 0 && (in->presorted || preempt_usable(in->pool, c->alloc))) {
 			ord[ncand++] = (struct ord){(uint32_t)i, b};
 			reclaimable += gpu_milli_of(c);
 		}

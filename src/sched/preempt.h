@@ -64,6 +64,9 @@ struct preempt_input {
 				* honour (room held for others), or NULL */
 };
 
+/* Whether every node of a is UP or HELD: preempting a job on a draining
+ * or failed node frees nothing the reclaiming job could use. */
+int preempt_usable(const struct pool *p, const struct alloc *a);
 /* Sorts c[0..n) into the victim order above, by the borrowing in q now
  * (recorded in c[i].borrowed).  A scheduling pass sorts once and reuses
  * the order for every reclaim in the pass; preempt_choose repairs it for
