@@ -44,11 +44,14 @@ cmp_key(const void *x, const void *y)
 static int
 check_dups(const struct panel *p, const char *name, struct err *e)
 {
+	/* Pointers into p->s, so sizeof *q is meant to be a pointer's size:
+	 * NOLINTNEXTLINE(bugprone-sizeof-expression) */
 	const struct panel_score **q = xmalloc((p->n + 1) * sizeof *q);
 	int rc = 0;
 
 	for (size_t i = 0; i < p->n; i++)
 		q[i] = &p->s[i];
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): as above */
 	qsort(q, p->n, sizeof *q, cmp_key);
 	for (size_t i = 1; i < p->n && rc == 0; i++)
 		if (cmp_key(&q[i - 1], &q[i]) != 0 &&
@@ -117,7 +120,6 @@ parse(struct panel *out, const char *name, const char *buf, size_t len,
 		if ((rc = csv_get_double(&r, "score", f[3], lo, hi, &ps.score,
 		    e)) < 0)
 			break;
-		rc = 1;
 		ps.evaluator = strtab_intern(&out->evaluators, f[0].s, f[0].n);
 		ps.team = strtab_intern(&out->teams, f[1].s, f[1].n);
 		ps.criterion = strtab_intern(&out->criteria, f[2].s, f[2].n);
