@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&p, 0, sizeof p);
 	memset(&e, 0, sizeof e);
-	rc = panel_parse(&p, "fuzz", (const char *)data, size, 0, 10, &e);
+	rc = panel_parse(&p, "fuzz", (const char *)data, size, 0, 10, NULL, 0,
+	    &e);
 	ALLOT_ASSERT(memchr(e.msg, '\0', sizeof e.msg) != NULL);
 	if (rc != 0) {
 		ALLOT_ASSERT(p.n == 0 && p.teams.n == 0);

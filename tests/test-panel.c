@@ -10,7 +10,7 @@
 static int
 parse(struct panel *p, const char *t, struct err *e)
 {
-	return panel_parse(p, "p.csv", t, strlen(t), 0, 10, e);
+	return panel_parse(p, "p.csv", t, strlen(t), 0, 10, NULL, 0, e);
 }
 
 TEST(panel_basic)
@@ -41,6 +41,9 @@ TEST(panel_basic)
 
 TEST(panel_hostile)
 {
+	static const char *const teams[] = { "red", "blue" };
+	const char *ok = "evaluator,team,criterion,score\ne,red,c,1\n"
+	    "e,green,c,2\n";
 	struct panel p = { 0 };
 	struct err e;
 
@@ -70,4 +73,8 @@ TEST(panel_hostile)
 	CHECK_EQ_INT(p.teams.n, 0);
 	CHECK_EQ_INT(parse(&p, "", &e), ERR_INVALID);
 	CHECK_CONTAINS(e.msg, "empty file");
+	CHECK_EQ_INT(panel_parse(&p, "p.csv", ok, strlen(ok), 0, 10, teams, 2,
+	    &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "p.csv:3: team: unknown team \"green\"");
+	CHECK_EQ_INT(p.n, 0);
 }

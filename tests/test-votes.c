@@ -77,6 +77,41 @@ TEST(votes_csv_hostile)
 	CHECK_EQ_INT(vs.n, 0);
 }
 
+/*
+ * Voter weights: u1 votes x > y and y > z, u2 votes y > x and z > y.
+ * Both voters once: x, y, z each 1 win in 2 games -> all strengths 1.
+ * u1 drawn twice, u2 never: the chain x > y > z with prior 1 (one
+ * half-won virtual game each) is symmetric, so p_y = 1 and p_x = 1/p_z.
+ */
+TEST(votes_voter_weights)
+{
+	const char *t = "voter,model_a,model_b,winner\n"
+	    "u1,x,y,x\nu1,y,z,y\nu2,x,y,y\nu2,y,z,z\n";
+	struct votes vs = { 0 };
+	struct bt_opts o = bt_defaults();
+	struct bt_game *g;
+	uint32_t both[2] = { 1, 1 }, first[2] = { 2, 0 };
+	double p[3];
+	size_t n;
+
+	o.prior = 1;
+	CHECK_EQ_INT(csv(&vs, t, NULL), 0);
+	n = votes_games(&vs, &g);
+	votes_weigh_voters(&vs, both, g);
+	CHECK_EQ_INT(bt_fit(3, g, n, &o, p, NULL, NULL), 0);
+	CHECK_NEAR(p[0], 1, 1e-9);
+	CHECK_NEAR(p[2], 1, 1e-9);
+	votes_weigh_voters(&vs, first, g);
+	CHECK_NEAR(g[2].weight, 0, 0);
+	CHECK_NEAR(g[1].weight, 2, 0);
+	CHECK_EQ_INT(bt_fit(3, g, n, &o, p, NULL, NULL), 0);
+	CHECK(p[0] > 1 && p[2] < 1);
+	CHECK_NEAR(p[1], 1, 1e-9);
+	CHECK_NEAR(p[0] * p[2], 1, 1e-9);
+	free(g);
+	votes_free(&vs);
+}
+
 #define PRD "answer_x-vs-answer_y-human-reviewer_threeclass.jsonl"
 
 static int

@@ -71,8 +71,20 @@ check_dups(const struct panel *p, const char *name, struct err *e)
 }
 
 static int
+known_team(struct csv_field f, const char *const *teams, size_t nteams)
+{
+	if (nteams == 0)
+		return 1;
+	for (size_t i = 0; i < nteams; i++)
+		if (strlen(teams[i]) == f.n && memcmp(teams[i], f.s, f.n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
 parse(struct panel *out, const char *name, const char *buf, size_t len,
-      double lo, double hi, struct err *e)
+      double lo, double hi, const char *const *teams, size_t nteams,
+      struct err *e)
 {
 	static const char *const hdr[] = { "evaluator", "team", "criterion",
 		"score" };
@@ -115,6 +127,10 @@ parse(struct panel *out, const char *name, const char *buf, size_t len,
 			if (f[k].n == 0)
 				rc = err_at(e, ERR_INVALID, name, r.line,
 				    hdr[k], "empty");
+		if (rc == 1 && !known_team(f[1], teams, nteams))
+			rc = err_at(e, ERR_INVALID, name, r.line, "team",
+			    "unknown team %s", csv_show(show, sizeof show,
+			    f[1]));
 		if (rc < 0)
 			break;
 		if ((rc = csv_get_double(&r, "score", f[3], lo, hi, &ps.score,
@@ -141,9 +157,10 @@ parse(struct panel *out, const char *name, const char *buf, size_t len,
 
 int
 panel_parse(struct panel *out, const char *name, const char *buf,
-	    size_t len, double lo, double hi, struct err *e)
+	    size_t len, double lo, double hi, const char *const *teams,
+	    size_t nteams, struct err *e)
 {
-	int rc = parse(out, name, buf, len, lo, hi, e);
+	int rc = parse(out, name, buf, len, lo, hi, teams, nteams, e);
 
 	if (rc < 0)
 		panel_free(out);
@@ -152,7 +169,7 @@ panel_parse(struct panel *out, const char *name, const char *buf,
 
 int
 panel_read(struct panel *out, const char *path, double lo, double hi,
-	   struct err *e)
+	   const char *const *teams, size_t nteams, struct err *e)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 4096, n = 0, got;
@@ -179,7 +196,7 @@ panel_read(struct panel *out, const char *path, double lo, double hi,
 	rc = ferror(f) ? err_set(e, ERR_IO, "%s: read error", path) : 0;
 	fclose(f);
 	if (rc == 0)
-		rc = panel_parse(out, path, b, n, lo, hi, e);
+		rc = panel_parse(out, path, b, n, lo, hi, teams, nteams, e);
 	free(b);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * criterion, each within the range [lo, hi] the caller states (e.g. 0..10).
  *
  * Errors: ERR_INVALID with "NAME:LINE: FIELD: reason" for a bad header,
- * a missing or malformed field, a score that is NaN, infinite or out of
+ * a missing or malformed field, an unknown team, a score that is NaN, infinite or out of
  * range, or a duplicate (evaluator, team, criterion) — which names the
  * line of the first one.  On failure the output is left empty.
  *
@@ -34,12 +34,15 @@ struct panel {
 	size_t n, cap;
 };
 
-/* Parses buf[0..len) into out (zeroed); scores must lie in [lo, hi]. */
+/* Parses buf[0..len) into out (zeroed); scores must lie in [lo, hi];
+ * teams[0..nteams), if nteams > 0, lists the allowed team names (any
+ * other is an error naming the line). */
 int panel_parse(struct panel *out, const char *name, const char *buf,
-		size_t len, double lo, double hi, struct err *e);
+		size_t len, double lo, double hi, const char *const *teams,
+		size_t nteams, struct err *e);
 /* Reads and parses the file at path (at most PANEL_MAX_FILE bytes). */
 int panel_read(struct panel *out, const char *path, double lo, double hi,
-	       struct err *e);
+	       const char *const *teams, size_t nteams, struct err *e);
 /*
  * Mean score of each team over all its scores of criterion crit (or over
  * all criteria when crit < 0), counting evaluator k's scores w[k] times

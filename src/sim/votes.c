@@ -495,6 +495,15 @@ votes_games(const struct votes *vs, struct bt_game **games)
 	return vs->n;
 }
 
+void
+votes_weigh_voters(const struct votes *vs, const uint32_t *counts,
+		   struct bt_game *g)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		g[i].weight = vs->v[i].voter == VOTES_ANON ? 1 :
+		    (double)counts[vs->v[i].voter];
+}
+
 static int
 cmp_game_key(const void *x, const void *y)
 {

@@ -84,6 +84,13 @@ int votes_read_prd_dir(struct votes *out, const char *dir,
  */
 size_t votes_games(const struct votes *vs, struct bt_game **games);
 /*
+ * For a bootstrap over voters: sets g[i].weight (g from votes_games, same
+ * order) to counts[voter of vote i], counts indexed by voter id
+ * (0..voters.n).  Anonymous votes keep weight 1.
+ */
+void votes_weigh_voters(const struct votes *vs, const uint32_t *counts,
+			struct bt_game *g);
+/*
  * One game per ordered pair and question: the majority of that
  * question's votes (a winner with more than half of the votes), a tie
  * when no outcome has a majority.  Games come in order of (a, b,
