@@ -1,5 +1,6 @@
 /*
- * test-round.c — a round with hand-checkable numbers.
+ * test-round.c — rounds with hand-checkable numbers (and one end to end
+ * from the panel and vote files in tests/data/compete).
  *
  * Two evaluators score each team on 0..10 (part "experts", fixed scale,
  * weight 35) and a per-team users score (MINMAX, weight 1) that is not
@@ -14,8 +15,11 @@
  * 0.95 B and C are not separable.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "compete/round.h"
+#include "sim/panel.h"
+#include "sim/votes.h"
 #include "test.h"
 
 static const double ev[4][2] = { { 9, 9 }, { 6.4, 2 }, { 5, 3 }, { 1, 1 } };
@@ -110,4 +114,88 @@ TEST(round_tie_rules)
 	CHECK_EQ_INT(t[1].out + t[2].out + t[3].out, 3);
 	CHECK_CONTAINS(why, "B: out, lowest");
 	CHECK_CONTAINS(why, "P(below) 1.000");
+}
+
+/*
+ * End to end: tests/data/compete/panel.csv (3 evaluators, mean scores
+ * red 8, blue 6, green 5 on 0..10) and votes.csv (4 voters; win rates
+ * red 3.5/5 = 0.7, blue 2/6, green 2.5/5 = 0.5), experts 35 and users
+ * 25 on fixed scales.  Composites (x 100 / 60):
+ *   red (28 + 17.5) = 75.83, blue (21 + 8.33) = 48.89, green (17.5 +
+ *   12.5) = 50.
+ * Blue and green are close: not separable at 0.95, so with the point
+ * rule blue goes out and the decision says the tie rule decided.
+ */
+struct e2e {
+	struct panel p;
+	struct votes v;
+	struct bt_game *g;
+	size_t ng;
+	long pt[3], vt[3]; /* team t's id in the panel and votes tables */
+};
+
+static void
+raw_e2e(void *ctx, const uint32_t *const *counts, double *raw)
+{
+	struct e2e *x = ctx;
+	double m[3], w[3];
+
+	panel_team_means(&x->p, -1, counts[0], m);
+	votes_weigh_voters(&x->v, counts[1], x->g);
+	bt_winrate(3, x->g, x->ng, w);
+	for (int t = 0; t < 3; t++) {
+		raw[t] = m[x->pt[t]];
+		raw[3 + t] = w[x->vt[t]];
+	}
+}
+
+TEST(round_end_to_end)
+{
+	static const char *const teams[] = { "red", "blue", "green" };
+	static const struct rubric_part ep[] = {
+		{ "experts", "experts", 35, RUBRIC_FIXED, 0, 10 },
+		{ "users", "users", 25, RUBRIC_FIXED, 0, 1 },
+	};
+	struct rubric r = { ep, 2 };
+	struct round_cfg c = { 2000, 0.95, 0.95, 7, 2, ROUND_TIE_POINT, 0 };
+	struct round_team t[3], u[3];
+	struct e2e x;
+	size_t nu[2];
+	char why[512];
+
+	memset(&x, 0, sizeof x);
+	CHECK_EQ_INT(panel_read(&x.p, "tests/data/compete/panel.csv", 0, 10,
+	    teams, 3, NULL), 0);
+	CHECK_EQ_INT(votes_read_csv(&x.v, "tests/data/compete/votes.csv",
+	    teams, 3, NULL), 0);
+	for (int k = 0; k < 3; k++) {
+		x.pt[k] = strtab_find(&x.p.teams, teams[k], strlen(teams[k]));
+		x.vt[k] = strtab_find(&x.v.models, teams[k], strlen(teams[k]));
+		CHECK(x.pt[k] >= 0 && x.vt[k] >= 0);
+	}
+	x.ng = votes_games(&x.v, &x.g);
+	nu[0] = x.p.evaluators.n;
+	nu[1] = x.v.voters.n;
+	CHECK_EQ_INT(nu[0], 3);
+	CHECK_EQ_INT(nu[1], 4);
+	for (int k = 0; k < 3; k++)
+		t[k].gate_ok = u[k].gate_ok = 1;
+	CHECK_EQ_INT(round_run(&r, 3, teams, 2, nu, raw_e2e, &x, &c, t, why,
+	    sizeof why, NULL), 0);
+	CHECK_NEAR(t[0].score, 45.5 / 0.6, 1e-9);
+	CHECK_NEAR(t[1].score, (21 + 25.0 / 3) / 0.6, 1e-9);
+	CHECK_NEAR(t[2].score, 50, 1e-9);
+	CHECK(t[0].lo <= t[0].score && t[0].score <= t[0].hi);
+	CHECK_NEAR(t[0].p_last + t[1].p_last + t[2].p_last, 1, 1e-9);
+	CHECK(t[1].p_last > t[0].p_last && t[2].p_last > t[0].p_last);
+	CHECK_EQ_INT(t[1].out, 1);
+	CHECK_EQ_INT(t[0].out + t[2].out, 0);
+	CHECK_CONTAINS(why, "blue: out, not separable from green");
+	CHECK_CONTAINS(why, "tie rule point estimate");
+	CHECK_EQ_INT(round_run(&r, 3, teams, 2, nu, raw_e2e, &x, &c, u, why,
+	    sizeof why, NULL), 0);
+	CHECK(u[1].p_last == t[1].p_last && u[2].lo == t[2].lo);
+	free(x.g);
+	panel_free(&x.p);
+	votes_free(&x.v);
 }
