@@ -6,6 +6,7 @@
  *	          [--nodes OPENB_NODES.csv] [--policy NAME] [--seed N]
  *	          [--order fifo|first-fit|priority] [--first-fit]
  *	          [--grants FILE] [--backfill K] [--half-life DAYS]
+ *	          [--pass-interval S]
  *	          [--no-reclaim] [--time-limit-factor F] [--events FILE]
  *	          [--checkpoint-every S] [--explain JOB[@T]] [--skip-bad]
  *	          [--sample SECONDS] [--json] [--out DIR]
@@ -70,6 +71,7 @@ struct args {
 	int order_given, backfill_given, half_life_given, reclaim_given;
 	uint32_t backfill;
 	double half_life_days;
+	int64_t pass_interval;
 	int no_reclaim;
 	double tl_factor;     /* 0: none */
 	int64_t checkpoint_s;
@@ -158,10 +160,10 @@ parse_args(int argc, char **argv, struct args *a)
 		"--trace", "--format", "--pool", "--nodes", "--policy", "--out",
 		"--seed", "--sample", "--order", "--grants", "--backfill",
 		"--half-life", "--time-limit-factor", "--events",
-		"--checkpoint-every", "--explain"};
+		"--checkpoint-every", "--pass-interval", "--explain"};
 	enum { O_TRACE, O_FORMAT, O_POOL, O_NODES, O_POLICY, O_OUT, O_SEED,
 	       O_SAMPLE, O_ORDER, O_GRANTS, O_BACKFILL, O_HALF, O_TLF,
-	       O_EVENTS, O_CKPT, O_EXPLAIN, O_N };
+	       O_EVENTS, O_CKPT, O_PASSIV, O_EXPLAIN, O_N };
 	int first_fit = 0;
 
 	memset(a, 0, sizeof *a);
@@ -259,6 +261,12 @@ parse_args(int argc, char **argv, struct args *a)
 			a->checkpoint_s = (int64_t)x;
 			a->checkpoint_given = 1;
 			break;
+		case O_PASSIV:
+			if ((x = cmd_parse_count(v)) < 0 || x > 86400)
+				return usage_error("--pass-interval: expected "
+						   "seconds 0..86400, got \"%s\"", v);
+			a->pass_interval = (int64_t)x;
+			break;
 		default:
 			if (parse_explain(v, a) != 0)
 				return usage_error("--explain: expected JOB or "
@@ -297,6 +305,7 @@ parse_args(int argc, char **argv, struct args *a)
 				a->backfill_given ? "--backfill" :
 				a->half_life_given ? "--half-life" :
 				a->reclaim_given ? "--no-reclaim" :
+				a->pass_interval > 0 ? "--pass-interval" :
 				a->tl_factor > 0 ? "--time-limit-factor" : NULL;
 		if (o != NULL)
 			return usage_error("%s needs --order priority (FIFO and "
@@ -725,6 +734,8 @@ describe(const struct run *r, struct sim *sim, struct jsonw *jw)
 		jsonw_fixed(jw, r->a.half_life_days, 3);
 		jsonw_key(jw, "reclaim");
 		jsonw_bool(jw, !r->a.no_reclaim);
+		jsonw_key(jw, "pass_interval");
+		jsonw_int(jw, r->a.pass_interval);
 		jsonw_key(jw, "time_limit_factor");
 		if (r->a.tl_factor > 0)
 			jsonw_fixed(jw, r->a.tl_factor, 3);
@@ -954,6 +965,7 @@ exec_sim(int argc, char **argv)
 	o.grants = r.a.grants != NULL ? &r.gs : NULL;
 	o.backfill_depth = r.a.backfill;
 	o.half_life_s = r.a.half_life_days * 86400.0;
+	o.pass_interval = r.a.pass_interval;
 	o.reclaim = !r.a.no_reclaim;
 	o.events = r.a.events != NULL ? &r.ev : NULL;
 	o.checkpoint_s = r.a.checkpoint_s;
@@ -1029,7 +1041,8 @@ const struct cmd_entry cmd_sim_entry = {
 		 "[--order fifo|first-fit|priority] [--first-fit] "
 		 "[--grants FILE] [--backfill K] [--half-life DAYS] "
 		 "[--no-reclaim] [--time-limit-factor F] [--events FILE] "
-		 "[--checkpoint-every S] [--explain JOB[@T]] [--skip-bad] "
+		 "[--checkpoint-every S] [--pass-interval S] "
+		 "[--explain JOB[@T]] [--skip-bad] "
 		 "[--sample SECONDS] [--json] [--out DIR]",
 	.summary = "replay a trace on a pool with the real scheduler",
 	.help =
@@ -1067,6 +1080,9 @@ const struct cmd_entry cmd_sim_entry = {
 	    "  --checkpoint-every S  checkpointable jobs lose the work since\n"
 	    "                      their last checkpoint when a node fails\n"
 	    "                      (default 3600; 0 = nothing lost)\n"
+	    "  --pass-interval S   priority order: at most one pass per S\n"
+	    "                      simulated seconds, like Slurm's\n"
+	    "                      sched_interval (default 0: every change)\n"
 	    "  --explain JOB[@T]   after the run, the job's story: every pending\n"
 	    "                      reason with the passes it held for, the\n"
 	    "                      priority breakdown (priority order), starts,\n"

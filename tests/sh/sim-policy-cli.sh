@@ -52,11 +52,20 @@ for f in metrics.json jobs.csv utilisation.csv per_tenant.csv; do
 	cmp -s "$TEST_TMPDIR/a/$f" "$TEST_TMPDIR/b/$f" || { echo "--first-fit and --order first-fit differ: $f"; fail=1; }
 done
 
+# --pass-interval: fewer passes, every job still ends; priority order only.
+"$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --pass-interval 60 \
+	2>&1 | grep -q -- '--pass-interval' || { echo "--pass-interval accepted without --order priority"; fail=1; }
+p0=$("$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --order priority --json |
+	grep -o '"passes":[0-9]*' | head -1 | cut -d: -f2)
+p1=$("$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --order priority \
+	--pass-interval 3600 --json | grep -o '"passes":[0-9]*' | head -1 | cut -d: -f2)
+[ -n "$p0" ] && [ -n "$p1" ] && [ "$p1" -lt "$p0" ] || { echo "--pass-interval: passes $p1 !< $p0"; fail=1; }
+
 # --help names every option the parser takes, and nothing it does not.
 help=$("$ALLOT" sim --help)
 for o in --trace --format --pool --nodes --policy --seed --order --first-fit --grants \
 	 --backfill --half-life --no-reclaim --time-limit-factor --events --checkpoint-every \
-	 --explain --skip-bad --sample --json --out; do
+	 --pass-interval --explain --skip-bad --sample --json --out; do
 	printf '%s\n' "$help" | grep -q -- "^  $o" || { echo "help lacks $o"; fail=1; }
 	printf '%s\n' "$help" | head -1 | grep -q -- "$o" || { echo "usage line lacks $o"; fail=1; }
 done
