@@ -1,5 +1,8 @@
 /*
- * sim.c — the discrete-event simulator's loop.
+ * sim.c — the discrete-event simulator's loop, its queues and the
+ * simulator's interface.  The priority order's bookkeeping (tenant tree,
+ * fair share, quotas, preemption) is in sim_policy.c and capacity over
+ * time in sim_events.c; struct sim is shared through sim_int.h.
  *
  * Hot-loop design (the target is >= 5 M events/s): nothing is allocated
  * per event once the arrays are warm.
@@ -40,6 +43,7 @@
  * events (see sim.h).
  */
 #include "sim/sim.h"
+#include "sim/sim_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,100 +54,6 @@
 #include "sched/quota.h"
 #include "sched/topo.h"
 #include "util/alloc.h"
-
-#define PROGRESS_EVERY 65536
-#define NONE UINT32_MAX
-
-/* First-fit's pending jobs of one exact shape, a list in queue order. */
-struct fkey {
-	uint16_t gpn, nodes, milli, cross;
-	uint32_t cpu, mem, mask;
-};
-
-struct fshape {
-	struct fkey key;
-	uint64_t need;        /* GPU milli of one job */
-	uint32_t head, tail;  /* job ids, NONE when empty */
-	uint32_t n;           /* jobs in the list */
-	uint32_t active;      /* index in sim.active, NONE when empty */
-};
-
-struct cand {
-	uint32_t seq, id;
-};
-
-struct sim {
-	struct pool *pool;
-	struct workload *w;
-	struct sim_opts o;
-	struct placer *pl;
-	struct event_heap heap;
-	uint32_t *order;        /* job ids by submit time, stable */
-	struct alloc *alloc;    /* per job id: where it runs */
-	size_t npending;
-	uint64_t cpu_only;      /* CPU-only jobs pending */
-	/* Strict FIFO: the queue as an array window q[qhead, qtail). */
-	uint32_t *q;
-	size_t qhead, qtail, qcap;
-	/* First-fit: the queue as one list per exact shape. */
-	struct fshape *shapes;
-	size_t nshapes, cap_shapes;
-	uint32_t *slot;         /* hash of keys: shape index + 1, 0 = empty */
-	size_t nslot;
-	uint32_t *active;       /* shapes with pending jobs */
-	size_t nactive, cap_active;
-	uint32_t *jshape, *jnext, *jprev, *jseq; /* per job id */
-	uint32_t seq;           /* enqueue counter */
-	uint32_t pass_seq;      /* seq when the last pass ran */
-	struct cand *cand;      /* a pass's candidates */
-	size_t ncand, cap_cand;
-	uint32_t *cq;           /* their ids, in queue order */
-	size_t cap_cq;
-	struct sched_result res;
-	struct metrics m;
-	struct sim_stats st;
-	int ran, finished;
-	/* SCHED_PRIORITY: the queue is a set (the pass orders it), the
-	 * running jobs a list the pass reads, plus quotas and fair share. */
-	uint32_t *pend, *ppos;   /* pending ids; per job: index in pend */
-	size_t npend;
-	struct sched_running *run;
-	uint32_t *rpos;          /* per job: index in run, NONE */
-	size_t nrun;
-	int64_t *fin;            /* per job: when its FINISH event fires */
-	int64_t *remain;         /* per job: run time still to do */
-	uint8_t *qm;             /* per job: the model its quota is charged to */
-	struct quota quota;
-	int have_quota;
-	int64_t grants_next;     /* when the grants next change */
-	struct tenant_tree tt;   /* root -> one leaf per workload tenant */
-	double *usage, *fs;      /* per tenant node: decayed GPU-s, factor */
-	uint32_t *tnode;         /* per workload tenant: its leaf */
-	double *fs_t;            /* per workload tenant: its factor */
-	size_t ntenants;
-	uint64_t *tmilli;        /* per tenant: GPU milli running now */
-	int64_t usage_t;         /* usage integrated up to here */
-	struct sched_policy pol;
-	int64_t last_pass;       /* when the last pass ran */
-	int pass_due;            /* a pass is owed at due_at (pass_interval) */
-	int64_t due_at;
-	/* Capacity over time (sim_opts.events). */
-	size_t evnext;           /* next event to apply */
-	uint8_t *orig_state;     /* per node: its state before the run */
-	uint8_t *leaving;        /* per node: goes ABSENT once empty */
-	uint32_t *node_jobs;     /* per node: running jobs on it (a job may
-				  * take no resources at all) */
-	uint8_t *fits;           /* per job: fits the pool at its fullest */
-	uint32_t *victims;       /* the jobs on a failing node */
-	size_t cap_victims;
-	size_t ndrain;           /* nodes in DRAIN now */
-	struct sched_running *runf; /* running jobs not on DRAIN nodes */
-	size_t cap_runf;
-	/* The last pass's pending reasons hold until the next pass. */
-	uint64_t last_reasons[SCHED_NREASONS];
-	int64_t last_pass_t;
-	int last_any;            /* some last_reasons[] is not 0 */
-};
 
 static const char *const note_names[SIM_NOTE_NKINDS] = {
 	"submit", "reject", "pending", "start", "preempt", "stopped",
@@ -483,8 +393,8 @@ shape_of(struct sim *s, const struct job *j)
 	return (uint32_t)s->nshapes++;
 }
 
-static void
-enqueue(struct sim *s, uint32_t id)
+void
+sim__enqueue(struct sim *s, uint32_t id)
 {
 	const struct job *j = &s->w->jobs[id];
 
@@ -607,8 +517,8 @@ candidates(struct sim *s, uint64_t free_milli, int freed)
 
 /* ---- the loop -------------------------------------------------------- */
 
-static void
-hook(struct sim *s, int64_t t, enum event_kind kind, uint32_t id)
+void
+sim__hook(struct sim *s, int64_t t, enum event_kind kind, uint32_t id)
 {
 	struct event ev;
 
@@ -620,17 +530,13 @@ hook(struct sim *s, int64_t t, enum event_kind kind, uint32_t id)
 	s->o.hook(s->o.hook_ctx, s, &ev);
 }
 
-static void
-reject(struct sim *s, struct job *j)
+void
+sim__reject(struct sim *s, struct job *j)
 {
 	j->state = JOB_CANCELLED;
 	s->st.rejected++;
 }
 
-static void run_leave(struct sim *s, uint32_t id);
-static void released(struct sim *s, const struct alloc *a);
-static void note(struct sim *s, int64_t t, enum sim_note_kind kind,
-		 uint32_t id, const struct sched_decision *d);
 
 static void
 finish(struct sim *s, const struct event *ev)
@@ -643,10 +549,10 @@ finish(struct sim *s, const struct event *ev)
 		return; /* stale: the job was preempted since */
 	ALLOT_ASSERT(j->state == JOB_RUNNING);
 	if (s->run != NULL)
-		run_leave(s, ev->job);
+		sim__run_leave(s, ev->job);
 	placer_release(s->pl, j, a);
 	metrics_job(&s->m, s->pool, j, a, 0);
-	released(s, a);
+	sim__released(s, a);
 	alloc_free(a);
 	/* Cut at its time limit: a timeout. */
 	j->state = (s->remain != NULL && s->remain[ev->job] > ev->time - j->start)
@@ -657,13 +563,13 @@ finish(struct sim *s, const struct event *ev)
 		s->fin[ev->job] = -1;
 	s->st.finishes++;
 	s->st.events++;
-	note(s, ev->time, SIM_NOTE_FINISH, ev->job, NULL);
-	hook(s, ev->time, EV_FINISH, ev->job);
+	sim__note(s, ev->time, SIM_NOTE_FINISH, ev->job, NULL);
+	sim__hook(s, ev->time, EV_FINISH, ev->job);
 }
 
 /* Takes a decided job out of the pending queue's bookkeeping. */
-static void
-dequeued(struct sim *s, uint32_t id)
+void
+sim__dequeued(struct sim *s, uint32_t id)
 {
 	if (s->o.order == SCHED_PRIORITY) {
 		uint32_t last = s->pend[--s->npend];
@@ -681,8 +587,8 @@ dequeued(struct sim *s, uint32_t id)
 
 /* Tells the watcher, if id is the watched job.  d: the decision (PENDING,
  * START, PREEMPT, REJECT) or NULL. */
-static void
-note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id,
+void
+sim__note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id,
      const struct sched_decision *d)
 {
 	const struct job *j;
@@ -714,8 +620,8 @@ note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id,
 }
 
 /* A pass at t: the previous pass's reasons held until now. */
-static void
-reasons_until(struct sim *s, int64_t t)
+void
+sim__reasons_until(struct sim *s, int64_t t)
 {
 	/* FIFO and first-fit only ever give RESOURCES and PRIORITY. */
 	int hi = s->o.order == SCHED_PRIORITY ? SCHED_NREASONS
@@ -730,8 +636,8 @@ reasons_until(struct sim *s, int64_t t)
 
 /* The pass just run left cur[] pending by reason (rejected jobs, counted
  * under NEVER_FITS, wait no longer). */
-static void
-reasons_set(struct sim *s, const uint64_t *cur)
+void
+sim__reasons_set(struct sim *s, const uint64_t *cur)
 {
 	s->last_any = 0;
 	for (int r = 0; r < SCHED_NREASONS; r++) {
@@ -745,8 +651,8 @@ reasons_set(struct sim *s, const uint64_t *cur)
 
 /* Counts a's job on its nodes (d = 1 when it starts, -1 when it
  * leaves), for capacity events. */
-static void
-occupy(struct sim *s, const struct alloc *a, int d)
+void
+sim__occupy(struct sim *s, const struct alloc *a, int d)
 {
 	if (s->node_jobs == NULL)
 		return;
@@ -758,8 +664,8 @@ occupy(struct sim *s, const struct alloc *a, int d)
 /* Moves node n to state st and tells everyone who keeps books on it: the
  * placer (and its topology index), the metrics, the pool's GPU total and
  * the quotas' capacity (GPUs of nodes not ABSENT). */
-static void
-set_state(struct sim *s, uint32_t n, enum node_state st)
+void
+sim__set_state(struct sim *s, uint32_t n, enum node_state st)
 {
 	struct node *nd = &s->pool->nodes[n];
 	int old = nd->state;
@@ -781,17 +687,17 @@ set_state(struct sim *s, uint32_t n, enum node_state st)
 
 /* After a's resources went back (every release calls this): a leaving
  * node that is now empty is gone. */
-static void
-released(struct sim *s, const struct alloc *a)
+void
+sim__released(struct sim *s, const struct alloc *a)
 {
 	if (s->leaving == NULL)
 		return;
-	occupy(s, a, -1);
+	sim__occupy(s, a, -1);
 	for (size_t i = 0; i < a->nslots; i++) {
 		uint32_t n = a->slots[i].node;
 		if (s->leaving[n] && s->node_jobs[n] == 0) {
 			s->leaving[n] = 0;
-			set_state(s, n, NODE_ABSENT);
+			sim__set_state(s, n, NODE_ABSENT);
 		}
 	}
 }
@@ -819,372 +725,6 @@ restore_states(struct sim *s)
 	s->orig_state = NULL;
 }
 
-/* ---- SCHED_PRIORITY ---------------------------------------------------- */
-
-/*
- * The national policy replayed: each pass gets every pending job (the pass
- * orders them), the running jobs with their time-limit ends, the quotas of
- * the grants active now and every tenant's Fair Tree factor over usage
- * decayed with the configured half-life.  Preemption: a victim stops after
- * its grace period (checkpointable jobs) or at once; it is requeued with
- * the work still to do (checkpointable: what is left; otherwise all of
- * it).  A job runs until its duration or its time limit, whichever comes
- * first (a job cut at its limit ends FAILED, like a Slurm timeout).
- */
-/* The "(self)" leaf of inner tenant node id, made on first use. */
-static uint32_t
-self_leaf(struct tenant_tree *tt, uint32_t id)
-{
-	char name[320];
-	long leaf;
-
-	snprintf(name, sizeof name, "%s/(self)", tenant_name(tt, id));
-	if ((leaf = tenant_find(tt, name)) < 0)
-		leaf = tenant_add(tt, name, id, 1, NULL);
-	ALLOT_ASSERT(leaf >= 0);
-	return (uint32_t)leaf;
-}
-
-/*
- * With grants, fair share follows them: a tenant's leaf gets shares in
- * proportion to its granted GPU-seconds over the whole grants file (GPUs
- * x (end - start), summed; 1,000,000 for the largest, at least 1), and an
- * inner tenant the sum of its children's.  Without grants every tenant
- * has equal shares at every level.
- */
-static void
-shares_from_grants(struct sim *s, size_t nt)
-{
-	const struct grants *gs = s->o.grants;
-	double *gsec = xcalloc(nt + 1, sizeof *gsec), top = 0;
-	uint64_t *acc = xcalloc(s->tt.n + 1, sizeof *acc);
-
-	for (size_t i = 0; i < gs->n; i++)
-		if (gs->v[i].tenant < nt)
-			gsec[gs->v[i].tenant] += (double)gs->v[i].gpus *
-						 (double)(gs->v[i].end - gs->v[i].start);
-	for (size_t t = 0; t < nt; t++)
-		if (gsec[t] > top)
-			top = gsec[t];
-	for (size_t k = 0; k < s->tt.n; k++)
-		if (tenant_is_leaf(&s->tt, (uint32_t)k))
-			s->tt.v[k].shares = 1;
-	for (size_t t = 0; t < nt && top > 0; t++) {
-		double sh = 1e6 * gsec[t] / top + 0.5;
-		s->tt.v[s->tnode[t]].shares = sh < 1 ? 1 : (uint32_t)sh;
-	}
-	/* Children come after their parents: sum bottom-up. */
-	for (size_t k = s->tt.n; k-- > 1;) {
-		struct tenant *v = &s->tt.v[k];
-		if (!tenant_is_leaf(&s->tt, (uint32_t)k))
-			v->shares = acc[k] == 0 ? 1 : acc[k] > UINT32_MAX ?
-					UINT32_MAX : (uint32_t)acc[k];
-		acc[v->parent] += v->shares;
-	}
-	free(gsec);
-	free(acc);
-}
-
-static void
-prio_setup(struct sim *s)
-{
-	size_t n = s->w->njobs, nt = s->w->tenants.n ? s->w->tenants.n : 1;
-	int nm = (int)s->pool->model_names.n;
-
-	s->pend = xmalloc((n + 1) * sizeof *s->pend);
-	s->ppos = xmalloc((n + 1) * sizeof *s->ppos);
-	s->run = xmalloc((n + 1) * sizeof *s->run);
-	s->rpos = xmalloc((n + 1) * sizeof *s->rpos);
-	s->fin = xmalloc((n + 1) * sizeof *s->fin);
-	s->remain = xmalloc((n + 1) * sizeof *s->remain);
-	s->qm = xcalloc(n + 1, 1);
-	for (size_t i = 0; i < n; i++) {
-		s->ppos[i] = s->rpos[i] = NONE;
-		s->fin[i] = -1;
-		s->remain[i] = s->w->jobs[i].duration;
-		s->w->jobs[i].flags &= ~(uint32_t)JOB_RECLAIMING;
-	}
-	/* Tenant tree from the names: "program/team" is team under program
-	 * (any depth), equal shares at every level; a plain name hangs off
-	 * the root.  A name that is also a prefix of another gets its own
-	 * leaf "<name>/(self)" beside the children.  tnode maps workload
-	 * tenants to their leaves. */
-	tenant_tree_init(&s->tt);
-	s->tnode = xmalloc(nt * sizeof *s->tnode);
-	for (size_t t = 0; t < nt; t++) {
-		char name[300];
-		const char *tn = strtab_get(&s->w->tenants, (uint32_t)t);
-		uint32_t parent = TENANT_ROOT;
-		size_t len;
-		if (tn == NULL || *tn == '\0') {
-			snprintf(name, sizeof name, "tenant-%zu", t);
-		} else {
-			snprintf(name, sizeof name, "%s", tn);
-		}
-		len = strlen(name);
-		for (size_t i = 1; i + 1 < len; i++) {
-			if (name[i] != '/' || name[i - 1] == '/')
-				continue; /* empty components are not levels */
-			name[i] = '\0';
-			long id = tenant_find(&s->tt, name);
-			if (id < 0)
-				id = tenant_add(&s->tt, name, parent, 1, NULL);
-			name[i] = '/';
-			if (id < 0)
-				break;
-			parent = (uint32_t)id;
-		}
-		long leaf = tenant_find(&s->tt, name);
-		leaf = leaf < 0 ? tenant_add(&s->tt, name, parent, 1, NULL)
-				: (long)self_leaf(&s->tt, (uint32_t)leaf);
-		/* A name the tree refuses: a flat leaf of a name of its own. */
-		for (int k = 0; leaf < 0 && k < 1000; k++) {
-			snprintf(name, sizeof name, "(tenant %zu.%d)", t, k);
-			leaf = tenant_add(&s->tt, name, TENANT_ROOT, 1, NULL);
-		}
-		ALLOT_ASSERT(leaf >= 0);
-		s->tnode[t] = (uint32_t)leaf;
-	}
-	/* A leaf that later became a parent: its jobs move to its "(self)". */
-	for (size_t t = 0; t < nt; t++)
-		if (!tenant_is_leaf(&s->tt, s->tnode[t]))
-			s->tnode[t] = self_leaf(&s->tt, s->tnode[t]);
-	if (s->o.grants != NULL && s->o.grants->n > 0)
-		shares_from_grants(s, nt);
-	s->fs_t = xcalloc(nt, sizeof *s->fs_t);
-	s->usage = xcalloc(s->tt.n, sizeof *s->usage);
-	s->fs = xcalloc(s->tt.n, sizeof *s->fs);
-	s->tmilli = xcalloc(nt, sizeof *s->tmilli);
-	s->ntenants = nt;
-	if (s->o.grants != NULL && nm > 0) {
-		quota_init(&s->quota, nt, nm);
-		for (size_t i = 0; i < s->pool->nnodes; i++) {
-			const struct node *nd = &s->pool->nodes[i];
-			if (nd->state != NODE_ABSENT && nd->ngpu > 0)
-				s->quota.capacity[nd->model] += (int64_t)nd->ngpu * MILLI;
-		}
-		s->have_quota = 1;
-		s->grants_next = INT64_MIN;
-	}
-	s->pol.quota = s->have_quota ? &s->quota : NULL;
-	s->pol.weights = s->o.weights;
-	s->pol.backfill_depth = s->o.backfill_depth;
-	s->pol.backfill_horizon = s->o.backfill_horizon;
-	s->pol.reclaim = (uint8_t)(s->o.reclaim != 0);
-	s->pol.pool_gpus = s->pool->total_gpus;
-}
-
-static void
-run_enter(struct sim *s, uint32_t id, int model, int64_t t)
-{
-	const struct job *j = &s->w->jobs[id];
-
-	s->rpos[id] = (uint32_t)s->nrun;
-	s->run[s->nrun++] = (struct sched_running){
-		id, model, SCHED_NO_JOB,
-		j->time_limit > 0 ? t + j->time_limit : INT64_MAX, &s->alloc[id]};
-	s->qm[id] = (uint8_t)(model >= 0 ? model : 0);
-	s->tmilli[j->tenant] += job_gpu_milli(j);
-}
-
-static void
-run_leave(struct sim *s, uint32_t id)
-{
-	const struct job *j = &s->w->jobs[id];
-	uint32_t at = s->rpos[id];
-
-	ALLOT_ASSERT(at != NONE);
-	s->run[at] = s->run[--s->nrun];
-	s->rpos[s->run[at].job] = at;
-	s->rpos[id] = NONE;
-	s->tmilli[j->tenant] -= job_gpu_milli(j);
-	if (s->have_quota && j->gpus_per_node > 0)
-		quota_charge(&s->quota, j->tenant, s->qm[id],
-			     -(int64_t)job_gpu_milli(j));
-}
-
-/* Usage up to t (decayed), then the Fair Tree factors. */
-static void
-fair_update(struct sim *s, int64_t t)
-{
-	double dt;
-
-	if (s->usage_t == 0 && s->st.passes == 0)
-		s->usage_t = t;
-	dt = (double)(t - s->usage_t);
-	if (dt > 0) {
-		fairshare_decay(s->usage, s->tt.n, dt, s->o.half_life_s);
-		for (size_t k = 0; k < s->ntenants; k++)
-			s->usage[s->tnode[k]] += (double)s->tmilli[k] / MILLI * dt;
-		s->usage_t = t;
-	}
-	fairshare_fairtree(&s->tt, s->usage, s->fs);
-	for (size_t k = 0; k < s->ntenants; k++)
-		s->fs_t[k] = s->fs[s->tnode[k]];
-}
-
-/* The preemption of a running job takes effect: it leaves and is
- * requeued. */
-static void
-preempted(struct sim *s, const struct event *ev)
-{
-	uint32_t id = ev->job;
-	struct job *j = &s->w->jobs[id];
-	struct alloc *a = &s->alloc[id];
-
-	if (j->state != JOB_RUNNING || s->rpos[id] == NONE ||
-	    s->run[s->rpos[id]].preempt_for == SCHED_NO_JOB ||
-	    s->run[s->rpos[id]].end != ev->time)
-		return;
-	run_leave(s, id);
-	placer_release(s->pl, j, a);
-	metrics_job(&s->m, s->pool, j, a, 0);
-	released(s, a);
-	alloc_free(a);
-	if (j->flags & JOB_CHECKPOINTABLE) {
-		int64_t done = ev->time - j->start;
-		s->remain[id] = s->remain[id] > done ? s->remain[id] - done : 0;
-	} else {
-		/* Starts over: everything it did this run is lost. */
-		s->st.preempt_lost_gpu_s += job_gpu_milli(j) *
-					    (uint64_t)(ev->time - j->start) / MILLI;
-		s->remain[id] = j->duration;
-	}
-	j->state = JOB_PENDING;
-	s->fin[id] = -1;
-	s->st.preempted++;
-	s->st.events++;
-	enqueue(s, id);
-	note(s, ev->time, SIM_NOTE_STOPPED, id, NULL);
-	hook(s, ev->time, EV_PREEMPT, id);
-}
-
-/*
- * While nodes drain, the pass sees only the running jobs on nodes that
- * take work: a job on a DRAIN node frees nothing anybody could use (its
- * GPUs stay out of reach until a repair), so it is no reclaim victim and
- * no end for the backfill planner.  (preempt_choose re-takes a reprieved
- * victim's GPUs with pool_alloc, which a DRAIN node refuses.)  Its quota
- * stays charged.
- */
-static void
-running_off_drain(struct sim *s)
-{
-	size_t k = 0;
-
-	s->runf = xgrow(s->runf, &s->cap_runf, s->nrun + 1, sizeof *s->runf);
-	for (size_t i = 0; i < s->nrun; i++) {
-		const struct alloc *a = s->run[i].alloc;
-		size_t x = 0;
-		while (x < a->nslots &&
-		       s->pool->nodes[a->slots[x].node].state != NODE_DRAIN)
-			x++;
-		if (x == a->nslots)
-			s->runf[k++] = s->run[i];
-	}
-	s->pol.running = s->runf;
-	s->pol.nrunning = k;
-}
-
-static int
-prio_pass(struct sim *s, int64_t t, struct err *e)
-{
-	struct sched_opts so = {.order = SCHED_PRIORITY, .explain = 1};
-	struct sched_input in;
-	uint64_t cur[SCHED_NREASONS] = {0};
-	int rc;
-
-	if (s->have_quota && t >= s->grants_next) {
-		quota_from_grants(&s->quota, s->o.grants, t);
-		s->grants_next = grants_next_change(s->o.grants, t);
-	}
-	fair_update(s, t);
-	reasons_until(s, t);
-	memset(&in, 0, sizeof in);
-	in.now = t;
-	in.jobs = s->w->jobs;
-	in.queue = s->pend;
-	in.nqueue = s->npend;
-	in.free_milli = SCHED_UNKNOWN;
-	in.cpu_only = SCHED_UNKNOWN;
-	s->pol.fs_factor = s->fs_t;
-	s->pol.running = s->run;
-	s->pol.nrunning = s->nrun;
-	if (s->ndrain > 0)
-		running_off_drain(s);
-	in.policy = &s->pol;
-	if ((rc = sched_pass(&so, &in, s->pl, &s->res)) != 0)
-		return err_set(e, rc, "scheduling pass at t=%lld failed",
-			       (long long)t);
-	s->st.passes++;
-	s->st.scanned += s->res.scanned;
-	s->st.placed += s->res.placed;
-	s->st.reserved += s->res.nreserved;
-	for (size_t i = 0; i < s->res.n; i++) {
-		struct sched_decision *d = &s->res.v[i];
-		struct job *j = &s->w->jobs[d->job];
-		if (d->kind == SCHED_START) {
-			int64_t run = s->remain[d->job];
-			ALLOT_ASSERT(j->state == JOB_PENDING);
-			if (j->time_limit > 0 && run > j->time_limit)
-				run = j->time_limit;
-			if (run > INT64_MAX - t)
-				return err_set(e, ERR_LIMIT, "job %u: start %lld + "
-					       "run %lld overflows", d->job,
-					       (long long)t, (long long)run);
-			s->alloc[d->job] = d->alloc;
-			memset(&d->alloc, 0, sizeof d->alloc);
-			j->state = JOB_RUNNING;
-			j->start = t;
-			j->flags &= ~(uint32_t)JOB_RECLAIMING;
-			dequeued(s, d->job);
-			run_enter(s, d->job, d->model, t);
-			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
-			occupy(s, &s->alloc[d->job], 1);
-			s->fin[d->job] = t + run;
-			event_push(&s->heap, t + run, EV_FINISH, d->job);
-			s->st.starts++;
-			d->at = t + run;
-			note(s, t, SIM_NOTE_START, d->job, d);
-		} else if (d->kind == SCHED_PREEMPT) {
-			struct sched_running *r = &s->run[s->rpos[d->job]];
-			int64_t grace = (j->flags & JOB_CHECKPOINTABLE) ? j->grace_s : 0;
-			ALLOT_ASSERT(r->preempt_for == SCHED_NO_JOB);
-			r->preempt_for = d->blocker;
-			r->end = t + grace;
-			event_push(&s->heap, t + grace, EV_PREEMPT, d->job);
-			d->at = t + grace;
-			note(s, t, SIM_NOTE_PREEMPT, d->job, d);
-		} else {
-			if (d->reason == SCHED_REASON_NEVER_FITS &&
-			    s->fits != NULL && s->fits[d->job])
-				d->reason = SCHED_REASON_RESOURCES; /* capacity is away */
-			cur[d->reason]++;
-			if (d->reason == SCHED_REASON_NEVER_FITS) {
-				dequeued(s, d->job);
-				reject(s, j);
-				note(s, t, SIM_NOTE_REJECT, d->job, d);
-				continue;
-			}
-			note(s, t, SIM_NOTE_PENDING, d->job, d);
-			if (d->reason == SCHED_REASON_RECLAIMING &&
-			    !(j->flags & JOB_RECLAIMING) && d->model >= 0) {
-				/* The pass charged its quota and preempted for it. */
-				j->flags |= JOB_RECLAIMING;
-				j->qmodel = (uint8_t)d->model;
-			}
-		}
-	}
-	if (s->o.hook != NULL)
-		for (size_t i = 0; i < s->res.n; i++)
-			if (s->res.v[i].kind == SCHED_START)
-				hook(s, t, EV_START, s->res.v[i].job);
-	if (s->nrun > s->st.max_running)
-		s->st.max_running = s->nrun;
-	reasons_set(s, cur);
-	return 0;
-}
-
 /* One pass at t; applies its starts.  freed: a finish since the last
  * pass; *left: the queue length the last pass left behind. */
 static int
@@ -1198,8 +738,8 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 	int rc, watch_kept = 0;
 
 	if (s->o.order == SCHED_PRIORITY)
-		return prio_pass(s, t, e);
-	reasons_until(s, t);
+		return sim__prio_pass(s, t, e);
+	sim__reasons_until(s, t);
 	memset(&in, 0, sizeof in);
 	in.now = t;
 	in.jobs = s->w->jobs;
@@ -1245,15 +785,15 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 			memset(&d->alloc, 0, sizeof d->alloc);
 			j->state = JOB_RUNNING;
 			j->start = t;
-			dequeued(s, d->job);
+			sim__dequeued(s, d->job);
 			metrics_job(&s->m, s->pool, j, &s->alloc[d->job], 1);
-			occupy(s, &s->alloc[d->job], 1);
+			sim__occupy(s, &s->alloc[d->job], 1);
 			event_push(&s->heap, t + run, EV_FINISH, d->job);
 			if (s->fin != NULL)
 				s->fin[d->job] = t + run;
 			s->st.starts++;
 			d->at = t + run;
-			note(s, t, SIM_NOTE_START, d->job, d);
+			sim__note(s, t, SIM_NOTE_START, d->job, d);
 		} else if (d->reason == SCHED_REASON_NEVER_FITS) {
 			if (s->fits != NULL && s->fits[d->job]) {
 				kept++; /* waits for capacity to come back */
@@ -1261,9 +801,9 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 					watch_kept = 1;
 				continue;
 			}
-			dequeued(s, d->job);
-			reject(s, j);
-			note(s, t, SIM_NOTE_REJECT, d->job, d);
+			sim__dequeued(s, d->job);
+			sim__reject(s, j);
+			sim__note(s, t, SIM_NOTE_REJECT, d->job, d);
 		} else if (d->reason == SCHED_REASON_RESOURCES) {
 			blocker = d->job;
 		}
@@ -1273,7 +813,7 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 	if (s->o.hook != NULL)
 		for (size_t i = 0; i < s->res.n; i++)
 			if (s->res.v[i].kind == SCHED_START)
-				hook(s, t, EV_START, s->res.v[i].job);
+				sim__hook(s, t, EV_START, s->res.v[i].job);
 	if (s->heap.n > s->st.max_running)
 		s->st.max_running = s->heap.n;
 	if (s->o.order == SCHED_FIFO) {
@@ -1315,7 +855,7 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 				d.reason = SCHED_REASON_PRIORITY;
 				d.blocker = blocker;
 			}
-			note(s, t, SIM_NOTE_PENDING, s->o.watch_job, &d);
+			sim__note(s, t, SIM_NOTE_PENDING, s->o.watch_job, &d);
 		}
 	}
 	return 0;
@@ -1323,222 +863,6 @@ pass(struct sim *s, int64_t t, int freed, size_t *left, struct err *e)
 
 /* ---- capacity over time: events -------------------------------------- */
 
-/*
- * Before the run: remembers every node's state, works out which jobs fit
- * the pool at its fullest (every node UP that is UP now, ever joins, or is
- * repaired while present), and allocates what requeues need in FIFO and
- * first-fit (the priority set-up has its own).  The initial states (nodes
- * that first join are ABSENT) are set later by events_start, once quotas
- * exist.
- */
-static void
-events_setup(struct sim *s)
-{
-	const struct nodeevents *ev = s->o.events;
-	size_t nn = s->pool->nnodes, n = s->w->njobs;
-	uint8_t *full = xcalloc(nn + 1, 1);
-
-	s->orig_state = xmalloc(nn + 1);
-	s->leaving = xcalloc(nn + 1, 1);
-	s->node_jobs = xcalloc(nn + 1, sizeof *s->node_jobs);
-	for (size_t i = 0; i < nn; i++) {
-		s->orig_state[i] = s->pool->nodes[i].state;
-		full[i] = s->orig_state[i] == NODE_UP;
-	}
-	for (size_t k = 0; k < ev->n; k++) {
-		uint32_t i = ev->v[k].node;
-		if (ev->v[k].action == NODEEVENT_JOIN ||
-		    (ev->v[k].action == NODEEVENT_REPAIR &&
-		     s->orig_state[i] != NODE_ABSENT))
-			full[i] = 1;
-	}
-	for (size_t i = 0; i < nn; i++)
-		if (full[i] && s->pool->nodes[i].state != NODE_UP) {
-			s->pool->nodes[i].state = NODE_UP;
-			placer_node_changed(s->pl, (uint32_t)i);
-		}
-	s->fits = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++) {
-		const struct job *j = &s->w->jobs[i];
-		/* The priority pass also asks the topology index whether a
-		 * gang fits one site and model (policy.c); the others do not
-		 * build that index. */
-		s->fits[i] = (uint8_t)(placer_could_ever_fit(s->pl, j) &&
-				       (s->o.order != SCHED_PRIORITY || j->nodes <= 1 ||
-					topo_could_ever_fit(placer_topo(s->pl), j)));
-	}
-	for (size_t i = 0; i < nn; i++)
-		if (s->pool->nodes[i].state != s->orig_state[i]) {
-			s->pool->nodes[i].state = s->orig_state[i];
-			placer_node_changed(s->pl, (uint32_t)i);
-		}
-	free(full);
-	if (s->o.order != SCHED_PRIORITY) {
-		s->fin = xmalloc((n + 1) * sizeof *s->fin);
-		s->remain = xmalloc((n + 1) * sizeof *s->remain);
-		for (size_t i = 0; i < n; i++) {
-			s->fin[i] = -1;
-			s->remain[i] = s->w->jobs[i].duration;
-		}
-	}
-}
-
-/* Puts requeued job id back in the queue at its place: by submit time
- * (strict FIFO; first-fit through its kept enqueue number) or into the
- * priority set. */
-static void
-requeue(struct sim *s, uint32_t id)
-{
-	const struct job *w = s->w->jobs;
-	size_t k;
-
-	enqueue(s, id);
-	if (s->o.order != SCHED_FIFO)
-		return;
-	for (k = s->qtail - 1; k > s->qhead; k--) {
-		const struct job *a = &w[s->q[k - 1]];
-		if (a->submit < w[id].submit ||
-		    (a->submit == w[id].submit && a->id < id))
-			break;
-		s->q[k] = s->q[k - 1];
-	}
-	s->q[k] = id;
-}
-
-/* Node n failed at t: every job on it stops at once and is requeued; a
- * checkpointable one keeps the work up to its last checkpoint. */
-static void
-fail_node(struct sim *s, uint32_t n, int64_t t)
-{
-	size_t nv = 0;
-
-	for (size_t i = 0; i < s->heap.n; i++) {
-		const struct event *ev = &s->heap.v[i];
-		const struct alloc *a = &s->alloc[ev->job];
-		if (event_kind_of(ev) != EV_FINISH ||
-		    s->w->jobs[ev->job].state != JOB_RUNNING ||
-		    s->fin[ev->job] != ev->time)
-			continue;
-		for (size_t k = 0; k < a->nslots; k++)
-			if (a->slots[k].node == n) {
-				s->victims = xgrow(s->victims, &s->cap_victims,
-						   nv + 1, sizeof *s->victims);
-				s->victims[nv++] = ev->job;
-				break;
-			}
-	}
-	for (size_t v = 0; v < nv; v++) {
-		uint32_t id = s->victims[v];
-		struct job *j = &s->w->jobs[id];
-		struct alloc *a = &s->alloc[id];
-		int64_t done = t - j->start, kept = 0;
-		/* A job restarted to end at the very time of an older event
-		 * of its own has two live-looking events: requeue it once. */
-		if (j->state != JOB_RUNNING)
-			continue;
-		if (s->run != NULL)
-			run_leave(s, id);
-		placer_release(s->pl, j, a);
-		metrics_job(&s->m, s->pool, j, a, 0);
-		released(s, a);
-		alloc_free(a);
-		if (j->flags & JOB_CHECKPOINTABLE)
-			kept = s->o.checkpoint_s > 0
-				       ? done / s->o.checkpoint_s * s->o.checkpoint_s
-				       : done;
-		if (j->flags & JOB_CHECKPOINTABLE)
-			s->remain[id] = s->remain[id] > kept ? s->remain[id] - kept
-							     : 0;
-		else
-			s->remain[id] = j->duration;
-		s->st.lost_gpu_s += job_gpu_milli(j) * (uint64_t)(done - kept) /
-				    MILLI;
-		j->state = JOB_PENDING;
-		j->flags &= ~(uint32_t)JOB_RECLAIMING;
-		s->fin[id] = -1;
-		s->st.requeued++;
-		requeue(s, id);
-		{
-			struct sched_decision d;
-			memset(&d, 0, sizeof d);
-			d.blocker = n;
-			note(s, t, SIM_NOTE_REQUEUE, id, &d);
-		}
-		hook(s, t, EV_PREEMPT, id);
-	}
-}
-
-/* Applies one capacity event at t (semantics in sim.h). */
-static void
-apply_event(struct sim *s, const struct nodeevent *ne, int64_t t)
-{
-	uint32_t n = ne->node;
-	const struct node *nd = &s->pool->nodes[n];
-
-	switch (ne->action) {
-	case NODEEVENT_REPAIR:
-		if (nd->state == NODE_ABSENT)
-			break; /* gone: only a join brings it back */
-		/* FALLTHROUGH */
-	case NODEEVENT_JOIN:
-		s->leaving[n] = 0;
-		set_state(s, n, NODE_UP);
-		break;
-	case NODEEVENT_DRAIN:
-		if (nd->state == NODE_UP)
-			set_state(s, n, NODE_DRAIN);
-		break;
-	case NODEEVENT_LEAVE:
-		if (nd->state == NODE_ABSENT)
-			break;
-		if (s->node_jobs[n] == 0) {
-			s->leaving[n] = 0;
-			set_state(s, n, NODE_ABSENT);
-		} else {
-			s->leaving[n] = 1;
-			if (nd->state == NODE_UP)
-				set_state(s, n, NODE_DRAIN);
-		}
-		break;
-	case NODEEVENT_FAIL:
-		if (nd->state == NODE_ABSENT || nd->state == NODE_DOWN)
-			break;
-		fail_node(s, n, t);
-		if (nd->state != NODE_ABSENT)
-			set_state(s, n, s->leaving[n] ? NODE_ABSENT : NODE_DOWN);
-		s->leaving[n] = 0;
-		break;
-	default:
-		break;
-	}
-	s->st.node_events++;
-	hook(s, t, EV_NODE, n);
-}
-
-/* The initial states: nodes whose first event is a join are ABSENT until
- * then; events before the first submit are history and apply at once. */
-static void
-events_start(struct sim *s)
-{
-	const struct nodeevents *ev = s->o.events;
-	uint8_t *seen = xcalloc(s->pool->nnodes + 1, 1);
-	int64_t first = s->w->jobs[s->order[0]].submit;
-
-	for (size_t k = 0; k < ev->n; k++) {
-		uint32_t i = ev->v[k].node;
-		if (!seen[i] && ev->v[k].action == NODEEVENT_JOIN)
-			set_state(s, i, NODE_ABSENT);
-		seen[i] = 1;
-	}
-	free(seen);
-	while (s->evnext < ev->n && ev->v[s->evnext].time < first) {
-		apply_event(s, &ev->v[s->evnext], ev->v[s->evnext].time);
-		s->evnext++;
-	}
-}
-
-/* Whether ev was superseded: the job it was for has stopped since (a
- * failure or a preemption) or runs again with another end. */
 static int
 stale(const struct sim *s, const struct event *ev)
 {
@@ -1574,11 +898,11 @@ sim_run(struct sim *s, struct err *e)
 	sort_by_submit(s);
 	s->alloc = xcalloc(n + 1, sizeof *s->alloc);
 	if (nev != NULL && nev->n > 0 && n > 0) {
-		events_setup(s);
+		sim__events_setup(s);
 		ne = nev->n;
 	}
 	if (s->o.order == SCHED_PRIORITY) {
-		prio_setup(s);
+		sim__prio_setup(s);
 	} else if (s->o.order != SCHED_FIFO) {
 		s->jshape = xmalloc((n + 1) * sizeof *s->jshape);
 		s->jnext = xmalloc((n + 1) * sizeof *s->jnext);
@@ -1588,7 +912,7 @@ sim_run(struct sim *s, struct err *e)
 			s->jseq[i] = NONE;
 	}
 	if (ne > 0)
-		events_start(s);
+		sim__events_start(s);
 	event_heap_reserve(&s->heap, 1024);
 	for (;;) {
 		int changed = 0;
@@ -1623,7 +947,7 @@ sim_run(struct sim *s, struct err *e)
 			if (stale(s, &ev))
 				continue;
 			if (event_kind_of(&ev) == EV_PREEMPT)
-				preempted(s, &ev);
+				sim__preempted(s, &ev);
 			else
 				finish(s, &ev);
 			freed = changed = 1;
@@ -1636,7 +960,7 @@ sim_run(struct sim *s, struct err *e)
 		}
 		/* Then capacity events, in file order. */
 		while (s->evnext < ne && nev->v[s->evnext].time == t) {
-			apply_event(s, &nev->v[s->evnext++], t);
+			sim__apply_event(s, &nev->v[s->evnext++], t);
 			freed = changed = 1;
 		}
 		/* Then the submits of this instant, in workload order. */
@@ -1645,16 +969,16 @@ sim_run(struct sim *s, struct err *e)
 			struct job *j = &w->jobs[id];
 			s->st.submits++;
 			s->st.events++;
-			note(s, t, SIM_NOTE_SUBMIT, id, NULL);
+			sim__note(s, t, SIM_NOTE_SUBMIT, id, NULL);
 			if (s->fits != NULL ? !s->fits[id]
 					    : !placer_could_ever_fit(s->pl, j)) {
-				reject(s, j);
-				note(s, t, SIM_NOTE_REJECT, id, NULL);
+				sim__reject(s, j);
+				sim__note(s, t, SIM_NOTE_REJECT, id, NULL);
 			} else {
-				enqueue(s, id);
+				sim__enqueue(s, id);
 				changed = 1;
 			}
-			hook(s, t, EV_SUBMIT, id);
+			sim__hook(s, t, EV_SUBMIT, id);
 		}
 		if (changed && s->o.order == SCHED_PRIORITY && s->o.pass_interval > 0 &&
 		    s->st.passes > 0 && t < s->last_pass + s->o.pass_interval) {
@@ -1684,7 +1008,7 @@ sim_run(struct sim *s, struct err *e)
 	 * could fit; with them, also jobs that waited for capacity that never
 	 * came back.  They stay PENDING and count as unfinished. */
 	s->st.stuck = s->npending;
-	reasons_until(s, s->m.t_now);
+	sim__reasons_until(s, s->m.t_now);
 	restore_states(s);
 	if (s->o.progress != NULL)
 		s->o.progress(s->o.progress_ctx,
