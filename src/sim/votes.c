@@ -7,6 +7,8 @@
  * when every file parsed.  jansson parses each JSONL row; this file
  * checks the fields.  Duplicate CSV votes are found by sorting vote
  * indices on (voter, unordered pair), so the check is O(n log n).
+ * Per-question games sort pointers to the votes on (a, b, question,
+ * input position) and decide each run of equal keys by one rule.
  */
 #include "sim/votes.h"
 
@@ -519,8 +521,29 @@ cmp_game_key(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* The winner of one question's votes, counts c[VOTE_A..VOTE_TIE] of n
+ * votes in all, under rule (votes.h). */
+static int
+decide(const size_t c[4], size_t n, enum votes_rule rule)
+{
+	if (rule == VOTES_NET)
+		return c[VOTE_A] > c[VOTE_B] ? VOTE_A :
+		    c[VOTE_B] > c[VOTE_A] ? VOTE_B : VOTE_TIE;
+	for (int k = VOTE_A; k <= VOTE_TIE; k++)
+		if (2 * c[k] > n)
+			return k;
+	return VOTE_TIE;
+}
+
 size_t
 votes_majority(const struct votes *vs, struct bt_game **games)
+{
+	return votes_per_question(vs, VOTES_MAJORITY, games);
+}
+
+size_t
+votes_per_question(const struct votes *vs, enum votes_rule rule,
+		   struct bt_game **games)
 {
 	/* Pointers into vs->v, so sizeof *p is meant to be a pointer's size:
 	 * NOLINTNEXTLINE(bugprone-sizeof-expression) */
@@ -534,17 +557,13 @@ votes_majority(const struct votes *vs, struct bt_game **games)
 	qsort(p, vs->n, sizeof *p, cmp_game_key);
 	while (i < vs->n) {
 		size_t j = i, c[4] = { 0, 0, 0, 0 };
-		int w = VOTE_TIE;
 
 		while (j < vs->n && p[j]->a == p[i]->a && p[j]->b == p[i]->b &&
 		    p[j]->question == p[i]->question)
 			c[p[j++]->winner]++;
-		for (int k = 1; k <= 3; k++)
-			if (2 * c[k] > j - i)
-				w = k;
 		g[ng].a = p[i]->a;
 		g[ng].b = p[i]->b;
-		g[ng].score = score_of(w);
+		g[ng].score = score_of(decide(c, j - i, rule));
 		g[ng].weight = 1;
 		ng++;
 		i = j;

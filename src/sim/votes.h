@@ -91,12 +91,26 @@ size_t votes_games(const struct votes *vs, struct bt_game **games);
 void votes_weigh_voters(const struct votes *vs, const uint32_t *counts,
 			struct bt_game *g);
 /*
- * One game per ordered pair and question: the majority of that
- * question's votes (a winner with more than half of the votes), a tie
- * when no outcome has a majority.  Games come in order of (a, b,
- * question).  *games is a new array owned by the caller; returns its
- * length.
+ * How votes_per_question turns one question's votes on an ordered pair
+ * into one game:
+ *  - VOTES_MAJORITY: the outcome (A, B or tie) with more than half of
+ *    the votes; a tie when none has.  1,3,3 is a tie.
+ *  - VOTES_NET: the sign of the net preference, A if more votes say A
+ *    than B, B if more say B than A, else a tie; tie votes only dilute.
+ *    1,3,3 is a win for A; 1,2,3 and 1,2 are ties.  This is the PRD
+ *    project's rule (the mean of A = -1, B = +1, tie = 0, then its
+ *    sign), which gives the published human win rates.
  */
+enum votes_rule { VOTES_MAJORITY, VOTES_NET };
+
+/*
+ * One game per ordered pair and question, decided by rule (see above).
+ * Games come in order of (a, b, question).  *games is a new array owned
+ * by the caller (free()); returns its length.
+ */
+size_t votes_per_question(const struct votes *vs, enum votes_rule rule,
+			  struct bt_game **games);
+/* votes_per_question with VOTES_MAJORITY. */
 size_t votes_majority(const struct votes *vs, struct bt_game **games);
 
 void votes_free(struct votes *vs);
