@@ -192,8 +192,9 @@ const struct cmd_entry cmd_bench_pass_entry = {
 		 "[--backfill K] [--no-reclaim] [--repeat R] [--seed S] [--json]",
 	.summary = "time one national-scale scheduling pass",
 	.help = "Builds a generated pool (3 sites, B200 and H200, 72-GPU NVLink\n"
-		"domains) with N GPUs (default 260000), 500 tenants with grants,\n"
-		"running jobs on a fraction F of the GPUs (default 0.9), and M\n"
+		"domains) with N GPUs (default 260000), 500 tenants with grants\n"
+		"covering 90 % of each model, running jobs on a fraction F of\n"
+		"the granted GPUs (default 0.9), and M\n"
 		"pending jobs (default 100000) from GPU shares to 4,096-GPU gangs;\n"
 		"then times the full priority pass (quota, order, placement,\n"
 		"K backfill reservations, reclaim) R times (default 5).\n"
