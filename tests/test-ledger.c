@@ -1,0 +1,321 @@
+/*
+ * test-ledger.c — the usage ledger against hand-computed figures.
+ *
+ * Fixture: epoch E = 3600 (days run from 01:00); models H100 (market
+ * 3000 won/GPU-h) and A100 (1500).  Grants: 0 tenant 1 H100 2 GPUs at
+ * 1000 under program 0; 1 tenant 1 H100 4 GPUs at 500 under program 1;
+ * 2 tenant 2 H100 1 GPU at 100 for [E, E+1h) under program 1; 3 tenant 3
+ * A100 8 GPUs at 0 (academia) under program 2.  Grants 0, 1, 3 last ten
+ * days.
+ */
+#include <stdint.h>
+
+#include "ledger/ledger.h"
+#include "test.h"
+
+#define E 3600
+#define H 3600
+#define D 86400
+
+struct fix {
+	struct pool pool;
+	struct grants grants;
+	struct ledger l;
+};
+
+static void
+add_grant(struct fix *f, uint32_t tenant, uint32_t program, int model,
+	  int64_t gpus, int64_t start, int64_t end, uint64_t price)
+{
+	struct grant g;
+	struct err e;
+
+	memset(&g, 0, sizeof g);
+	g.tenant = tenant;
+	g.program = program;
+	g.model = model;
+	g.gpus = gpus;
+	g.start = start;
+	g.end = end;
+	g.borrow_limit = GRANT_NO_LIMIT;
+	g.lend_limit = GRANT_NO_LIMIT;
+	g.price_won_hour = price;
+	CHECK(grants_add(&f->grants, &g, 2, &e) >= 0);
+}
+
+static void
+fix_init(struct fix *f)
+{
+	struct gpu_model h100 = { 80, 700, 3000 }, a100 = { 80, 400, 1500 };
+	struct err e;
+
+	memset(f, 0, sizeof *f);
+	pool_init(&f->pool);
+	grants_init(&f->grants);
+	CHECK_EQ_INT(pool_model(&f->pool, "H100", &h100, &e), 0);
+	CHECK_EQ_INT(pool_model(&f->pool, "A100", &a100, &e), 1);
+	add_grant(f, 1, 0, 0, 2, E, E + 10 * D, 1000);
+	add_grant(f, 1, 1, 0, 4, E, E + 10 * D, 500);
+	add_grant(f, 2, 1, 0, 1, E, E + H, 100);
+	add_grant(f, 3, 2, 1, 8, E, E + 10 * D, 0);
+	CHECK_EQ_INT(ledger_init(&f->l, E, &f->pool, &f->grants, 4, &e), 0);
+}
+
+static void
+fix_free(struct fix *f)
+{
+	ledger_free(&f->l);
+	grants_free(&f->grants);
+	pool_free(&f->pool);
+}
+
+static void
+use(struct fix *f, uint32_t tenant, int model, int64_t start, int64_t end,
+    int64_t milli, long grant)
+{
+	struct ledger_usage r = { tenant, model, start, end, milli, grant };
+	struct err e;
+
+	err_clear(&e);
+	if (ledger_add_usage(&f->l, &r, &e) != 0)
+		test_fail(__FILE__, __LINE__, "add_usage: %s", e.msg);
+}
+
+static int64_t
+row_milli(struct fix *f, uint32_t tenant, long grant, int model, int64_t day)
+{
+	const struct ledger_row *r = ledger_find(&f->l, tenant, grant, model,
+						 day);
+
+	return r ? r->milli_s : -1;
+}
+
+static int64_t
+row_won(struct fix *f, uint32_t tenant, long grant, int model, int64_t day)
+{
+	const struct ledger_row *r = ledger_find(&f->l, tenant, grant, model,
+						 day);
+
+	return r ? ledger_won_round(r->won) : -1;
+}
+
+TEST(ledger_midnight_split)
+{
+	struct fix f;
+
+	fix_init(&f);
+	/* Tenant 0 has no grant: one H100 from 22:00 of day 0 to 01:00 of
+	 * day 1 (relative to the epoch), all borrowed at 3000. */
+	use(&f, 0, 0, E + D - 2 * H, E + D + H, 1000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(ledger_nrows(&f.l), 2);
+	CHECK_EQ_INT(row_milli(&f, 0, LEDGER_BORROWED, 0, 0), 7200000);
+	CHECK_EQ_INT(row_milli(&f, 0, LEDGER_BORROWED, 0, 1), 3600000);
+	CHECK_EQ_INT(row_won(&f, 0, LEDGER_BORROWED, 0, 0), 6000);
+	CHECK_EQ_INT(row_won(&f, 0, LEDGER_BORROWED, 0, 1), 3000);
+	CHECK_EQ_INT(ledger_tenant_milli_s(&f.l, 0), 10800000);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 0), 9000);
+	/* Exactly at midnight: the instant belongs to the new day. */
+	use(&f, 0, 0, E + 2 * D, E + 2 * D + H, 1000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 0, LEDGER_BORROWED, 0, 2), 3600000);
+	CHECK(ledger_find(&f.l, 0, LEDGER_BORROWED, 0, 3) == NULL);
+	fix_free(&f);
+}
+
+TEST(ledger_fractional_share)
+{
+	struct fix f;
+
+	fix_init(&f);
+	/* Half an A100 for 2 h = 1 GPU-hour at 1500. */
+	use(&f, 0, 1, E + H, E + 3 * H, 500, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 0, LEDGER_BORROWED, 1, 0), LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 0), 1500);
+	fix_free(&f);
+}
+
+TEST(ledger_two_grants)
+{
+	struct fix f;
+	struct ledger_program p;
+
+	fix_init(&f);
+	/* 5 GPUs for 1 h, no grant named: grant 0 (2 GPUs) first by id,
+	 * grant 1 the other 3. */
+	use(&f, 1, 0, E, E + H, 5000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 1, 0, 0, 0), 2 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_milli(&f, 1, 1, 0, 0), 3 * LEDGER_MILLI_HOUR);
+	CHECK(ledger_find(&f.l, 1, LEDGER_BORROWED, 0, 0) == NULL);
+	CHECK_EQ_INT(row_won(&f, 1, 0, 0, 0), 2000);
+	CHECK_EQ_INT(row_won(&f, 1, 1, 0, 0), 1500);
+	/* Naming grant 1 charges it first: 4 GPUs there, 1 on grant 0. */
+	use(&f, 1, 0, E + D, E + D + H, 5000, 1);
+	CHECK_EQ_INT(row_milli(&f, 1, 1, 0, 1), 4 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_milli(&f, 1, 0, 0, 1), 1 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 1), 2000 + 1500 + 2000 + 1000);
+	ledger_program_budget(&f.l, 0, &p);
+	CHECK_EQ_INT(p.drawn, 3000);
+	ledger_program_budget(&f.l, 1, &p);
+	CHECK_EQ_INT(p.drawn, 3500);
+	fix_free(&f);
+}
+
+TEST(ledger_borrowed)
+{
+	struct fix f;
+	struct ledger_program p;
+	struct err e;
+
+	fix_init(&f);
+	/* 8 GPUs for 1 h: 2 on grant 0, 4 on grant 1, 2 borrowed at the
+	 * H100 market price 3000. */
+	use(&f, 1, 0, E, E + H, 8000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 1, LEDGER_BORROWED, 0, 0),
+		     2 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_won(&f, 1, LEDGER_BORROWED, 0, 0), 6000);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 1), 2000 + 2000 + 6000);
+	/* Borrowed usage draws on no program. */
+	ledger_program_budget(&f.l, 0, &p);
+	CHECK_EQ_INT(p.drawn, 2000);
+	ledger_program_budget(&f.l, 1, &p);
+	CHECK_EQ_INT(p.drawn, 2000);
+	/* A configured borrowing price applies to later records. */
+	CHECK_EQ_INT(ledger_set_borrow_price(&f.l, 0, 2000, &e), 0);
+	use(&f, 1, 0, E + H, E + 2 * H, 8000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_won(&f, 1, LEDGER_BORROWED, 0, 0), 6000 + 4000);
+	CHECK_EQ_INT(ledger_set_borrow_price(&f.l, 5, 1, &e), ERR_INVALID);
+	CHECK_EQ_INT(ledger_set_borrow_price(&f.l, 0, LEDGER_MAX_PRICE + 1,
+					     &e), ERR_INVALID);
+	fix_free(&f);
+}
+
+TEST(ledger_grant_ends_midrecord)
+{
+	struct fix f;
+
+	fix_init(&f);
+	/* Grant 2 (1 GPU at 100) ends at E+1h; the record runs E+30m to
+	 * E+90m: 30 min at 100 = 50, 30 min borrowed at 3000 = 1500. */
+	use(&f, 2, 0, E + 1800, E + 5400, 1000, 2);
+	CHECK_EQ_INT(row_milli(&f, 2, 2, 0, 0), 1800000);
+	CHECK_EQ_INT(row_milli(&f, 2, LEDGER_BORROWED, 0, 0), 1800000);
+	CHECK_EQ_INT(row_won(&f, 2, 2, 0, 0), 50);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 2), 1550);
+	fix_free(&f);
+}
+
+TEST(ledger_academia_free)
+{
+	struct fix f;
+	struct ledger_program p;
+	struct err e;
+
+	fix_init(&f);
+	CHECK_EQ_INT(ledger_set_budget(&f.l, 2, 0, &e), 0);
+	/* 8 A100 for 10 h at price 0: 80 GPU-hours, 0 won. */
+	use(&f, 3, 1, E, E + 10 * H, 8000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 3, 3, 1, 0), 80LL * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 3), 0);
+	ledger_program_budget(&f.l, 2, &p);
+	CHECK_EQ_INT(p.budget, 0);
+	CHECK_EQ_INT(p.drawn, 0);
+	CHECK_EQ_INT(p.remaining, 0);
+	CHECK_EQ_INT(p.over, 0);
+	fix_free(&f);
+}
+
+TEST(ledger_budget_overrun)
+{
+	struct fix f;
+	struct ledger_program p;
+	struct err e;
+
+	fix_init(&f);
+	CHECK_EQ_INT(ledger_set_budget(&f.l, 0, 2500, &e), 0);
+	CHECK_EQ_INT(ledger_set_budget(&f.l, 0, -1, &e), ERR_INVALID);
+	use(&f, 1, 0, E, E + H, 2000, 0);  /* 2 GPU-h at 1000 */
+	ledger_program_budget(&f.l, 0, &p);
+	CHECK_EQ_INT(p.budget, 2500);
+	CHECK_EQ_INT(p.drawn, 2000);
+	CHECK_EQ_INT(p.remaining, 500);
+	CHECK_EQ_INT(p.over, 0);
+	use(&f, 1, 0, E + H, E + 2 * H, 1000, 0);
+	ledger_program_budget(&f.l, 0, &p);
+	CHECK_EQ_INT(p.drawn, 3000);
+	CHECK_EQ_INT(p.remaining, -500);
+	CHECK_EQ_INT(p.over, 1);
+	/* A program never mentioned reads as zeros. */
+	ledger_program_budget(&f.l, 99, &p);
+	CHECK_EQ_INT(p.budget, 0);
+	CHECK_EQ_INT(p.over, 0);
+	fix_free(&f);
+}
+
+TEST(ledger_rounding_once)
+{
+	struct fix f;
+
+	fix_init(&f);
+	/* 1 milli-GPU for 600 s at 3000 = 0.5 won each time; two records
+	 * sum to exactly 1 won (not 0.5 rounded twice = 2). */
+	use(&f, 0, 0, E, E + 600, 1, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 0), 1);  /* 0.5 rounds up */
+	use(&f, 0, 0, E + 600, E + 1200, 1, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 0), 1);
+	CHECK_EQ_INT(ledger_tenant_milli_s(&f.l, 0), 1200);
+	/* 1 milli-second more at 3000 = 1/1200 won: still 1. */
+	use(&f, 0, 0, E + 1200, E + 1201, 1, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 0), 1);
+	fix_free(&f);
+}
+
+static void
+bad(struct fix *f, struct ledger_usage r, const char *field)
+{
+	struct err e;
+
+	err_clear(&e);
+	CHECK_EQ_INT(ledger_add_usage(&f->l, &r, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, field);
+	CHECK_EQ_INT(ledger_nrows(&f->l), 1);
+	CHECK_EQ_INT(ledger_tenant_milli_s(&f->l, 1), 2 * LEDGER_MILLI_HOUR);
+}
+
+TEST(ledger_bad_records)
+{
+	struct fix f;
+	struct ledger_usage ok = { 1, 0, E, E + H, 2000, LEDGER_NO_GRANT };
+	struct ledger_usage r;
+
+	fix_init(&f);
+	use(&f, 1, 0, E, E + H, 2000, LEDGER_NO_GRANT);
+	r = ok; r.end = r.start - 1; bad(&f, r, "end:");
+	r = ok; r.end = r.start; bad(&f, r, "end:");
+	r = ok; r.tenant = 4; bad(&f, r, "tenant:");
+	r = ok; r.model = 2; bad(&f, r, "model:");
+	r = ok; r.model = -1; bad(&f, r, "model:");
+	r = ok; r.gpu_milli = -500; bad(&f, r, "gpu_milli:");
+	r = ok; r.gpu_milli = 0; bad(&f, r, "gpu_milli:");
+	r = ok; r.start = E - 1; bad(&f, r, "start:");
+	r = ok; r.grant = 7; bad(&f, r, "grant:");
+	r = ok; r.grant = 2; bad(&f, r, "grant:");  /* tenant 2's grant */
+	r = ok; r.grant = 3; r.tenant = 3; bad(&f, r, "grant:"); /* A100 */
+	fix_free(&f);
+}
+
+TEST(ledger_init_checks_prices)
+{
+	struct pool pool;
+	struct grants gs;
+	struct ledger l;
+	struct gpu_model dear = { 80, 700, LEDGER_MAX_PRICE + 1 };
+	struct err e;
+
+	pool_init(&pool);
+	grants_init(&gs);
+	CHECK_EQ_INT(pool_model(&pool, "X", &dear, &e), 0);
+	CHECK_EQ_INT(ledger_init(&l, 0, &pool, &gs, 1, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "price_won_hour");
+	ledger_free(&l);
+	grants_free(&gs);
+	pool_free(&pool);
+}
