@@ -188,6 +188,30 @@ TEST(ledger_borrowed)
 	fix_free(&f);
 }
 
+TEST(ledger_overlapping_records)
+{
+	struct fix f;
+
+	fix_init(&f);
+	/* A: 2 GPUs E..E+2h fills grant 0.  B: 3 GPUs E+1h..E+3h: the first
+	 * hour grant 0 is full, so grant 1 takes 3; the second hour grant 0
+	 * is free again and takes 2, grant 1 the other 1. */
+	use(&f, 1, 0, E, E + 2 * H, 2000, LEDGER_NO_GRANT);
+	use(&f, 1, 0, E + H, E + 3 * H, 3000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 1, 0, 0, 0), 6 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_milli(&f, 1, 1, 0, 0), 4 * LEDGER_MILLI_HOUR);
+	CHECK(ledger_find(&f.l, 1, LEDGER_BORROWED, 0, 0) == NULL);
+	/* C: 6 GPUs E..E+1h: grant 0 is held by A, grant 1 has 4 free,
+	 * 2 are borrowed at 3000. */
+	use(&f, 1, 0, E, E + H, 6000, LEDGER_NO_GRANT);
+	CHECK_EQ_INT(row_milli(&f, 1, 0, 0, 0), 6 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_milli(&f, 1, 1, 0, 0), 8 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(row_milli(&f, 1, LEDGER_BORROWED, 0, 0),
+		     2 * LEDGER_MILLI_HOUR);
+	CHECK_EQ_INT(ledger_tenant_won(&f.l, 1), 6000 + 4000 + 6000);
+	fix_free(&f);
+}
+
 TEST(ledger_grant_ends_midrecord)
 {
 	struct fix f;

@@ -7,8 +7,12 @@
  * overflow.  A piece's numerator take * seconds * price is at most
  * 1e8 * 86400 * 1e6 < INT64_MAX.  A record is checked and cut into
  * bookings before anything is changed, so a bad record books nothing.
- * The ledger owns rows and the per-tenant and per-program arrays; the
- * pool and grants are borrowed.
+ * Every booking on a grant is kept as a span; a record's pieces are also
+ * cut at the spans of its tenant's grants of its model, so in a piece
+ * each grant's free capacity is fixed.  This is O(spans) per piece: fine
+ * for thousands of records, quadratic for millions.
+ * The ledger owns rows, spans and the per-tenant and per-program arrays;
+ * the pool and grants are borrowed.
  */
 #include "ledger/ledger.h"
 
@@ -20,6 +24,7 @@
 struct booking {
 	long grant;
 	int64_t day;
+	int64_t start, end, take;
 	int64_t milli_s;
 	uint64_t price;
 };
@@ -100,6 +105,7 @@ ledger_free(struct ledger *l)
 	free(l->tenant_milli_s);
 	free(l->budget);
 	free(l->program_won);
+	free(l->spans);
 	memset(l, 0, sizeof *l);
 }
 
@@ -195,7 +201,7 @@ grant_mine(const struct grant *g, const struct ledger_usage *r)
 /* Charges take milli-GPUs of [t, next) to grant (or borrowed). */
 static void
 book(struct booking **bs, size_t *n, size_t *cap, long grant, int64_t day,
-     int64_t take, int64_t secs, uint64_t price)
+     int64_t take, int64_t t, int64_t next, uint64_t price)
 {
 	struct booking *b;
 
@@ -205,8 +211,29 @@ book(struct booking **bs, size_t *n, size_t *cap, long grant, int64_t day,
 	b = &(*bs)[(*n)++];
 	b->grant = grant;
 	b->day = day;
-	b->milli_s = take * secs;
+	b->start = t;
+	b->end = next;
+	b->take = take;
+	b->milli_s = take * (next - t);
 	b->price = price;
+}
+
+/* Milli-GPUs of grant g free at t (earlier records hold the rest). */
+static int64_t
+grant_free(const struct ledger *l, long g, int64_t t)
+{
+	int64_t used = 0, cap;
+
+	for (size_t i = 0; i < l->nspans; i++) {
+		const struct ledger_span *s = &l->spans[i];
+
+		if (s->grant == g && s->start <= t && t < s->end)
+			used += s->milli;
+	}
+	if (l->grants->v[g].gpus > INT64_MAX / MILLI)
+		return INT64_MAX;
+	cap = l->grants->v[g].gpus * MILLI;
+	return used >= cap ? 0 : cap - used;
 }
 
 /* Cuts r into bookings: pieces at day and grant boundaries, each piece
@@ -224,7 +251,7 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 	while (t < r->end) {
 		int64_t day = (t - l->epoch) / LEDGER_DAY;
 		int64_t next = l->epoch + (day + 1) * LEDGER_DAY;
-		int64_t left = r->gpu_milli, secs, take;
+		int64_t left = r->gpu_milli, free_m, take;
 
 		if (next > r->end)
 			next = r->end;
@@ -238,14 +265,22 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 			if (g->end > t && g->end < next)
 				next = g->end;
 		}
-		secs = next - t;
+		for (size_t i = 0; i < l->nspans; i++) {
+			const struct ledger_span *s = &l->spans[i];
+
+			if (!grant_mine(&gs->v[s->grant], r))
+				continue;
+			if (s->start > t && s->start < next)
+				next = s->start;
+			if (s->end > t && s->end < next)
+				next = s->end;
+		}
 		if (r->grant != LEDGER_NO_GRANT &&
 		    grant_active(&gs->v[r->grant], t)) {
-			const struct grant *g = &gs->v[r->grant];
-
-			take = g->gpus > left / MILLI ? left : g->gpus * MILLI;
-			book(bs, &n, &cap, r->grant, day, take, secs,
-			     g->price_won_hour);
+			free_m = grant_free(l, r->grant, t);
+			take = free_m < left ? free_m : left;
+			book(bs, &n, &cap, r->grant, day, take, t, next,
+			     gs->v[r->grant].price_won_hour);
 			left -= take;
 		}
 		for (size_t i = 0; i < gs->n && left > 0; i++) {
@@ -254,12 +289,13 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 			if ((long)i == r->grant || !grant_mine(g, r) ||
 			    !grant_active(g, t))
 				continue;
-			take = g->gpus > left / MILLI ? left : g->gpus * MILLI;
-			book(bs, &n, &cap, (long)i, day, take, secs,
+			free_m = grant_free(l, (long)i, t);
+			take = free_m < left ? free_m : left;
+			book(bs, &n, &cap, (long)i, day, take, t, next,
 			     g->price_won_hour);
 			left -= take;
 		}
-		book(bs, &n, &cap, LEDGER_BORROWED, day, left, secs,
+		book(bs, &n, &cap, LEDGER_BORROWED, day, left, t, next,
 		     l->borrow_price[r->model]);
 		t = next;
 	}
@@ -321,8 +357,17 @@ ledger_add_usage(struct ledger *l, const struct ledger_usage *r,
 		if (b->grant != LEDGER_BORROWED) {
 			uint32_t prog = l->grants->v[b->grant].program;
 
+			struct ledger_span *sp;
+
 			programs_grow(l, prog);
 			won_add(&l->program_won[prog], num);
+			l->spans = xgrow(l->spans, &l->cap_spans,
+					 l->nspans + 1, sizeof *l->spans);
+			sp = &l->spans[l->nspans++];
+			sp->grant = b->grant;
+			sp->start = b->start;
+			sp->end = b->end;
+			sp->milli = b->take;
 		}
 	}
 	l->total_milli_s += sum;

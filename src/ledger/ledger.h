@@ -10,7 +10,8 @@
  *    epoch + 86400 (d+1))) and at the starts and ends of the tenant's
  *    grants of that model.
  *  - In each piece the tenant's active grants of the model absorb the
- *    usage up to gpus * 1000 milli each: the record's named grant first,
+ *    usage up to their free milli-GPUs (gpus * 1000 less what earlier
+ *    records hold then): the record's named grant first,
  *    then the others by ascending id.  The rest is borrowed capacity,
  *    charged at the model's borrowing price (ledger_set_borrow_price, by
  *    default the pool's market price gpu_model.price_won_hour) and kept
@@ -18,10 +19,9 @@
  *  - Won are kept exactly as (whole won, remainder of 3,600,000ths) and
  *    rounded half up once, when a figure is read.
  *
- * Each record is compared with the grants alone: two records of one
- * tenant that overlap in time are not added together before the
- * comparison.  Feed a tenant's total concurrent use (not one record per
- * job) where borrowing matters.
+ * Records of one tenant that overlap in time share its grants: a grant's
+ * capacity already taken by earlier records (in the order they were
+ * added) is not available to a later one, which borrows instead.
  *
  * The ledger borrows the pool and grants given to ledger_init (they must
  * outlive it and not change) and owns its rows.
@@ -66,6 +66,13 @@ struct ledger_row {
 	struct ledger_won won;
 };
 
+/* Granted capacity taken: grant's milli-GPUs over [start, end). */
+struct ledger_span {
+	long grant;
+	int64_t start, end;
+	int64_t milli;
+};
+
 struct ledger_program {
 	int64_t budget;       /* won; 0 if never set */
 	int64_t drawn;        /* won charged to the program's grants, rounded */
@@ -87,6 +94,8 @@ struct ledger {
 	int64_t *budget;                 /* [nprograms] */
 	struct ledger_won *program_won;  /* [nprograms] */
 	size_t nprograms;
+	struct ledger_span *spans;       /* every booking on a grant */
+	size_t nspans, cap_spans;
 	int64_t total_milli_s;           /* bounds every total (overflow) */
 };
 
