@@ -31,6 +31,7 @@
 
 #include "model/poolgen.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/vec.h"
 
 enum kind { K_PROVIDER, K_SITE, K_CLUSTER, K_RACK, K_DOMAIN, K_NODE, K_NKINDS };
@@ -959,38 +960,13 @@ poolfile_parse(const char *name, const char *buf, size_t len,
 int
 poolfile_read(const char *path, struct pool *pool, struct err *e)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, got;
-	int rc = 0;
+	char *buf;
+	size_t n;
+	int rc;
 
-	if (f == NULL)
-		return err_at(e, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, path, 0,
-			      NULL, "%s", strerror(errno));
-	for (;;) {
-		if (n == cap) {
-			if (cap > POOLFILE_MAX_BYTES) {
-				rc = err_at(e, ERR_LIMIT, path, 0, NULL,
-					    "larger than %u bytes",
-					    POOLFILE_MAX_BYTES);
-				break;
-			}
-			buf = xgrow(buf, &cap, n + (n < 65536 ? 65536 : n), 1);
-			if (cap > POOLFILE_MAX_BYTES + 1)
-				cap = POOLFILE_MAX_BYTES + 1;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				rc = err_at(e, ERR_IO, path, 0, NULL, "read: %s",
-					    strerror(errno));
-			break;
-		}
-	}
-	fclose(f);
-	if (rc == 0)
-		rc = poolfile_parse(path, buf, n, pool, e);
+	if ((rc = file_read_all(path, POOLFILE_MAX_BYTES, &buf, &n, e)) != 0)
+		return rc;
+	rc = poolfile_parse(path, buf, n, pool, e);
 	free(buf);
 	return rc;
 }
