@@ -111,15 +111,10 @@ parse(struct panel *out, const char *name, const char *buf, size_t len,
 			break;
 		}
 		if (!header) {
-			for (int k = 0; k < 4 && rc == 1; k++)
-				if (!csv_eq(f[k], hdr[k]))
-					rc = err_at(e, ERR_INVALID, name,
-					    r.line, hdr[k], "expected the "
-					    "header evaluator,team,criterion,"
-					    "score, got %s",
-					    csv_show(show, sizeof show, f[k]));
-			if (rc < 0)
+			if (csv_expect_header(f, hdr, 4, name, r.line, e) != 0) {
+				rc = ERR_INVALID;
 				break;
+			}
 			header = 1;
 			continue;
 		}

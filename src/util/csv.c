@@ -434,3 +434,23 @@ csv_get_name(const struct csv_lines *r, const char *field, struct csv_field f,
 				      csv_show(show, sizeof show, f));
 	return 0;
 }
+
+int
+csv_expect_header(const struct csv_field *f, const char *const *hdr, int n,
+		  const char *name, long line, struct err *e)
+{
+	char want[512], show[96];
+	size_t w = 0;
+
+	for (int k = 0; k < n; k++) {
+		if (csv_eq(f[k], hdr[k]))
+			continue;
+		for (int i = 0; i < n && w + 1 < sizeof want; i++)
+			w += (size_t)snprintf(want + w, sizeof want - w, "%s%s",
+					      i ? "," : "", hdr[i]);
+		return err_at(e, ERR_INVALID, name, line, hdr[k],
+			      "expected the header %s, got %s", want,
+			      csv_show(show, sizeof show, f[k]));
+	}
+	return 0;
+}

@@ -66,6 +66,11 @@ int csv_eq(struct csv_field f, const char *lit);
  * string for messages: at most about 40 bytes of it, bytes outside
  * printable ASCII and '"', '\\' escaped.  Returns dst. */
 char *csv_show(char *dst, size_t cap, struct csv_field f);
+/* Checks a header line: f[k] must be hdr[k] for k < n.  Returns 0, or
+ * ERR_INVALID with "NAME:LINE: hdr[k]: expected the header a,b,c, got
+ * \"x\"" for the first mismatch. */
+int csv_expect_header(const struct csv_field *f, const char *const *hdr,
+		      int n, const char *name, long line, struct err *e);
 
 /* Parsers for one field.  Each returns 0 and stores the value, or
  * ERR_INVALID with e set to "NAME:LINE: FIELD: reason" for r's current
