@@ -15,15 +15,6 @@
 #include "sim/benchpass.h"
 #include "util/jsonw.h"
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -90,18 +81,18 @@ exec_bench_pass(int argc, char **argv)
 			return usage_error("unknown option", argv[i]);
 		}
 	}
-	t0 = now_ms();
+	t0 = cmd_now_s() * 1e3;
 	if ((rc = benchpass_build(&o, &b, &e)) != 0) {
 		fprintf(stderr, "allot bench-pass: %s\n", e.msg);
 		benchpass_free(&b);
 		return err_exit_status(rc);
 	}
-	build_ms = now_ms() - t0;
+	build_ms = cmd_now_s() * 1e3 - t0;
 	ms = calloc((size_t)repeat, sizeof *ms);
 	for (long long r = 0; r < repeat; r++) {
-		t0 = now_ms();
+		t0 = cmd_now_s() * 1e3;
 		benchpass_pass(&b);
-		ms[r] = now_ms() - t0;
+		ms[r] = cmd_now_s() * 1e3 - t0;
 		if (r == repeat - 1) {
 			for (size_t i = 0; i < b.res.n; i++) {
 				const struct sched_decision *d = &b.res.v[i];

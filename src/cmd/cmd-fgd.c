@@ -142,15 +142,6 @@ parse_args(int argc, char **argv, struct args *a)
 	return parse_policies(a);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 json_stat(struct jsonw *w, const char *key, double mean, double sd)
 {
@@ -275,7 +266,7 @@ exec_fgd(int argc, char **argv)
 	al = xcalloc(nseeds, sizeof *al);
 	for (int k = 0; k < a.npol; k++) {
 		struct result *r = &res[nres++];
-		double t0 = now_s();
+		double t0 = cmd_now_s();
 
 		r->pol = a.pol[k];
 		r->runs = xcalloc(nseeds, sizeof *r->runs);
@@ -291,7 +282,7 @@ exec_fgd(int argc, char **argv)
 		}
 		fgdexp_mean_sd(u, nseeds, &r->unalloc_mean, &r->unalloc_sd);
 		fgdexp_mean_sd(al, nseeds, &r->alloc_mean, &r->alloc_sd);
-		r->wall_s = now_s() - t0;
+		r->wall_s = cmd_now_s() - t0;
 	}
 	if (a.json) {
 		struct jsonw w;

@@ -224,15 +224,6 @@ parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * GPU allocation while jobs arrive, from the jobs' own start and end
  * times (each job's last run; exact integer milli-GPU-seconds): the whole
@@ -721,14 +712,14 @@ exec_run(int argc, char **argv)
 	pool_init(&r.pool);
 	workload_init(&r.w);
 	err_clear(&e);
-	t0 = now_s();
+	t0 = cmd_now_s();
 	if ((rc = korea_pool(r.a.scale, &r.pool, &e)) != 0 ||
 	    (rc = synth_generate(&r.pool, &r.a.so, &r.w, &r.ss, &e)) != 0) {
 		fprintf(stderr, "allot run: %s\n", e.msg);
 		rc = err_exit_status(rc);
 		goto out;
 	}
-	t1 = now_s();
+	t1 = cmd_now_s();
 	r.gen_s = t1 - t0;
 	sim_opts_init(&o);
 	o.order = SCHED_PRIORITY;
@@ -738,7 +729,7 @@ exec_run(int argc, char **argv)
 	o.pass_interval = r.a.pass_interval;
 	r.sim = sim_new(&r.pool, &r.w, &o);
 	rc = sim_run(r.sim, &e);
-	r.sim_s = now_s() - t1;
+	r.sim_s = cmd_now_s() - t1;
 	if (rc != 0) {
 		fprintf(stderr, "allot run: %s\n", e.msg);
 		rc = err_exit_status(rc);
@@ -746,7 +737,7 @@ exec_run(int argc, char **argv)
 	}
 	(void)sim_metrics(r.sim);
 	window_alloc(&r);
-	r.wall_s = now_s() - t0;
+	r.wall_s = cmd_now_s() - t0;
 	if (r.a.json)
 		print_json(&r);
 	else

@@ -332,15 +332,6 @@ progress(void *ctx, size_t done, size_t total)
 	r->progress_shown = 1;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Reads a whole input file (at most MAX_INPUT bytes). */
 static int
 slurp(const char *path, char **buf, size_t *len, struct err *e)
@@ -980,9 +971,9 @@ exec_sim(int argc, char **argv)
 	}
 	r.sim = sim_new(&r.pool, &r.w, &o);
 	err_clear(&e);
-	t0 = now_s();
+	t0 = cmd_now_s();
 	rc = sim_run(r.sim, &e);
-	r.wall_s = now_s() - t0;
+	r.wall_s = cmd_now_s() - t0;
 	if (r.progress_shown)
 		fprintf(stderr, "\r%60s\r", "");
 	if (rc != 0) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ALLOT_VERSION "0.1.0"
 
@@ -140,4 +141,13 @@ cmd_usage_error(const struct cmd_entry *c, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: allot %s %s\n", c->name, c->usage);
 	return 64;
+}
+
+double
+cmd_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -38,6 +38,8 @@ const char *cmd_opt_value(int argc, char **argv, int *i, const char *opt);
  * the usage exit status, 64. */
 int cmd_usage_error(const struct cmd_entry *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Seconds on the monotonic clock, for timing a command's work. */
+double cmd_now_s(void);
 /* Parses a non-negative integer or returns -1. */
 long long cmd_parse_count(const char *s);
 
