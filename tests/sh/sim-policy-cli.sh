@@ -60,6 +60,9 @@ p0=$("$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --orde
 p1=$("$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --order priority \
 	--pass-interval 3600 --json | grep -o '"passes":[0-9]*' | head -1 | cut -d: -f2)
 [ -n "$p0" ] && [ -n "$p1" ] && [ "$p1" -lt "$p0" ] || { echo "--pass-interval: passes $p1 !< $p0"; fail=1; }
+"$ALLOT" sim --trace tests/data/sim/small.philly.csv --format philly --order priority \
+	--pass-interval 86401 2>&1 | grep -q -- '--pass-interval: expected seconds' ||
+	{ echo "--pass-interval 86401 not refused"; fail=1; }
 
 # --help names every option the parser takes, and nothing it does not.
 help=$("$ALLOT" sim --help)
