@@ -221,35 +221,3 @@ backfill_resv_free(struct bf_resv *r, size_t k)
 		r[i].nnodes = 0;
 	}
 }
-
-int
-backfill_node_ok(const struct bf_resv *resv, size_t k, uint32_t node,
-		 int64_t now, int64_t limit)
-{
-	for (size_t i = 0; i < k; i++) {
-		const struct bf_resv *o = &resv[i];
-		if (o->start == BACKFILL_NEVER)
-			continue;
-		for (uint32_t x = 0; x < o->nnodes; x++)
-			if (o->nodes[x] == node &&
-			    (limit <= 0 || now + limit > o->start))
-				return 0;
-	}
-	return 1;
-}
-
-void
-backfill_hold_map(const struct bf_resv *resv, size_t k, size_t nnodes,
-		  int64_t *earliest)
-{
-	for (size_t n = 0; n < nnodes; n++)
-		earliest[n] = BACKFILL_NEVER;
-	for (size_t i = 0; i < k; i++) {
-		const struct bf_resv *o = &resv[i];
-		if (o->start == BACKFILL_NEVER)
-			continue;
-		for (uint32_t x = 0; x < o->nnodes; x++)
-			if (o->start < earliest[o->nodes[x]])
-				earliest[o->nodes[x]] = o->start;
-	}
-}

@@ -73,15 +73,4 @@ void backfill_plan_one(struct pool *pool, struct topo *t,
 		       const struct job *j, int64_t now, int64_t horizon,
 		       struct bf_resv *out);
 
-/* Whether a job starting at now with time limit `limit` (0 = none) may use
- * node n without delaying any of resv[0..k). */
-int backfill_node_ok(const struct bf_resv *resv, size_t k, uint32_t node,
-		     int64_t now, int64_t limit);
-
-/* Fills earliest[0..pool nodes) with the earliest reservation start on
- * each node (BACKFILL_NEVER where none): a job may use node n iff it ends
- * by earliest[n]. */
-void backfill_hold_map(const struct bf_resv *resv, size_t k, size_t nnodes,
-		       int64_t *earliest);
-
 #endif
