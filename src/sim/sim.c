@@ -152,7 +152,6 @@ sim_free(struct sim *s)
 	free(s->node_jobs);
 	free(s->fits);
 	free(s->victims);
-	free(s->runf);
 	free(s);
 }
 

@@ -97,8 +97,6 @@ struct sim {
 	uint32_t *victims;       /* the jobs on a failing node */
 	size_t cap_victims;
 	size_t ndrain;           /* nodes in DRAIN now */
-	struct sched_running *runf; /* running jobs not on DRAIN nodes */
-	size_t cap_runf;
 	/* The last pass's pending reasons hold until the next pass. */
 	uint64_t last_reasons[SCHED_NREASONS];
 	int64_t last_pass_t;

@@ -257,33 +257,10 @@ sim__preempted(struct sim *s, const struct event *ev)
 	sim__hook(s, ev->time, EV_PREEMPT, id);
 }
 
-/*
- * While nodes drain, the pass sees only the running jobs on nodes that
- * take work: a job on a DRAIN node frees nothing anybody could use (its
- * GPUs stay out of reach until a repair), so it is no reclaim victim and
- * no end for the backfill planner.  (preempt_choose re-takes a reprieved
- * victim's GPUs with pool_alloc, which a DRAIN node refuses.)  Its quota
- * stays charged.
- */
-static void
-running_off_drain(struct sim *s)
-{
-	size_t k = 0;
-
-	s->runf = xgrow(s->runf, &s->cap_runf, s->nrun + 1, sizeof *s->runf);
-	for (size_t i = 0; i < s->nrun; i++) {
-		const struct alloc *a = s->run[i].alloc;
-		size_t x = 0;
-		while (x < a->nslots &&
-		       s->pool->nodes[a->slots[x].node].state != NODE_DRAIN)
-			x++;
-		if (x == a->nslots)
-			s->runf[k++] = s->run[i];
-	}
-	s->pol.running = s->runf;
-	s->pol.nrunning = k;
-}
-
+/* One priority pass at t: quotas from the grants in force, fair share
+ * up to t, the whole queue and every running job (victims on draining or
+ * failed nodes are the pass's to skip: preempt_usable); then its
+ * decisions applied. */
 int
 sim__prio_pass(struct sim *s, int64_t t, struct err *e)
 {
@@ -308,8 +285,6 @@ sim__prio_pass(struct sim *s, int64_t t, struct err *e)
 	s->pol.fs_factor = s->fs_t;
 	s->pol.running = s->run;
 	s->pol.nrunning = s->nrun;
-	if (s->ndrain > 0)
-		running_off_drain(s);
 	in.policy = &s->pol;
 	if ((rc = sched_pass(&so, &in, s->pl, &s->res)) != 0)
 		return err_set(e, rc, "scheduling pass at t=%lld failed",
