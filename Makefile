@@ -12,8 +12,9 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson libsodium
-DEBS    := gcc libc6-dev make pkg-config libjansson-dev libsodium-dev
+PKGS    := jansson libsodium sqlite3 libmicrohttpd libcurl
+DEBS    := gcc libc6-dev make pkg-config libjansson-dev libsodium-dev \
+           libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
 DEBS_LINT := cppcheck clang-tidy bear
 DEBS_FUZZ := clang libclang-rt-14-dev
 
@@ -30,12 +31,12 @@ ifneq ($(strip $(PKGS)),)
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS))
 endif
-LDLIBS  += -lm
+LDLIBS  += -lm -pthread
 ifneq ($(SAN),)
 OPT     := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
-ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) $(CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(OPT) $(SANFLAGS) -pthread $(CFLAGS) -MMD -MP
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
