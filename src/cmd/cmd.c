@@ -20,6 +20,12 @@ static const struct cmd_entry *const table[] = {
 	&cmd_pool_entry,
 	&cmd_bench_pass_entry,
 	&cmd_audit_entry,
+	&cmd_submit_entry,
+	&cmd_queue_entry,
+	&cmd_cancel_entry,
+	&cmd_jobs_entry,
+	&cmd_grant_entry,
+	&cmd_usage_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 

@@ -23,6 +23,12 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_bench_pass_entry;
 extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_queue_entry;
+extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_jobs_entry;
+extern const struct cmd_entry cmd_grant_entry;
+extern const struct cmd_entry cmd_usage_entry;
 
 /* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
 int cmd_main(int argc, char **argv);

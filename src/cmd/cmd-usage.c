@@ -1,0 +1,96 @@
+/*
+ * cmd-usage.c — `allot usage`: GPU usage per tenant from the server's
+ * ledger (GET /v1/usage), like sreport's account utilisation.
+ *
+ *	allot usage [-A ACCOUNT] [--from T] [--to T] [--json]
+ *
+ * T is unix seconds.  The table shows every field of the server's usage
+ * rows, so the client needs no change when the server adds one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/client.h"
+#include "cmd/cmd.h"
+
+static int
+usage(int argc, char **argv)
+{
+	struct client_opts o = {0};
+	const char *account = NULL, *from = NULL, *to = NULL, *v;
+	int json = 0, status = 0, rc;
+	char path[512] = "/v1/usage";
+	struct client_resp r = {0};
+	const json_t *rows = NULL, *m;
+	const char *k;
+	struct client *c;
+	struct err e = {0};
+
+	for (int i = 1; i < argc; i++) {
+		int f = client_flag(argc, argv, &i, &o);
+
+		if (f < 0)
+			return cmd_usage_error(&cmd_usage_entry, "%s needs a value", argv[i]);
+		if (f > 0)
+			continue;
+		if ((v = cmd_opt_value(argc, argv, &i, "--account")) != NULL ||
+		    (v = cmd_opt_value(argc, argv, &i, "-A")) != NULL) {
+			if (*v == '\0')
+				return cmd_usage_error(&cmd_usage_entry, "--account needs a value");
+			account = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--from")) != NULL) {
+			if (cmd_parse_count(v) < 0)
+				return cmd_usage_error(&cmd_usage_entry, "--from: expected unix "
+						       "seconds, got \"%s\"", v);
+			from = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--to")) != NULL) {
+			if (cmd_parse_count(v) < 0)
+				return cmd_usage_error(&cmd_usage_entry, "--to: expected unix "
+						       "seconds, got \"%s\"", v);
+			to = v;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return cmd_usage_error(&cmd_usage_entry, "unexpected argument %s",
+					       argv[i]);
+	}
+	if (account != NULL)
+		client_path_add(path, sizeof path, "account", account);
+	if (from != NULL)
+		client_path_add(path, sizeof path, "from", from);
+	if (to != NULL)
+		client_path_add(path, sizeof path, "to", to);
+	if ((c = client_open("usage", o.url, o.token, o.timeout, &status)) == NULL)
+		return status;
+	if ((rc = client_call(c, "GET", path, NULL, CLIENT_RETRY, &r, &e)) != 0)
+		status = client_fail("usage", rc, &r, &e);
+	else if (json)
+		printf("%s\n", r.body);
+	else {
+		if (json_is_array(r.json))
+			rows = r.json;
+		else
+			json_object_foreach(r.json, k, m)
+				if (rows == NULL && json_is_array(m))
+					rows = m;
+		if (rows != NULL)
+			client_print_table(stdout, rows, NULL);
+		else
+			printf("%s\n", r.body);
+	}
+	client_resp_clear(&r);
+	client_free(c);
+	return status;
+}
+
+const struct cmd_entry cmd_usage_entry = {
+	"usage",
+	"[-A ACCOUNT] [--from T] [--to T] [--json]",
+	"GPU usage per tenant from the server's ledger (sreport)",
+	"  -A, --account A   one tenant\n"
+	"      --from T, --to T   the period, unix seconds\n"
+	"      --json        the server's reply as is\n"
+	"      --url URL, --token T, --timeout S\n"
+	"Exit: 0 ok, 1 refused by the server, 2 unreachable/5xx, 64 usage.\n",
+	usage,
+};
