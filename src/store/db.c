@@ -1,0 +1,705 @@
+/*
+ * db.c — the store's connections, schema migrations and group commit
+ * (see db.h for the contract, db_int.h for what the row files share).
+ *
+ * Threads.  db_open starts one writer thread; it owns the writing
+ * connection `w` from then until db_shutdown joins it.  Callers of write
+ * functions link a struct db_op (on their own stack) into the queue under
+ * `mu` and sleep on the op's own condition variable; the writer takes
+ * everything queued (at most DB_BATCH_MAX ops), runs it in one BEGIN
+ * IMMEDIATE ... COMMIT, and only then marks each op done and wakes its
+ * caller.  While the writer waits for its fsync, new ops queue up and go
+ * into the next batch: that is the group commit.  One op failing does not
+ * fail the batch (statement-level rollback, or a SAVEPOINT for ops of
+ * several statements); a failed COMMIT, or an error that ends the
+ * transaction, fails every op of the batch.
+ *
+ * Readers take a connection from a pool of at most READ_MAX, guarded by
+ * `rmu`; each connection caches its prepared statements by the address of
+ * the SQL literal.  WAL lets them read the last commit while the writer
+ * writes.
+ *
+ * Schema: migrations[k] takes user_version k to k + 1, each in one
+ * transaction that also sets the new user_version, so a crash mid-way
+ * leaves the old version intact.
+ */
+#include "store/db_int.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+#define READ_MAX 8
+#define BUSY_MS 10000
+
+struct db_op {
+	db_op_fn run;
+	void *arg;
+	int savepoint;
+	int rc;
+	int done;
+	struct err err;
+	pthread_cond_t cv;
+	struct db_op *next;
+};
+
+struct db {
+	char *path;
+	int version;
+
+	pthread_mutex_t mu;        /* guards the queue and the flags below */
+	pthread_cond_t wcv;        /* the writer waits here for work */
+	pthread_cond_t scv;        /* db_shutdown callers wait for the join */
+	struct db_op *head, *tail;
+	int closing;               /* no new ops */
+	int stopped;               /* the writer has been joined */
+	int joining;               /* someone is joining it */
+	int started;
+	pthread_t writer;
+	struct db_conn *w;
+
+	pthread_mutex_t rmu;       /* guards the read pool */
+	pthread_cond_t rcv;
+	struct db_conn *rfree;
+	struct db_conn *rall[READ_MAX];
+	int nread;
+};
+
+/* ---- Schema ------------------------------------------------------------ */
+
+static const char *const migrations[DB_SCHEMA_VERSION] = {
+	/* 0 -> 1: everything. */
+	"CREATE TABLE tenants ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" parent INTEGER REFERENCES tenants(id),"
+	" shares INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
+	" role INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	" id INTEGER PRIMARY KEY,"
+	" user INTEGER NOT NULL REFERENCES users(id),"
+	" salt BLOB NOT NULL CHECK (length(salt) = 16),"
+	" hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	" created INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE programs ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL UNIQUE,"
+	" budget_won INTEGER NOT NULL,"
+	" spec TEXT);"
+	"CREATE TABLE grants ("
+	" id INTEGER PRIMARY KEY,"
+	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
+	" program INTEGER REFERENCES programs(id),"
+	" model INTEGER NOT NULL,"
+	" gpus INTEGER NOT NULL CHECK (gpus > 0),"
+	" start INTEGER NOT NULL,"
+	" \"end\" INTEGER NOT NULL,"
+	" borrow_limit INTEGER NOT NULL,"
+	" lend_limit INTEGER NOT NULL,"
+	" price_won_hour INTEGER NOT NULL,"
+	" CHECK (start < \"end\"));"
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY,"
+	" idem TEXT NOT NULL,"
+	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
+	" user INTEGER NOT NULL REFERENCES users(id),"
+	" name TEXT NOT NULL,"
+	" gpus_per_node INTEGER NOT NULL,"
+	" nodes INTEGER NOT NULL,"
+	" gpu_milli INTEGER NOT NULL,"
+	" cpu_milli INTEGER NOT NULL,"
+	" mem_mib INTEGER NOT NULL,"
+	" model_mask INTEGER NOT NULL,"
+	" class INTEGER NOT NULL,"
+	" flags INTEGER NOT NULL,"
+	" grace_s INTEGER NOT NULL,"
+	" time_limit INTEGER NOT NULL,"
+	" submit INTEGER NOT NULL,"
+	" start INTEGER NOT NULL,"
+	" \"end\" INTEGER NOT NULL,"
+	" state INTEGER NOT NULL,"
+	" prio_boost INTEGER NOT NULL,"
+	" command TEXT NOT NULL,"
+	" workdir TEXT NOT NULL,"
+	" alloc TEXT,"
+	" exit_code INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" starting INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX jobs_idem ON jobs(user, idem) WHERE idem <> '';"
+	"CREATE INDEX jobs_tenant ON jobs(tenant);"
+	"CREATE INDEX jobs_user ON jobs(user);"
+	"CREATE INDEX jobs_state ON jobs(state);"
+	"CREATE TABLE usage ("
+	" id INTEGER PRIMARY KEY,"
+	" job INTEGER NOT NULL,"
+	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
+	" grant_id INTEGER NOT NULL,"
+	" model INTEGER NOT NULL,"
+	" start INTEGER NOT NULL,"
+	" \"end\" INTEGER NOT NULL,"
+	" gpu_milli INTEGER NOT NULL,"
+	" CHECK (start <= \"end\"));"
+	"CREATE INDEX usage_tenant ON usage(tenant);"
+	"CREATE TABLE audit ("
+	" seq INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL,"
+	" policy TEXT NOT NULL,"
+	" payload TEXT NOT NULL,"
+	" prev TEXT NOT NULL,"
+	" hash TEXT NOT NULL);"
+	"CREATE TABLE audit_inputs ("
+	" seq INTEGER NOT NULL REFERENCES audit(seq),"
+	" idx INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" sha256 TEXT NOT NULL,"
+	" PRIMARY KEY (seq, idx)) WITHOUT ROWID;"
+	"CREATE TABLE pool ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" text TEXT NOT NULL);"
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY,"
+	" val TEXT NOT NULL) WITHOUT ROWID;",
+};
+
+/* ---- Helpers shared with the row files ------------------------------- */
+
+int
+db__sqlerr(struct db_conn *c, int rc, const char *what, struct err *e)
+{
+	const char *msg = c != NULL && c->h != NULL ? sqlite3_errmsg(c->h) :
+			  sqlite3_errstr(rc);
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			code = ERR_CONFLICT;
+		else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			code = ERR_NOTFOUND;
+		else
+			code = ERR_INVALID;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		code = ERR_INVALID;
+		break;
+	case SQLITE_TOOBIG:
+		code = ERR_LIMIT;
+		break;
+	case SQLITE_NOMEM:
+	case SQLITE_INTERNAL:
+	case SQLITE_MISUSE:
+		code = ERR_INTERNAL;
+		break;
+	default: /* IOERR, FULL, CANTOPEN, BUSY, LOCKED, READONLY, PERM ... */
+		code = ERR_IO;
+		break;
+	}
+	return err_set(e, code, "%s: %s", what, msg);
+}
+
+sqlite3_stmt *
+db__stmt(struct db_conn *c, const char *sql, struct err *e)
+{
+	size_t h = ((uintptr_t)sql >> 3) % DB__NCACHE;
+	int rc;
+
+	for (size_t k = 0; k < DB__NCACHE; k++, h = (h + 1) % DB__NCACHE) {
+		if (c->cache[h].sql == sql)
+			return c->cache[h].st;
+		if (c->cache[h].sql == NULL) {
+			sqlite3_stmt *st = NULL;
+
+			rc = sqlite3_prepare_v3(c->h, sql, -1,
+						SQLITE_PREPARE_PERSISTENT, &st,
+						NULL);
+			if (rc != SQLITE_OK) {
+				db__sqlerr(c, rc, "prepare", e);
+				sqlite3_finalize(st);
+				return NULL;
+			}
+			c->cache[h].sql = sql;
+			c->cache[h].st = st;
+			return st;
+		}
+	}
+	allot_die("db: more than %d distinct statements", DB__NCACHE);
+}
+
+void
+db__done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int
+db__bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+char *
+db__col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s == NULL ? NULL : xstrndup((const char *)s,
+					  (size_t)sqlite3_column_bytes(st, i));
+}
+
+void
+db__col_copy(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	size_t n = s == NULL ? 0 : (size_t)sqlite3_column_bytes(st, i);
+
+	if (n >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+int
+db__check_name(const char *name, const char *field, struct err *e)
+{
+	size_t n;
+
+	if (name == NULL || name[0] == '\0')
+		return err_at(e, ERR_INVALID, NULL, 0, field, "empty");
+	n = strlen(name);
+	if (n >= DB_NAME_MAX)
+		return err_at(e, ERR_LIMIT, NULL, 0, field,
+			      "longer than %d bytes", DB_NAME_MAX - 1);
+	return 0;
+}
+
+/* ---- Connections ------------------------------------------------------- */
+
+static int
+exec_sql(struct db_conn *c, const char *sql, const char *what, struct err *e)
+{
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db__sqlerr(c, rc, what, e);
+}
+
+static void
+conn_close(struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t k = 0; k < DB__NCACHE; k++)
+		sqlite3_finalize(c->cache[k].st);
+	sqlite3_close(c->h);
+	free(c);
+}
+
+/* Opens path with the connection settings every connection needs. */
+static struct db_conn *
+conn_open(const char *path, int create, struct err *e)
+{
+	struct db_conn *c = xcalloc(1, sizeof *c);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &c->h, flags, NULL);
+
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_IO, "%s: cannot open: %s", path,
+			c->h != NULL ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		conn_close(c);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(c->h, 1);
+	sqlite3_busy_timeout(c->h, BUSY_MS);
+	return c;
+}
+
+/* An integer PRAGMA's value. */
+static int
+pragma_int(struct db_conn *c, const char *sql, long long *out, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->h, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		rc = db__sqlerr(c, rc, sql, e);
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
+too_new(const char *path, long long v, struct err *e)
+{
+	return err_set(e, ERR_STATE,
+		       "%s: database schema %lld is newer than this allot (%d)",
+		       path, v, DB_SCHEMA_VERSION);
+}
+
+/* Brings the schema to DB_SCHEMA_VERSION, one transaction per step. */
+static int
+migrate(struct db *d, struct err *e)
+{
+	struct db_conn *c = d->w;
+	long long v;
+	int rc;
+
+	for (;;) {
+		char set[64];
+
+		if ((rc = exec_sql(c, "BEGIN IMMEDIATE", "migrate", e)) < 0)
+			return rc;
+		if ((rc = pragma_int(c, "PRAGMA user_version", &v, e)) < 0)
+			goto fail;
+		if (v > DB_SCHEMA_VERSION) {
+			rc = too_new(d->path, v, e);
+			goto fail;
+		}
+		if (v < 0) {
+			rc = err_set(e, ERR_INVALID, "%s: schema version %lld",
+				     d->path, v);
+			goto fail;
+		}
+		if (v == DB_SCHEMA_VERSION)
+			break;
+		if ((rc = exec_sql(c, migrations[v], "migrate", e)) < 0)
+			goto fail;
+		snprintf(set, sizeof set, "PRAGMA user_version = %lld", v + 1);
+		if ((rc = exec_sql(c, set, "migrate", e)) < 0)
+			goto fail;
+		if ((rc = exec_sql(c, "COMMIT", "migrate", e)) < 0)
+			goto fail;
+	}
+	d->version = (int)v;
+	return exec_sql(c, "COMMIT", "migrate", e);
+fail:
+	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	err_prefix(e, d->path);
+	return rc;
+}
+
+/* ---- The writer -------------------------------------------------------- */
+
+static void
+fail_all(struct db_op *first, struct db_op *end, int code, const char *msg)
+{
+	for (struct db_op *op = first; op != end; op = op->next)
+		if (op->rc >= 0) {
+			op->rc = code;
+			err_set(&op->err, code, "%s", msg);
+		}
+}
+
+/* Runs ops first..end (exclusive) in one transaction. */
+static void
+run_batch(struct db *d, struct db_op *first, struct db_op *end)
+{
+	struct db_conn *c = d->w;
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	if (exec_sql(c, "BEGIN IMMEDIATE", "begin", &e) < 0) {
+		fail_all(first, end, ERR_IO, e.msg);
+		return;
+	}
+	for (struct db_op *op = first; op != end; op = op->next) {
+		err_clear(&op->err);
+		if (op->savepoint &&
+		    exec_sql(c, "SAVEPOINT op", "savepoint", &op->err) < 0) {
+			op->rc = op->err.code;
+			continue;
+		}
+		op->rc = op->run(c, op->arg, &op->err);
+		if (sqlite3_get_autocommit(c->h)) {
+			/* The error ended the transaction: nothing of the
+			 * batch is left. */
+			snprintf(e.msg, sizeof e.msg,
+				 "transaction rolled back: %.400s", op->err.msg);
+			fail_all(first, end, ERR_IO, e.msg);
+			return;
+		}
+		if (op->savepoint) {
+			if (op->rc < 0)
+				sqlite3_exec(c->h, "ROLLBACK TO op", NULL, NULL,
+					     NULL);
+			sqlite3_exec(c->h, "RELEASE op", NULL, NULL, NULL);
+		}
+	}
+	rc = sqlite3_exec(c->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db__sqlerr(c, rc, "commit", &e);
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+		fail_all(first, end, ERR_IO, e.msg);
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct db *d = arg;
+
+	pthread_mutex_lock(&d->mu);
+	for (;;) {
+		struct db_op *first, *last, *end;
+		size_t n = 1;
+
+		while (d->head == NULL && !d->closing)
+			pthread_cond_wait(&d->wcv, &d->mu);
+		if (d->head == NULL)
+			break;
+		first = last = d->head;
+		while (last->next != NULL && n < DB_BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		end = last->next;
+		d->head = end;
+		if (end == NULL)
+			d->tail = NULL;
+		pthread_mutex_unlock(&d->mu);
+
+		run_batch(d, first, end);
+
+		pthread_mutex_lock(&d->mu);
+		for (struct db_op *op = first, *next; op != end; op = next) {
+			next = op->next; /* op dies once its caller wakes */
+			op->done = 1;
+			pthread_cond_signal(&op->cv);
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	return NULL;
+}
+
+int
+db__write(struct db *d, db_op_fn run, void *arg, int savepoint,
+	  struct err *e)
+{
+	struct db_op op;
+
+	memset(&op, 0, sizeof op);
+	op.run = run;
+	op.arg = arg;
+	op.savepoint = savepoint;
+	pthread_cond_init(&op.cv, NULL);
+	pthread_mutex_lock(&d->mu);
+	if (d->closing) {
+		pthread_mutex_unlock(&d->mu);
+		pthread_cond_destroy(&op.cv);
+		return err_set(e, ERR_STATE, "%s: store is closing", d->path);
+	}
+	if (d->tail != NULL) {
+		d->tail->next = &op;
+	} else {
+		d->head = &op;
+		pthread_cond_signal(&d->wcv);
+	}
+	d->tail = &op;
+	while (!op.done)
+		pthread_cond_wait(&op.cv, &d->mu);
+	pthread_mutex_unlock(&d->mu);
+	pthread_cond_destroy(&op.cv);
+	if (op.rc < 0 && e != NULL)
+		*e = op.err;
+	return op.rc;
+}
+
+/* ---- Readers ----------------------------------------------------------- */
+
+struct db_conn *
+db__read_begin(struct db *d, struct err *e)
+{
+	struct db_conn *c;
+
+	pthread_mutex_lock(&d->rmu);
+	while (d->rfree == NULL && d->nread >= READ_MAX)
+		pthread_cond_wait(&d->rcv, &d->rmu);
+	if ((c = d->rfree) != NULL) {
+		d->rfree = c->next;
+		pthread_mutex_unlock(&d->rmu);
+		return c;
+	}
+	d->nread++; /* reserve the slot, open outside the lock */
+	pthread_mutex_unlock(&d->rmu);
+	c = conn_open(d->path, 0, e);
+	if (c != NULL && exec_sql(c, "PRAGMA query_only = 1", "open", e) < 0) {
+		conn_close(c);
+		c = NULL;
+	}
+	pthread_mutex_lock(&d->rmu);
+	if (c == NULL) {
+		d->nread--;
+		pthread_cond_signal(&d->rcv);
+	} else {
+		for (int k = 0; k < READ_MAX; k++)
+			if (d->rall[k] == NULL) {
+				d->rall[k] = c;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&d->rmu);
+	return c;
+}
+
+void
+db__read_end(struct db *d, struct db_conn *c)
+{
+	pthread_mutex_lock(&d->rmu);
+	c->next = d->rfree;
+	d->rfree = c;
+	pthread_cond_signal(&d->rcv);
+	pthread_mutex_unlock(&d->rmu);
+}
+
+/* ---- Open and close ---------------------------------------------------- */
+
+static void
+db_free(struct db *d)
+{
+	for (int k = 0; k < READ_MAX; k++)
+		conn_close(d->rall[k]);
+	conn_close(d->w);
+	pthread_mutex_destroy(&d->mu);
+	pthread_cond_destroy(&d->wcv);
+	pthread_cond_destroy(&d->scv);
+	pthread_mutex_destroy(&d->rmu);
+	pthread_cond_destroy(&d->rcv);
+	free(d->path);
+	free(d);
+}
+
+int
+db_open(const char *path, struct db **out, struct err *e)
+{
+	struct db *d;
+	long long v;
+	char mode[16];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return err_set(e, ERR_INVALID, "database path is empty");
+	d = xcalloc(1, sizeof *d);
+	d->path = xstrdup(path);
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->wcv, NULL);
+	pthread_cond_init(&d->scv, NULL);
+	pthread_mutex_init(&d->rmu, NULL);
+	pthread_cond_init(&d->rcv, NULL);
+	if ((d->w = conn_open(path, 1, e)) == NULL) {
+		rc = ERR_IO;
+		goto fail;
+	}
+	/* The first read of the file: tells an SQLite file from others. */
+	if ((rc = pragma_int(d->w, "PRAGMA user_version", &v, e)) < 0) {
+		if (rc == ERR_INVALID)
+			err_set(e, ERR_INVALID,
+				"%s: not an SQLite database (%s)", path,
+				sqlite3_errmsg(d->w->h));
+		else
+			err_prefix(e, path);
+		goto fail;
+	}
+	if (v > DB_SCHEMA_VERSION) {
+		rc = too_new(path, v, e);
+		goto fail;
+	}
+	/* journal_mode answers with the mode it got. */
+	rc = sqlite3_prepare_v2(d->w->h, "PRAGMA journal_mode = WAL", -1, &st,
+				NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db__col_copy(st, 0, mode, sizeof mode);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		rc = db__sqlerr(d->w, rc, "journal_mode", e);
+		err_prefix(e, path);
+		goto fail;
+	}
+	if (strcmp(mode, "wal") != 0) {
+		rc = err_set(e, ERR_IO, "%s: cannot use WAL (journal mode %s)",
+			     path, mode);
+		goto fail;
+	}
+	if ((rc = exec_sql(d->w, "PRAGMA synchronous = FULL;"
+			   "PRAGMA foreign_keys = ON", "pragma", e)) < 0) {
+		err_prefix(e, path);
+		goto fail;
+	}
+	if ((rc = migrate(d, e)) < 0)
+		goto fail;
+	if (pthread_create(&d->writer, NULL, writer_main, d) != 0) {
+		rc = err_set(e, ERR_INTERNAL, "%s: cannot start the writer: %s",
+			     path, strerror(errno));
+		goto fail;
+	}
+	d->started = 1;
+	*out = d;
+	return 0;
+fail:
+	db_free(d);
+	return rc;
+}
+
+void
+db_shutdown(struct db *d)
+{
+	pthread_mutex_lock(&d->mu);
+	d->closing = 1;
+	pthread_cond_signal(&d->wcv);
+	if (d->joining) {
+		while (!d->stopped)
+			pthread_cond_wait(&d->scv, &d->mu);
+		pthread_mutex_unlock(&d->mu);
+		return;
+	}
+	d->joining = 1;
+	pthread_mutex_unlock(&d->mu);
+	if (d->started)
+		pthread_join(d->writer, NULL);
+	pthread_mutex_lock(&d->mu);
+	d->stopped = 1;
+	pthread_cond_broadcast(&d->scv);
+	pthread_mutex_unlock(&d->mu);
+}
+
+void
+db_close(struct db *d)
+{
+	if (d == NULL)
+		return;
+	db_shutdown(d);
+	db_free(d);
+}
+
+int
+db_schema_version(struct db *d)
+{
+	return d->version;
+}
