@@ -34,6 +34,15 @@ show_one(const json_t *j)
 	}
 }
 
+/* A string member, "-" when missing or empty, so columns never shift. */
+static const char *
+col(const json_t *j, const char *key)
+{
+	const char *s = client_jstr(j, key, "-");
+
+	return s[0] != '\0' ? s : "-";
+}
+
 static void
 table(const json_t *jobs)
 {
@@ -53,8 +62,8 @@ table(const json_t *jobs)
 		else
 			snprintf(x, sizeof x, "-");
 		printf("%8lld %-16.16s %-10.10s %-10.10s %2s %10s %5s %4s %s\n",
-		       (long long)client_jint(j, "id", -1), client_jstr(j, "name", "-"),
-		       client_jstr(j, "account", "-"), client_jstr(j, "user", "-"),
+		       (long long)client_jint(j, "id", -1), col(j, "name"),
+		       col(j, "account"), col(j, "user"),
 		       client_state_code(client_jstr(j, "state", NULL)), t, g, x,
 		       client_jstr(j, "reason", ""));
 	}

@@ -27,23 +27,32 @@ struct row {
 	char reason[64];
 };
 
+/* A string member, "-" when missing or empty, so columns never shift. */
+static const char *
+col(const json_t *j, const char *key, const char *fallback)
+{
+	const char *s = client_jstr(j, key, fallback);
+
+	return s[0] != '\0' ? s : "-";
+}
+
 static void
 fill(struct row *w, const json_t *j, int running, int64_t now)
 {
 	const char *s;
 
 	snprintf(w->id, sizeof w->id, "%lld", (long long)client_jint(j, "id", -1));
-	snprintf(w->account, sizeof w->account, "%s", client_jstr(j, "account", "-"));
-	snprintf(w->user, sizeof w->user, "%s", client_jstr(j, "user", "-"));
-	snprintf(w->name, sizeof w->name, "%s", client_jstr(j, "name", "-"));
+	snprintf(w->account, sizeof w->account, "%s", col(j, "account", "-"));
+	snprintf(w->user, sizeof w->user, "%s", col(j, "user", "-"));
+	snprintf(w->name, sizeof w->name, "%s", col(j, "name", "-"));
 	s = client_jstr(j, "state", running ? "running" : "pending");
 	snprintf(w->st, sizeof w->st, "%s", client_state_code(s));
 	slurmtime_format(client_job_elapsed(j, now), w->time, sizeof w->time);
 	client_job_gpus(j, w->gpus, sizeof w->gpus);
 	if (running)
-		s = client_jstr(j, "nodes_text", client_jstr(j, "alloc", "-"));
+		s = col(j, "nodes_text", client_jstr(j, "alloc", "-"));
 	else
-		s = client_jstr(j, "reason", "-");
+		s = col(j, "reason", "-");
 	snprintf(w->reason, sizeof w->reason, "%s", s);
 }
 
