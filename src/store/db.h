@@ -63,6 +63,16 @@ void db_close(struct db *d);
 /* The schema version of the open database (DB_SCHEMA_VERSION once open). */
 int db_schema_version(struct db *d);
 
+/* Group-commit counters since db_open (for /metrics and bench/bench-db). */
+struct db_stats {
+	uint64_t commits;        /* batch transactions run */
+	uint64_t ops;            /* write operations in them */
+	uint64_t failed_ops;     /* of which failed (their caller got < 0) */
+	uint64_t max_batch;      /* the largest batch */
+};
+
+void db_stats(struct db *d, struct db_stats *out);
+
 /* ---- Jobs ---------------------------------------------------------------- */
 
 struct db_job {
