@@ -775,36 +775,38 @@ client_job_elapsed(const json_t *job, int64_t now)
 #define PAGE_MAX 1000
 
 int
-client_list(struct client *c, const char *path, long long max, json_t *out,
-	    struct client_resp *r, struct err *e)
+client_list(struct client *c, const char *path, long long max, long long page,
+	    json_t *out, struct client_resp *r, struct err *e)
 {
-	char page[4096], cursor[512] = "", lim[24];
+	char req[4096], cursor[512] = "", lim[24];
 	int rc;
 
 	memset(r, 0, sizeof *r);
+	if (page <= 0 || page > PAGE_MAX)
+		page = PAGE_MAX;
 	for (;;) {
 		const json_t *jobs, *next;
-		long long want = max < 0 ? PAGE_MAX :
+		long long want = max < 0 ? page :
 			(long long)(max - (long long)json_array_size(out));
 
 		if (want <= 0)
 			return 0;
-		if (want > PAGE_MAX)
-			want = PAGE_MAX;
-		if (strlen(path) + 1 > sizeof page)
+		if (want > page)
+			want = page;
+		if (strlen(path) + 1 > sizeof req)
 			return err_set(e, ERR_LIMIT, "request path too long");
-		memcpy(page, path, strlen(path) + 1);
+		memcpy(req, path, strlen(path) + 1);
 		snprintf(lim, sizeof lim, "%lld", want);
-		if (client_path_add(page, sizeof page, "limit", lim) != 0 ||
-		    (cursor[0] && client_path_add(page, sizeof page, "cursor", cursor) != 0))
+		if (client_path_add(req, sizeof req, "limit", lim) != 0 ||
+		    (cursor[0] && client_path_add(req, sizeof req, "cursor", cursor) != 0))
 			return err_set(e, ERR_LIMIT, "request path too long");
 		client_resp_clear(r);
-		if ((rc = client_call(c, "GET", page, NULL, CLIENT_RETRY, r, e)) != 0)
+		if ((rc = client_call(c, "GET", req, NULL, CLIENT_RETRY, r, e)) != 0)
 			return rc;
 		jobs = json_object_get(r->json, "jobs");
 		if (!json_is_array(jobs))
 			return err_set(e, ERR_INTERNAL, "GET %s: the reply has no \"jobs\" "
-				       "array", page);
+				       "array", req);
 		for (size_t k = 0; k < json_array_size(jobs); k++) {
 			if (max >= 0 && (long long)json_array_size(out) >= max)
 				break;

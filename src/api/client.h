@@ -153,11 +153,13 @@ struct client_opts {
 int client_flag(int argc, char **argv, int *i, struct client_opts *f);
 
 /* GETs path (e.g. "/v1/jobs?state=running"; the reply has "jobs" and
- * "next_cursor") page after page, following next_cursor, and appends
- * the jobs to out until max have been collected (max < 0: all).  On
+ * "next_cursor") page after page of at most `page` jobs (0 = 1000, the
+ * server's largest), following next_cursor, and appends the jobs to out
+ * until max have been collected (max < 0: all).  On
  * error returns the client_call code with r holding the failed reply
  * (the caller clears r in every case). */
-int client_list(struct client *c, const char *path, long long max, json_t *out,
+int client_list(struct client *c, const char *path, long long max, long long page,
+		json_t *out,
 		struct client_resp *r, struct err *e);
 
 /* A job object's GPUs as squeue-ish text: "8", "2x4" (nodes x per node),

@@ -74,7 +74,7 @@ jobs(int argc, char **argv)
 {
 	struct client_opts o = {0};
 	const char *state = NULL, *account = NULL, *user = NULL, *v;
-	long long id = -1, limit = 100;
+	long long id = -1, limit = 100, page = 0;
 	int json = 0, status = 0, rc;
 	char path[1024] = "/v1/jobs";
 	struct client_resp r = {0};
@@ -106,6 +106,10 @@ jobs(int argc, char **argv)
 			if ((limit = cmd_parse_count(v)) < 1)
 				return cmd_usage_error(&cmd_jobs_entry, "--limit: expected a "
 						       "positive integer, got \"%s\"", v);
+		} else if (OPT("--page-size")) {
+			if ((page = cmd_parse_count(v)) < 1 || page > 1000)
+				return cmd_usage_error(&cmd_jobs_entry, "--page-size: expected "
+						       "1..1000, got \"%s\"", v);
 		} else if (strcmp(argv[i], "--all") == 0)
 			limit = -1;
 		else if (strcmp(argv[i], "--json") == 0)
@@ -140,7 +144,7 @@ jobs(int argc, char **argv)
 	if (user != NULL)
 		client_path_add(path, sizeof path, "user", user);
 	all = json_array();
-	if ((rc = client_list(c, path, limit, all, &r, &e)) != 0)
+	if ((rc = client_list(c, path, limit, page, all, &r, &e)) != 0)
 		status = client_fail("jobs", rc, &r, &e);
 	else if (json) {
 		json_t *doc = json_pack("{sO}", "jobs", all);
@@ -159,7 +163,8 @@ jobs(int argc, char **argv)
 
 const struct cmd_entry cmd_jobs_entry = {
 	"jobs",
-	"ID [--json] | [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all] [--json]",
+	"ID [--json] | [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all]\n"
+	"       [--page-size N] [--json]",
 	"one job in detail, or the job history (scontrol show job, sacct)",
 	"  ID                one job: every field the server keeps\n"
 	"  -s, --state S     pending, running, completed, failed, cancelled, preempted\n"
@@ -167,6 +172,7 @@ const struct cmd_entry cmd_jobs_entry = {
 	"  -u, --user U      one user's jobs\n"
 	"      --limit N     at most N jobs (default 100), oldest first\n"
 	"      --all         every job, page after page\n"
+	"      --page-size N jobs per request (1..1000, default 1000)\n"
 	"      --json        {\"jobs\": [...]} (or the one job) as served\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server (e.g. no such job), 2 unreachable/5xx,\n"

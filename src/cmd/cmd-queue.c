@@ -159,7 +159,7 @@ queue(int argc, char **argv)
 		json_decref(running);
 		return status;
 	}
-	if ((rc = client_list(c, rpath, -1, running, &r, &e)) != 0) {
+	if ((rc = client_list(c, rpath, -1, 0, running, &r, &e)) != 0) {
 		status = client_fail("queue", rc, &r, &e);
 		goto out;
 	}
