@@ -1,0 +1,98 @@
+/*
+ * exec.h — the executor interface: how the daemon starts, stops and
+ * watches the commands of started jobs.
+ *
+ * An executor is an opaque handle with a table of operations inside, so
+ * that the local executor (local.h: every job a child process tree on
+ * this machine) and a later Slurm executor (issue 6) sit behind the same
+ * five calls.  The daemon drives it from one thread at a time in practice;
+ * every implementation must still be safe to call from several threads.
+ *
+ * Ids are the caller's: the daemon passes a 64-bit run id (job id plus run
+ * number), and an executor refuses to start an id it has ever started
+ * before (ERR_CONFLICT), across its own restarts — that is the "never run
+ * twice" guarantee.  Events report what happened to started ids:
+ * STARTED once the job is under the executor's control, EXITED with its
+ * status exactly once, LOST when the executor can prove neither.
+ */
+#ifndef ALLOT_EXEC_EXEC_H
+#define ALLOT_EXEC_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* What to run.  Every pointer is borrowed for the duration of exec_start. */
+struct exec_job {
+	uint64_t id;
+	const char *command;             /* run with /bin/sh -c */
+	const char *workdir;             /* must exist */
+	const char *out_path, *err_path; /* stdout/stderr files (created, appended) */
+	const char *const *env;          /* extra KEY=VALUE, NULL-terminated; may be NULL */
+	const char *nodelist;            /* e.g. "node0,node1" -> ALLOT_NODELIST */
+	const char *node;                /* first node; the batch script runs there -> ALLOT_NODE */
+	const int *gpus;                 /* GPU indices on `node` -> CUDA_VISIBLE_DEVICES "0,1" */
+	size_t ngpus;
+	int64_t time_limit_s;            /* 0 = none; enforced by the executor (TERM, then KILL after grace) */
+	uint32_t grace_s;
+};
+
+enum exec_ev_kind { EXEC_STARTED = 0, EXEC_EXITED, EXEC_LOST };
+
+struct exec_event {
+	uint64_t id;
+	int kind;        /* enum exec_ev_kind */
+	int status;      /* EXITED: exit code, or -1 if killed by a signal */
+	int signal;      /* EXITED: the signal, or 0 */
+	int timed_out;   /* EXITED: the time limit ended it */
+	int stopped;     /* EXITED: exec_stop ended it (cancel/preempt) */
+	int64_t at;      /* unix seconds */
+};
+
+/* The operations an executor implements (see the wrappers below for the
+ * contracts).  An implementation embeds struct exec as its first member. */
+struct exec;
+struct exec_ops {
+	const char *name;
+	int (*start)(struct exec *x, const struct exec_job *j, struct err *e);
+	int (*stop)(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e);
+	size_t (*poll)(struct exec *x, struct exec_event *ev, size_t cap);
+	int (*recover)(struct exec *x, const uint64_t *ids, size_t n,
+		       struct exec_event *ev, struct err *e);
+	void (*free)(struct exec *x);
+};
+struct exec {
+	const struct exec_ops *ops;
+};
+
+/* Starts j.  Returns 0 once the job is handed to the executor (it is then
+ * reported by exec_poll: STARTED, later EXITED), ERR_CONFLICT if j->id was
+ * ever started by this executor's state (nothing runs), ERR_INVALID naming
+ * "command" (NULL or empty) or "workdir" (missing, not a directory) with
+ * nothing started, ERR_IO when the system refused (fork, disk). */
+int exec_start(struct exec *x, const struct exec_job *j, struct err *e);
+/* Asks the job to stop: SIGTERM to its process group, SIGKILL grace_s
+ * seconds later if it is still there.  Its EXITED event then has
+ * stopped = 1.  ERR_NOTFOUND if id is not a job this executor watches
+ * (never started, or its EXITED was already reported); 0 if it has already
+ * ended but not yet been reported (nothing to do). */
+int exec_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e);
+/* Non-blocking: fills at most cap events that happened since the last
+ * call and returns their number.  Each started id yields STARTED then
+ * EXITED (or LOST), in that order, each exactly once. */
+size_t exec_poll(struct exec *x, struct exec_event *ev, size_t cap);
+/* After a daemon restart: for each of the n ids the store thinks starting
+ * or running, one event in ev[i] (the caller gives n slots): STARTED
+ * (reattached, still running; its EXITED comes later through exec_poll),
+ * EXITED (finished meanwhile, with its status) or LOST (no trace it ever
+ * ran, or it vanished without a status).  Returns 0 or ERR_IO. */
+int exec_recover(struct exec *x, const uint64_t *ids, size_t n,
+		 struct exec_event *ev, struct err *e);
+/* Forgets the executor; running jobs keep running (they are detached) and
+ * a new executor on the same state can reattach them.  NULL is a no-op. */
+void exec_free(struct exec *x);
+/* The implementation's name: "local", later "slurm". */
+const char *exec_name(const struct exec *x);
+
+#endif
