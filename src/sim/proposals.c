@@ -478,7 +478,9 @@ cmp_skey(const void *va, const void *vb)
 
 /* Deals categories along the score order so that every top slice asks
  * servers in the mix: each proposal goes to the category furthest below
- * its share once this proposal's servers are counted. */
+ * its share of the servers dealt so far (ties to the lower category).
+ * The choice is made before the proposal's own size is looked at, so
+ * sizes stay independent of categories. */
 static void
 deal_categories(const struct proposals_synth_opts *o, struct oc_proposal *v)
 {
@@ -497,7 +499,6 @@ deal_categories(const struct proposals_synth_opts *o, struct oc_proposal *v)
 		double best = -INFINITY;
 		int bc = 0;
 
-		tot += p->servers;
 		for (int c = 0; c < OC_NCATEGORIES; c++) {
 			double d = o->mix[c] * tot - cum[c];
 
@@ -508,6 +509,7 @@ deal_categories(const struct proposals_synth_opts *o, struct oc_proposal *v)
 		}
 		p->category = (uint8_t)bc;
 		cum[bc] += p->servers;
+		tot += p->servers;
 	}
 	free(k);
 }
