@@ -27,6 +27,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_grant_entry,
 	&cmd_usage_entry,
 	&cmd_report_entry,
+	&cmd_round_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 
