@@ -28,6 +28,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_usage_entry,
 	&cmd_report_entry,
 	&cmd_round_entry,
+	&cmd_serve_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 

@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_grant_entry;
 extern const struct cmd_entry cmd_usage_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_round_entry;
+extern const struct cmd_entry cmd_serve_entry;
 
 /* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
 int cmd_main(int argc, char **argv);

@@ -1,0 +1,572 @@
+/*
+ * test-api.c — `allot serve` end to end over real sockets: the daemon is
+ * started as a child process ($ALLOT serve on 127.0.0.1, port 0, a
+ * temporary database), driven with libcurl, and stopped by its pid.
+ * The child gets PR_SET_PDEATHSIG so a failing test never leaves a
+ * daemon behind.  Tests skip when $ALLOT is not set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "test.h"
+
+struct daemon {
+	pid_t pid;
+	int port;
+	char dir[512];
+	char token[256];
+	char url[64];
+};
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Starts `allot serve` with extra arguments (NULL-terminated list) on a
+ * database in dir (created on first use). */
+static void
+daemon_start(struct daemon *d, const char *dir, ...)
+{
+	const char *allot = getenv("ALLOT");
+	char db[600], sd[600], tok[600], line[256];
+	const char *argv[32];
+	int p[2], n = 0;
+	FILE *f;
+	va_list ap;
+
+	if (allot == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	memset(d, 0, sizeof *d);
+	snprintf(d->dir, sizeof d->dir, "%s", dir);
+	mkdir(dir, 0700);
+	snprintf(db, sizeof db, "%s/allot.db", dir);
+	snprintf(sd, sizeof sd, "%s/state", dir);
+	snprintf(tok, sizeof tok, "%s/admin.token", dir);
+	argv[n++] = allot;
+	argv[n++] = "serve";
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--db";
+	argv[n++] = db;
+	argv[n++] = "--state-dir";
+	argv[n++] = sd;
+	argv[n++] = "--admin-token-file";
+	argv[n++] = tok;
+	argv[n++] = "--pass-interval-ms";
+	argv[n++] = "50";
+	va_start(ap, dir);
+	for (const char *a; n < 30 && (a = va_arg(ap, const char *)) != NULL;)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	CHECK(pipe(p) == 0);
+	d->pid = fork();
+	CHECK(d->pid >= 0);
+	if (d->pid == 0) {
+		char logp[600];
+		int fd;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(logp, sizeof logp, "%s/serve.log", dir);
+		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(p[1], 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		close(p[0]);
+		execv(allot, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	CHECK(f != NULL);
+	if (fgets(line, sizeof line, f) == NULL ||
+	    sscanf(line, "listening on 127.0.0.1:%d", &d->port) != 1) {
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no log)\n");
+		test_fail(__FILE__, __LINE__, "the daemon did not start");
+	}
+	fclose(f);
+	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
+	f = fopen(tok, "r");
+	CHECK(f != NULL);
+	CHECK(fgets(d->token, sizeof d->token, f) != NULL);
+	fclose(f);
+	d->token[strcspn(d->token, "\n")] = '\0';
+}
+
+/* SIGTERM (or sig) and wait; returns the exit status (-1 if it had to be
+ * killed after 10 s). */
+static int
+daemon_stop(struct daemon *d, int sig)
+{
+	int st = 0;
+
+	if (d->pid <= 0)
+		return 0;
+	kill(d->pid, sig);
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(d->pid, &st, WNOHANG);
+		if (r == d->pid) {
+			d->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+		nap_ms(10);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	d->pid = 0;
+	return -1;
+}
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+	size_t k = size * nmemb;
+
+	b->p = realloc(b->p, b->n + k + 1);
+	memcpy(b->p + b->n, ptr, k);
+	b->n += k;
+	b->p[b->n] = '\0';
+	return k;
+}
+
+/* One request; the response body (caller frees) and the status. */
+static char *
+req(const struct daemon *d, const char *method, const char *path,
+    const char *token, const char *body, long *status)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct buf b = {NULL, 0};
+	char url[1024], auth[400];
+
+	snprintf(url, sizeof url, "%s%s", d->url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (token != NULL) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	*status = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (b.p == NULL)
+		b.p = calloc(1, 1);
+	return b.p;
+}
+
+/* A request whose JSON answer is parsed; checks the status. */
+static json_t *
+jreq(const struct daemon *d, const char *method, const char *path,
+     const char *token, const char *body, long want, int line)
+{
+	long st;
+	char *s = req(d, method, path, token, body, &st);
+	json_t *v;
+
+	if (st != want)
+		test_fail(__FILE__, line, "%s %s: status %ld, want %ld: %s", method,
+			  path, st, want, s);
+	v = json_loads(s, 0, NULL);
+	if (v == NULL)
+		test_fail(__FILE__, line, "%s %s: not JSON: %s", method, path, s);
+	free(s);
+	return v;
+}
+#define JREQ(d, m, p, t, b, want) jreq(d, m, p, t, b, want, __LINE__)
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The error body's code and field, checked. */
+static void
+check_error(const struct daemon *d, const char *method, const char *path,
+	    const char *token, const char *body, long status, const char *code,
+	    const char *field, int line)
+{
+	json_t *v = jreq(d, method, path, token, body, status, line);
+	json_t *e = json_object_get(v, "error");
+
+	if (e == NULL || strcmp(json_string_value(json_object_get(e, "code")), code))
+		test_fail(__FILE__, line, "error code: want %s in %s", code,
+			  json_dumps(v, 0));
+	if (field != NULL && (json_object_get(e, "field") == NULL ||
+			      strcmp(jstr(e, "field"), field) != 0))
+		test_fail(__FILE__, line, "error field: want %s in %s", field,
+			  json_dumps(v, 0));
+	if (field == NULL && json_object_get(e, "field") != NULL)
+		test_fail(__FILE__, line, "unexpected field in %s", json_dumps(v, 0));
+	json_decref(v);
+}
+#define CHECK_ERROR(d, m, p, t, b, st, code, field) \
+	check_error(d, m, p, t, b, st, code, field, __LINE__)
+
+/* Waits until job id reaches a final state (or want); returns its JSON. */
+static json_t *
+wait_state(const struct daemon *d, const char *token, long long id,
+	   const char *want, int ms)
+{
+	char path[64];
+	json_t *v = NULL;
+
+	snprintf(path, sizeof path, "/v1/jobs/%lld", id);
+	for (int t = 0; t < ms; t += 50) {
+		v = JREQ(d, "GET", path, token, NULL, 200);
+		if (strcmp(jstr(v, "state"), want) == 0)
+			return v;
+		json_decref(v);
+		nap_ms(50);
+	}
+	v = JREQ(d, "GET", path, token, NULL, 200);
+	test_fail(__FILE__, __LINE__, "job %lld never became %s: %s", id, want,
+		  json_dumps(v, 0));
+}
+
+static long long
+submit(const struct daemon *d, const char *token, const char *body)
+{
+	json_t *v = JREQ(d, "POST", "/v1/jobs", token, body, 201);
+	long long id = jint(v, "id");
+
+	CHECK_STR(jstr(v, "state"), "pending");
+	json_decref(v);
+	return id;
+}
+
+/* ---- Tests ------------------------------------------------------------------ */
+
+TEST(api_jobs)
+{
+	struct daemon d;
+	char dir[600], body[1024];
+	json_t *v, *jobs;
+	long st;
+	char *s;
+	long long id, ids[5];
+	const char *cur;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	/* Public OpenAPI, tokens everywhere else. */
+	v = JREQ(&d, "GET", "/openapi.json", NULL, NULL, 200);
+	CHECK_STR(jstr(v, "openapi"), "3.0.3");
+	CHECK(json_object_get(json_object_get(json_object_get(v, "paths"),
+					      "/v1/jobs/{id}/cancel"), "post") != NULL);
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/jobs", NULL, NULL, 401, "unauthorized", NULL);
+	CHECK_ERROR(&d, "GET", "/v1/jobs", "allot_1_00", NULL, 401, "unauthorized", NULL);
+	CHECK_ERROR(&d, "GET", "/v1/jobs",
+		    "allot_1_0000000000000000000000000000000000000000000000000000000000000000",
+		    NULL, 401, "unauthorized", NULL);
+	CHECK_ERROR(&d, "GET", "/metrics", NULL, NULL, 401, "unauthorized", NULL);
+	CHECK_ERROR(&d, "GET", "/v1/nope", d.token, NULL, 404, "not_found", NULL);
+	CHECK_ERROR(&d, "DELETE", "/v1/jobs", d.token, NULL, 405, "invalid", NULL);
+	/* A job too large for the pool stays pending: 64 GPUs on 32. */
+	id = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":64,\"name\":\"big\"}");
+	CHECK_EQ_INT(id, 1);
+	v = JREQ(&d, "GET", "/v1/jobs/1", d.token, NULL, 200);
+	CHECK_STR(jstr(v, "name"), "big");
+	CHECK_STR(jstr(v, "account"), "admin");
+	CHECK_STR(jstr(v, "user"), "admin");
+	CHECK_EQ_INT(jint(v, "gpus"), 64);
+	CHECK_EQ_INT(jint(v, "nodes"), 8);
+	CHECK_EQ_INT(jint(v, "gpus_per_node"), 8);
+	CHECK_STR(jstr(v, "state"), "pending");
+	json_decref(v);
+	nap_ms(300);
+	v = JREQ(&d, "GET", "/v1/queue", d.token, NULL, 200);
+	jobs = json_object_get(v, "jobs");
+	CHECK_EQ_INT(json_array_size(jobs), 1);
+	CHECK_STR(jstr(json_array_get(jobs, 0), "reason"), "never_fits");
+	CHECK(json_object_get(json_array_get(jobs, 0), "priority_parts") != NULL);
+	json_decref(v);
+	/* Idempotency: the same key gives the same job, 200. */
+	v = JREQ(&d, "POST", "/v1/jobs", d.token,
+		 "{\"command\":\"true\",\"gpus\":64,\"idempotency_key\":\"k1\"}", 201);
+	id = jint(v, "id");
+	json_decref(v);
+	v = JREQ(&d, "POST", "/v1/jobs", d.token,
+		 "{\"command\":\"true\",\"gpus\":64,\"idempotency_key\":\"k1\"}", 200);
+	CHECK_EQ_INT(jint(v, "id"), id);
+	json_decref(v);
+	/* Held jobs stay held; cancel a pending one. */
+	for (int i = 0; i < 5; i++)
+		ids[i] = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":1,\"hold\":true}");
+	CHECK_EQ_INT(ids[4], id + 5);
+	snprintf(body, sizeof body, "/v1/jobs/%lld/cancel", ids[0]);
+	v = JREQ(&d, "POST", body, d.token, "", 200);
+	CHECK_STR(jstr(v, "state"), "cancelled");
+	json_decref(v);
+	CHECK_ERROR(&d, "POST", body, d.token, "", 409, "conflict", NULL);
+	snprintf(body, sizeof body, "/v1/jobs/%lld", ids[0]);
+	v = JREQ(&d, "GET", body, d.token, NULL, 200);
+	CHECK_STR(jstr(v, "state"), "cancelled");
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/jobs/9999", d.token, NULL, 404, "not_found", NULL);
+	CHECK_ERROR(&d, "GET", "/v1/jobs/abc", d.token, NULL, 404, "not_found", NULL);
+	/* Pagination: 7 jobs in pages of 3: 3, 3, 1, exact ids, then null. */
+	cur = NULL;
+	{
+		long long seen = 0;
+		char *next = NULL;
+		for (int page = 0; page < 3; page++) {
+			snprintf(body, sizeof body, "/v1/jobs?limit=3%s%s",
+				 next ? "&cursor=" : "", next ? next : "");
+			v = JREQ(&d, "GET", body, d.token, NULL, 200);
+			jobs = json_object_get(v, "jobs");
+			CHECK_EQ_INT(json_array_size(jobs), page < 2 ? 3 : 1);
+			for (size_t k = 0; k < json_array_size(jobs); k++)
+				CHECK_EQ_INT(jint(json_array_get(jobs, k), "id"), ++seen);
+			cur = jstr(v, "next_cursor");
+			free(next);
+			next = cur ? strdup(cur) : NULL;
+			CHECK((page < 2) == (cur != NULL));
+			json_decref(v);
+		}
+		free(next);
+		CHECK_EQ_INT(seen, 7);
+	}
+	v = JREQ(&d, "GET", "/v1/jobs?state=cancelled", d.token, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "jobs")), 1);
+	json_decref(v);
+	/* Release one held job: it is scheduled (pending reason changes). */
+	snprintf(body, sizeof body, "/v1/jobs/%lld/release", ids[1]);
+	v = JREQ(&d, "POST", body, d.token, "", 200);
+	json_decref(v);
+	s = req(&d, "GET", "/metrics", d.token, NULL, &st);
+	CHECK_EQ_INT(st, 200);
+	CHECK_CONTAINS(s, "allot_submissions_total 7");
+	CHECK_CONTAINS(s, "allot_queue_depth{account=\"admin\"}");
+	CHECK_CONTAINS(s, "allot_gpus{model=\"H100\",site=\"site-0\",state=\"idle\"}");
+	CHECK_CONTAINS(s, "allot_pass_seconds_bucket{le=\"+Inf\"}");
+	free(s);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	/* Restart: every job is still there, pending ones still pending. */
+	daemon_start(&d, dir, NULL);
+	v = JREQ(&d, "GET", "/v1/jobs/1", d.token, NULL, 200);
+	CHECK_STR(jstr(v, "state"), "pending");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", d.token, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "jobs")), 7);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGINT), 0);
+}
+
+TEST(api_errors)
+{
+	struct daemon d;
+	char dir[600], *big;
+	const char *t;
+	long st;
+	char *s;
+	size_t n = (size_t)2 << 20;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	t = d.token;
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":", 400, "invalid", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "[1,2]", 400, "invalid", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "", 400, "invalid", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{}", 400, "invalid", "command");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":7}", 400, "invalid", "command");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"gpus\":\"2\"}",
+		    400, "invalid", "gpus");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"gpus\":1.5}",
+		    400, "invalid", "gpus");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"gpus\":12}",
+		    400, "invalid", "gpus");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"gpus\":-1}",
+		    400, "invalid", "gpus");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"gpux\":1}",
+		    400, "invalid", "gpux");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t,
+		    "{\"command\":\"x\",\"models\":[\"H100\",\"Z9\"]}", 400, "invalid",
+		    "models[1]");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"models\":\"H100\"}",
+		    400, "invalid", "models");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"class\":\"war\"}",
+		    400, "invalid", "class");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"preemptible\":1}",
+		    400, "invalid", "preemptible");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"workdir\":\"rel\"}",
+		    400, "invalid", "workdir");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t,
+		    "{\"command\":\"x\",\"gpus\":1,\"gpu_milli\":500,\"nodes\":2}",
+		    400, "invalid", "gpus");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t,
+		    "{\"command\":\"x\",\"gpus_per_node\":2,\"gpu_milli\":500}",
+		    400, "invalid", "gpu_milli");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t,
+		    "{\"command\":\"x\",\"time_limit_s\":99999999999}", 400, "invalid",
+		    "time_limit_s");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"account\":\"nobody\"}",
+		    400, "invalid", "account");
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, "{\"command\":\"x\",\"command\":\"y\"}",
+		    400, "invalid", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/tenants", t, "{\"name\":\"a b\"}", 400, "invalid", "name");
+	CHECK_ERROR(&d, "POST", "/v1/tenants", t, "{\"name\":\"ab\",\"shares\":0}", 400,
+		    "invalid", "shares");
+	CHECK_ERROR(&d, "POST", "/v1/users", t, "{\"name\":\"u\",\"role\":\"king\"}", 400,
+		    "invalid", "role");
+	CHECK_ERROR(&d, "POST", "/v1/grants", t,
+		    "{\"account\":\"admin\",\"model\":\"H100\",\"gpus\":8,\"start\":10,\"end\":5}",
+		    400, "invalid", "end");
+	CHECK_ERROR(&d, "POST", "/v1/grants", t,
+		    "{\"account\":\"admin\",\"model\":\"Q\",\"gpus\":8,\"start\":1,\"end\":5}",
+		    400, "invalid", "model");
+	CHECK_ERROR(&d, "GET", "/v1/jobs?limit=0", t, NULL, 400, "invalid", "limit");
+	CHECK_ERROR(&d, "GET", "/v1/jobs?state=zzz", t, NULL, 400, "invalid", "state");
+	CHECK_ERROR(&d, "GET", "/v1/jobs?cursor=x", t, NULL, 400, "invalid", "cursor");
+	/* A body over 1 MiB: 413, and the daemon goes on. */
+	big = malloc(n + 1);
+	memset(big, ' ', n);
+	big[n] = '\0';
+	big[0] = '{';
+	big[n - 1] = '}';
+	CHECK_ERROR(&d, "POST", "/v1/jobs", t, big, 413, "too_large", NULL);
+	free(big);
+	s = req(&d, "GET", "/v1/pool", t, NULL, &st);
+	CHECK_EQ_INT(st, 200);
+	CHECK_CONTAINS(s, "\"gpus\":32");
+	free(s);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
+
+TEST(api_ratelimit)
+{
+	struct daemon d;
+	char dir[600];
+	int ok = 0, limited = 0;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, "--rate", "5", NULL);
+	for (int i = 0; i < 30; i++) {
+		long st;
+		char *s = req(&d, "GET", "/v1/pool", d.token, NULL, &st);
+		if (st == 200)
+			ok++;
+		else if (st == 429) {
+			CHECK_CONTAINS(s, "\"rate_limited\"");
+			limited++;
+		}
+		free(s);
+	}
+	/* Burst of 10, 5 more per second: well under 30 pass. */
+	CHECK(ok >= 10 && ok < 25);
+	CHECK_EQ_INT(ok + limited, 30);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
+
+/* The executor runs a real child: CUDA_VISIBLE_DEVICES names the GPUs
+ * allot chose, the exit code is recorded. */
+TEST(api_run)
+{
+	struct daemon d;
+	char dir[600], body[2048], out[700], got[64] = "", want[64] = "";
+	json_t *v;
+	const char *alloc;
+	FILE *f;
+	long long id;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	snprintf(body, sizeof body, "{\"command\":\"echo $CUDA_VISIBLE_DEVICES > out\","
+		 "\"gpus\":2,\"workdir\":\"%s\"}", dir);
+	id = submit(&d, d.token, body);
+	for (int t = 0; t < 100; t++) {
+		char path[64];
+		snprintf(path, sizeof path, "/v1/jobs/%lld", id);
+		v = JREQ(&d, "GET", path, d.token, NULL, 200);
+		if (strcmp(jstr(v, "state"), "failed") == 0 &&
+		    strcmp(jstr(v, "reason"), "start failed") == 0) {
+			json_decref(v);
+			daemon_stop(&d, SIGTERM);
+			test_skip("the local executor cannot start jobs yet");
+		}
+		if (strcmp(jstr(v, "state"), "completed") == 0)
+			break;
+		json_decref(v);
+		v = NULL;
+		nap_ms(100);
+	}
+	CHECK(v != NULL);
+	CHECK_EQ_INT(jint(v, "exit_code"), 0);
+	alloc = jstr(v, "alloc");
+	CHECK(alloc != NULL && strchr(alloc, ':') != NULL);
+	snprintf(want, sizeof want, "%s", strchr(alloc, ':') + 1);
+	json_decref(v);
+	snprintf(out, sizeof out, "%s/out", dir);
+	f = fopen(out, "r");
+	CHECK(f != NULL);
+	CHECK(fgets(got, sizeof got, f) != NULL);
+	fclose(f);
+	got[strcspn(got, "\n")] = '\0';
+	CHECK_STR(got, want);
+	CHECK_EQ_INT(strlen(got), 3); /* two GPU ids "a,b" */
+	/* A failing command records its exit code. */
+	snprintf(body, sizeof body, "{\"command\":\"exit 3\",\"gpus\":1,"
+		 "\"workdir\":\"%s\"}", dir);
+	id = submit(&d, d.token, body);
+	v = wait_state(&d, d.token, id, "failed", 10000);
+	CHECK_EQ_INT(jint(v, "exit_code"), 3);
+	json_decref(v);
+	/* Cancel a running job: SIGTERM, recorded as cancelled. */
+	snprintf(body, sizeof body, "{\"command\":\"sleep 30\",\"gpus\":1,"
+		 "\"grace_s\":1,\"workdir\":\"%s\"}", dir);
+	id = submit(&d, d.token, body);
+	v = wait_state(&d, d.token, id, "running", 10000);
+	json_decref(v);
+	snprintf(body, sizeof body, "/v1/jobs/%lld/cancel", id);
+	v = JREQ(&d, "POST", body, d.token, "", 200);
+	CHECK_STR(jstr(v, "state"), "cancelling");
+	json_decref(v);
+	v = wait_state(&d, d.token, id, "cancelled", 10000);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
