@@ -864,8 +864,9 @@ sec_summary(FILE *f, const struct report *r)
 	   " % of proposals");
 	kv(f, "idle GPUs reclaimed", NULL, r->idle_reclaimed_gpus, 0, "");
 	fprintf(f, "<tr><th>budget drawn</th><td>%s of %s won</td></tr>\n"
-		   "</table>\n", won(dr, sizeof dr, r->drawn_won),
-		won(of, sizeof of, r->budget_won));
+		   "</table>\n", won(dr, sizeof dr, isfinite(r->drawn_won) ?
+		r->drawn_won : r->drawn_last), won(of, sizeof of,
+		isfinite(r->budget_won) ? r->budget_won : r->budget_last));
 	if (!r->have_summary)
 		fputs("<p class=\"nodata\">no data (summary.json not found)</p>\n",
 		      f);

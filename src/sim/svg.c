@@ -192,7 +192,7 @@ frame(FILE *f, const struct svg_chart *c, struct plot *pl)
 	fprintf(f, "\" font-family=\"sans-serif\" font-size=\"11\">\n<title>");
 	svg_escape(f, c->title);
 	fputs("</title>\n", f);
-	for (int k = 0;; k++) {
+	for (int k = 0; k <= 20; k++) { /* axis_fit makes 5 to 10 steps */
 		double v = pl->ya.lo + k * pl->ya.step, y;
 		if (v > pl->ya.hi + pl->ya.step * 1e-6)
 			break;
@@ -218,7 +218,7 @@ x_ticks(FILE *f, const struct svg_chart *c, const struct plot *pl)
 {
 	char buf[32];
 
-	for (int k = 0;; k++) {
+	for (int k = 0; k <= 20; k++) {
 		double v = pl->xa.lo + k * pl->xa.step, x;
 		if (v > pl->xa.hi + pl->xa.step * 1e-6)
 			break;
@@ -292,14 +292,16 @@ xy_fit(const struct svg_chart *c, struct plot *pl, int stack)
 		}
 	}
 	axis_fit(&pl->ya, lo, hi);
-	if (c->x == NULL)
-		return; /* categories */
-	axis_fit(&pl->xa, c->n > 0 ? c->x[0] : 0, c->n > 0 ? c->x[c->n - 1] : 1);
+	if (c->x == NULL || c->n == 0) {
+		axis_fit(&pl->xa, 0, 1); /* categories, or no data */
+		return;
+	}
+	axis_fit(&pl->xa, c->x[0], c->x[c->n - 1]);
 	if (pl->xa.step < 1) { /* x counts days: whole ticks */
 		pl->xa.step = 1;
 		pl->xa.hi = ceil(pl->xa.hi);
 	}
-	if (c->n > 0 && c->x[c->n - 1] > c->x[0]) {
+	if (c->x[c->n - 1] > c->x[0]) {
 		/* Exactly the data's span on x: no empty margins. */
 		pl->xa.lo = c->x[0];
 		pl->xa.hi = c->x[c->n - 1];
