@@ -106,8 +106,8 @@ void db_job_clear(struct db_job *j);
  * of j untouched). */
 int db_job_submit(struct db *d, struct db_job *j, struct err *e);
 /* Durable update of job j->id: shape.state, shape.flags, shape.start,
- * shape.end, alloc, exit_code, reason, starting, prio_boost.  Blocks until
- * committed.  ERR_NOTFOUND if there is no such job.  The store does not
+ * shape.end, alloc (written as given: NULL clears it), exit_code, reason,
+ * starting, prio_boost.  Blocks until committed.  ERR_NOTFOUND if there is no such job.  The store does not
  * check the state machine (the caller does, with job_transition). */
 int db_job_update(struct db *d, const struct db_job *j, struct err *e);
 /* Every job not in a final state (state not completed, failed or
