@@ -1,55 +1,1053 @@
 /*
- * local.c — the local executor (skeleton: the interface compiles, nothing
- * runs yet; the shepherd implementation follows).
+ * local.c — the local executor: every started job runs on this machine
+ * under its own detached shepherd process (docs/EXECUTOR.md).
+ *
+ * exec_start claims the id by creating state_dir/ID (mkdir is the atomic
+ * "ever started" test: the directory and its `started` marker are never
+ * removed once a shepherd may exist), opens the output files, builds the
+ * job's argv and environment, and forks.  The child calls setsid and
+ * forks the shepherd, then exits at once (exec_start reaps it, so the
+ * daemon keeps no zombies and the shepherd belongs to init: it outlives
+ * the daemon).  The shepherd writes state_dir/ID/pid durably, tells
+ * exec_start through a pipe that it did, checks for a stop request, forks
+ * the job (/bin/sh -c COMMAND in its own process group, in the workdir),
+ * then waits with sigtimedwait for SIGCHLD, a stop request (SIGUSR1,
+ * SIGTERM, SIGINT) or its next deadline (time limit, then the SIGKILL
+ * after the grace period), and finally writes state_dir/ID/exit durably
+ * and exits.  No signal handler is installed anywhere: the shepherd
+ * blocks the signals it waits for, and the daemon's dispositions are not
+ * touched (libmicrohttpd keeps its own).
+ *
+ * The shepherd is a forked child of a multi-threaded process that never
+ * calls exec itself, so it may only use async-signal-safe functions: no
+ * malloc, no stdio.  Everything it needs (paths as directory-relative
+ * names, argv, envp, numbers) is built before the fork, and it formats
+ * its few numbers by hand (put_u64).  It closes every inherited file
+ * descriptor it does not own (close_range): a shepherd that kept the
+ * daemon's listening socket would keep its port busy after a restart.
+ *
+ * Daemon side: the executor keeps the list of ids it watches (`live`),
+ * guarded by `mu`.  exec_poll looks at each live id's files with a few
+ * stat calls: STARTED once `pid` exists, EXITED once `exit` exists, LOST
+ * if the shepherd is gone (its pid dead, or reused: the pid file holds the
+ * process start time from /proc) without an exit file.  Nothing blocks
+ * but exec_start, which waits the few milliseconds the shepherd needs to
+ * make its pid file durable, so that after exec_start returns 0 a restart
+ * always finds it.
  */
+#define _GNU_SOURCE /* close_range, pipe2 */
+
 #include "exec/local.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
+
+extern char **environ;
+
+#define READY_MS 10000 /* how long exec_start waits for the shepherd */
+#define ENV_DROP_WORDS { "TOKEN", "SECRET", "PASSWORD", "PASSWD" }
+
+struct live {
+	uint64_t id;
+	pid_t spid;             /* the shepherd, 0 until its pid file is read */
+	uint64_t sstart;        /* its start time (clock ticks since boot) */
+	int started_sent;
+};
 
 struct local {
 	struct exec base;
 	char *dir;
+	pthread_mutex_t mu;     /* guards live */
+	struct live *live;
+	size_t nlive, caplive;
 };
+
+/* What the shepherd needs, built before the fork. */
+struct spawn {
+	int jd, out, err, wfd;  /* job directory, stdout, stderr, ready pipe */
+	char *const *argv, *const *envp;
+	const char *workdir;
+	int64_t limit_s;
+	uint32_t grace_s;
+	int maxfd;              /* close_range fallback */
+};
+
+/* Numbers and the durable write, async-signal-safe ----------------------- */
+
+static char *
+put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *
+put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return put_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(p, (uint64_t)v);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static ssize_t
+read_all(int fd, char *p, size_t cap)
+{
+	size_t got = 0;
+
+	while (got < cap) {
+		ssize_t r = read(fd, p + got, cap - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* Writes dirfd/name durably: a temporary file, fsync, rename, fsync of the
+ * directory.  sync = 0 skips both fsyncs. */
+static int
+put_file(int dirfd, const char *tmp, const char *name, const char *p,
+	 size_t n, int sync)
+{
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			0600);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, p, n) != 0 || (sync && fsync(fd) != 0)) {
+		close(fd);
+		return -1;
+	}
+	if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0)
+		return -1;
+	if (sync && fsync(dirfd) != 0)
+		return -1;
+	return 0;
+}
+
+/* /proc/PID/stat: the state letter and the start time (field 22). */
+static int
+proc_stat(pid_t pid, char *state, uint64_t *start)
+{
+	char path[48], buf[1024], *p;
+	ssize_t n;
+	int fd, field;
+
+	p = put_str(path, "/proc/");
+	p = put_u64(p, (uint64_t)pid);
+	p = put_str(p, "/stat");
+	*p = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read_all(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf + n; p > buf && p[-1] != ')'; p--)
+		;
+	if (p == buf || p[0] != ' ')
+		return -1;
+	p++;
+	*state = *p;
+	/* field 3 is the state; 19 more separators to the start time */
+	for (field = 3; field < 22 && *p; p++)
+		if (*p == ' ')
+			field++;
+	if (field != 22)
+		return -1;
+	*start = 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		*start = *start * 10 + (uint64_t)(*p - '0');
+	return 0;
+}
+
+/* 1 if pid is the live (not zombie) process that started at start. */
+static int
+proc_alive(pid_t pid, uint64_t start)
+{
+	char st;
+	uint64_t s;
+
+	if (pid <= 0 || proc_stat(pid, &st, &s) != 0)
+		return 0;
+	return s == start && st != 'Z' && st != 'X' && st != 'x';
+}
+
+static int64_t
+now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int64_t
+now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The shepherd --------------------------------------------------------- */
+
+/* "pid=N start=N\n" for pid into buf; returns the length. */
+static size_t
+fmt_pid(char *buf, pid_t pid)
+{
+	char st = '?';
+	uint64_t start = 0;
+	char *p;
+
+	proc_stat(pid, &st, &start);
+	p = put_str(buf, "pid=");
+	p = put_u64(p, (uint64_t)pid);
+	p = put_str(p, " start=");
+	p = put_u64(p, start);
+	p = put_str(p, "\n");
+	return (size_t)(p - buf);
+}
+
+/* The grace period asked for in the stop file, or def. */
+static uint32_t
+stop_grace(int jd, uint32_t def)
+{
+	char buf[64], *p;
+	ssize_t n;
+	uint32_t g = 0;
+	int fd = openat(jd, "stop", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return def;
+	n = read_all(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return def;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "grace=")) == NULL)
+		return def;
+	for (p += 6; *p >= '0' && *p <= '9' && g < 100000000; p++)
+		g = g * 10 + (uint32_t)(*p - '0');
+	return g;
+}
+
+static _Noreturn void
+job_child(const struct spawn *sp)
+{
+	static const char msg_dir[] = "allot: cannot enter the job's workdir\n";
+	static const char msg_sh[] = "allot: cannot run /bin/sh\n";
+	struct sigaction sa;
+	sigset_t none;
+
+	setpgid(0, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	dup2(4, 1);
+	dup2(5, 2);
+	if (close_range(3, ~0U, 0) != 0)
+		for (int fd = 3; fd <= sp->maxfd; fd++)
+			close(fd);
+	if (chdir(sp->workdir) != 0) {
+		write_all(2, msg_dir, sizeof msg_dir - 1);
+		_exit(126);
+	}
+	execve("/bin/sh", sp->argv, sp->envp);
+	write_all(2, msg_sh, sizeof msg_sh - 1);
+	_exit(127);
+}
+
+/* Arranges fds 0-2 = /dev/null, 3 = job dir, 4 = out, 5 = err, 6 = the
+ * ready pipe, and closes every other descriptor. */
+static int
+shepherd_fds(struct spawn *sp)
+{
+	int hi[4] = {sp->jd, sp->out, sp->err, sp->wfd}, nul;
+
+	for (int i = 0; i < 4; i++)
+		if ((hi[i] = fcntl(hi[i], F_DUPFD, 100)) < 0)
+			return -1;
+	if ((nul = open("/dev/null", O_RDWR)) < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if (nul != fd && dup2(nul, fd) < 0)
+			return -1;
+	for (int i = 0; i < 4; i++)
+		if (dup2(hi[i], 3 + i) < 0)
+			return -1;
+	if (close_range(7, ~0U, 0) != 0)
+		for (int fd = 7; fd <= sp->maxfd; fd++)
+			close(fd);
+	sp->jd = 3;
+	sp->out = 4;
+	sp->err = 5;
+	sp->wfd = 6;
+	return 0;
+}
+
+static _Noreturn void
+shepherd(struct spawn *sp)
+{
+	char buf[160], *p;
+	sigset_t set;
+	siginfo_t si;
+	pid_t job;
+	int64_t limit_at = -1, kill_at = -1;
+	int wst = 0, done = 0, timed_out = 0, stopped = 0, termed = 0;
+
+	if (shepherd_fds(sp) != 0)
+		_exit(1);
+	if (put_file(3, "pid.tmp", "pid", buf, fmt_pid(buf, getpid()), 1) != 0)
+		_exit(1);
+	write_all(6, "R", 1);
+	close(6);
+	if (faccessat(3, "stop", F_OK, 0) == 0) {
+		/* stopped before it began (see exec_recover): never run it */
+		p = put_str(buf, "status=-1 signal=0 timed_out=0 stopped=1 end=");
+		p = put_i64(p, now_real());
+		p = put_str(p, " ran=0\n");
+		put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
+		_exit(0);
+	}
+	if ((job = fork()) < 0) {
+		p = put_str(buf, "status=127 signal=0 timed_out=0 stopped=0 end=");
+		p = put_i64(p, now_real());
+		p = put_str(p, " ran=0\n");
+		put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
+		_exit(1);
+	}
+	if (job == 0)
+		job_child(sp);
+	setpgid(job, job);
+	put_file(3, "job.tmp", "job", buf, fmt_pid(buf, job), 0);
+	close(4);
+	close(5);
+	if (sp->limit_s > 0)
+		limit_at = now_mono_ms() + sp->limit_s * 1000;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	while (!done) {
+		struct timespec ts, *tsp = NULL;
+		int64_t now = now_mono_ms(), next = -1;
+		int sig;
+
+		if (limit_at >= 0 && !termed && now >= limit_at) {
+			timed_out = termed = 1;
+			killpg(job, SIGTERM);
+			kill_at = now + (int64_t)sp->grace_s * 1000;
+		}
+		if (kill_at >= 0 && now >= kill_at) {
+			killpg(job, SIGKILL);
+			kill_at = -1;
+		}
+		if (limit_at >= 0 && !termed)
+			next = limit_at;
+		if (kill_at >= 0 && (next < 0 || kill_at < next))
+			next = kill_at;
+		if (next >= 0) {
+			int64_t d = next > now ? next - now : 0;
+			ts.tv_sec = (time_t)(d / 1000);
+			ts.tv_nsec = (long)(d % 1000) * 1000000L;
+			tsp = &ts;
+		}
+		sig = sigtimedwait(&set, &si, tsp);
+		if (sig < 0)
+			continue; /* EAGAIN: a deadline; EINTR */
+		if (sig != SIGCHLD) {
+			uint32_t g = stop_grace(3, sp->grace_s);
+			int64_t at = now_mono_ms() + (int64_t)g * 1000;
+			stopped = termed = 1;
+			killpg(job, SIGTERM);
+			if (g == 0)
+				killpg(job, SIGKILL);
+			else if (kill_at < 0 || at < kill_at)
+				kill_at = at;
+		}
+		for (;;) {
+			pid_t r = waitpid(-1, &wst, WNOHANG);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r == job)
+				done = 1;
+			if (r <= 0 || done)
+				break;
+		}
+	}
+	/* the leader is gone: take any processes it left behind with it */
+	killpg(job, SIGKILL);
+	p = put_str(buf, "status=");
+	p = put_i64(p, WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+	p = put_str(p, " signal=");
+	p = put_i64(p, WIFSIGNALED(wst) ? WTERMSIG(wst) : 0);
+	p = put_str(p, " timed_out=");
+	p = put_i64(p, timed_out);
+	p = put_str(p, " stopped=");
+	p = put_i64(p, stopped);
+	p = put_str(p, " end=");
+	p = put_i64(p, now_real());
+	p = put_str(p, " ran=1\n");
+	put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
+	_exit(0);
+}
+
+/* The forked child of exec_start: detaches and forks the shepherd. */
+static _Noreturn void
+intermediate(struct spawn *sp)
+{
+	struct sigaction sa;
+	sigset_t set;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL); /* SIG_IGN would reap the job for us */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	if (setsid() < 0)
+		_exit(1);
+	if ((pid = fork()) < 0)
+		_exit(1);
+	if (pid == 0)
+		shepherd(sp);
+	_exit(0);
+}
+
+/* Daemon side ---------------------------------------------------------- */
+
+static char *
+job_path(const struct local *l, uint64_t id, const char *name)
+{
+	size_t n = strlen(l->dir) + 48 + (name ? strlen(name) : 0);
+	char *s = xmalloc(n);
+
+	if (name)
+		snprintf(s, n, "%s/%" PRIu64 "/%s", l->dir, id, name);
+	else
+		snprintf(s, n, "%s/%" PRIu64, l->dir, id);
+	return s;
+}
+
+static int
+has_file(const struct local *l, uint64_t id, const char *name,
+	 struct stat *st)
+{
+	struct stat tmp;
+	char *p = job_path(l, id, name);
+	int r = stat(p, st ? st : &tmp) == 0;
+
+	free(p);
+	return r;
+}
+
+/* Reads "pid=N start=N" from the job's file name (pid or job). */
+static int
+read_pidfile(const struct local *l, uint64_t id, const char *name,
+	     pid_t *pid, uint64_t *start)
+{
+	char *p = job_path(l, id, name), buf[128];
+	long long pp;
+	unsigned long long ss;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	free(p);
+	if (fd < 0)
+		return -1;
+	n = read_all(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "pid=%lld start=%llu", &pp, &ss) != 2 || pp <= 0)
+		return -1;
+	*pid = (pid_t)pp;
+	*start = ss;
+	return 0;
+}
+
+/* Fills ev from the exit file; 0, or -1 if it is absent or unreadable. */
+static int
+read_exit(const struct local *l, uint64_t id, struct exec_event *ev)
+{
+	char *p = job_path(l, id, "exit"), buf[256];
+	int st, sig, to, stp, fd = open(p, O_RDONLY | O_CLOEXEC);
+	long long end;
+	ssize_t n;
+
+	free(p);
+	if (fd < 0)
+		return -1;
+	n = read_all(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf(buf, "status=%d signal=%d timed_out=%d stopped=%d end=%lld",
+		   &st, &sig, &to, &stp, &end) != 5)
+		return -1;
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_EXITED;
+	ev->status = st;
+	ev->signal = sig;
+	ev->timed_out = to;
+	ev->stopped = stp;
+	ev->at = end;
+	return 0;
+}
+
+/* Writes the stop request (grace) into the job's directory. */
+static int
+write_stop(const struct local *l, uint64_t id, uint32_t grace)
+{
+	char *d = job_path(l, id, NULL), buf[48], *p;
+	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	free(d);
+	if (fd < 0)
+		return -1;
+	p = put_str(buf, "grace=");
+	p = put_u64(p, grace);
+	p = put_str(p, "\n");
+	rc = put_file(fd, "stop.tmp", "stop", buf, (size_t)(p - buf), 0);
+	close(fd);
+	return rc;
+}
+
+/* The shepherd is gone without an exit file: kill whatever is left of the
+ * job (it has no supervisor and would otherwise run on unaccounted). */
+static void
+kill_orphan(const struct local *l, uint64_t id)
+{
+	pid_t pid;
+	uint64_t start;
+
+	if (read_pidfile(l, id, "job", &pid, &start) == 0 &&
+	    proc_alive(pid, start))
+		killpg(pid, SIGKILL);
+}
+
+static struct live *
+live_find(struct local *l, uint64_t id)
+{
+	for (size_t i = 0; i < l->nlive; i++)
+		if (l->live[i].id == id)
+			return &l->live[i];
+	return NULL;
+}
+
+static void
+live_add(struct local *l, uint64_t id, pid_t spid, uint64_t sstart,
+	 int started_sent)
+{
+	l->live = xgrow(l->live, &l->caplive, l->nlive + 1, sizeof *l->live);
+	l->live[l->nlive++] = (struct live){id, spid, sstart, started_sent};
+}
+
+/* NAME=VALUE strings: the daemon's environment minus secrets and the
+ * variables the executor sets, then the executor's, then the job's (a
+ * later KEY replaces an earlier one). */
+static int
+env_secret(const char *kv)
+{
+	static const char *const words[] = ENV_DROP_WORDS;
+	static const char *const own[] = {
+		"ALLOT_TOKEN=", "CUDA_VISIBLE_DEVICES=", "ALLOT_JOB_ID=",
+		"ALLOT_NODE=", "ALLOT_NODELIST=", "ALLOT_GPUS=",
+	};
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strncmp(kv, own[i], strlen(own[i])) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		size_t wl = strlen(words[i]);
+		for (size_t k = 0; k + wl <= klen; k++)
+			if (memcmp(kv + k, words[i], wl) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static void
+env_put(char ***v, size_t *n, size_t *cap, char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) + 1 : strlen(kv);
+
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*v)[i], kv, klen) == 0) {
+			free((*v)[i]);
+			(*v)[i] = kv;
+			return;
+		}
+	*v = xgrow(*v, cap, *n + 2, sizeof **v);
+	(*v)[(*n)++] = kv;
+	(*v)[*n] = NULL;
+}
+
+static char *
+kv_new(const char *k, const char *v)
+{
+	size_t n = strlen(k) + strlen(v) + 2;
+	char *s = xmalloc(n);
+
+	snprintf(s, n, "%s=%s", k, v);
+	return s;
+}
+
+static char **
+env_build(const struct exec_job *j)
+{
+	char **v = NULL, *cuda, num[32];
+	size_t n = 0, cap = 0, len = 1;
+
+	v = xgrow(v, &cap, 1, sizeof *v);
+	v[0] = NULL;
+	for (char **e = environ; e && *e; e++)
+		if (!env_secret(*e))
+			env_put(&v, &n, &cap, xstrdup(*e));
+	for (size_t i = 0; i < j->ngpus; i++)
+		len += 12;
+	cuda = xmalloc(len);
+	cuda[0] = '\0';
+	for (size_t i = 0, o = 0; i < j->ngpus; i++)
+		o += (size_t)snprintf(cuda + o, len - o, "%s%d", i ? "," : "",
+				      j->gpus[i]);
+	env_put(&v, &n, &cap, kv_new("CUDA_VISIBLE_DEVICES", cuda));
+	free(cuda);
+	snprintf(num, sizeof num, "%" PRIu64, j->id);
+	env_put(&v, &n, &cap, kv_new("ALLOT_JOB_ID", num));
+	env_put(&v, &n, &cap, kv_new("ALLOT_NODE", j->node ? j->node : "localhost"));
+	env_put(&v, &n, &cap, kv_new("ALLOT_NODELIST", j->nodelist ? j->nodelist :
+				     j->node ? j->node : "localhost"));
+	snprintf(num, sizeof num, "%zu", j->ngpus);
+	env_put(&v, &n, &cap, kv_new("ALLOT_GPUS", num));
+	for (const char *const *e = j->env; e && *e; e++)
+		if (strchr(*e, '=') != NULL && **e != '=')
+			env_put(&v, &n, &cap, xstrdup(*e));
+	return v;
+}
+
+static void
+env_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+open_out(const char *path, const char *field, int *fd, struct err *e)
+{
+	*fd = open(path ? path : "/dev/null",
+		   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return err_set(e, ERR_INVALID, "%s: %s: %s", field,
+			       path ? path : "/dev/null", strerror(errno));
+	return 0;
+}
+
+/* Creates the job's directory and its `started` marker durably.
+ * ERR_CONFLICT if the directory exists. */
+static int
+claim(struct local *l, const struct exec_job *j, int *jd, struct err *e)
+{
+	char *d = job_path(l, j->id, NULL), buf[96];
+	int n, sd;
+
+	if (mkdir(d, 0700) != 0) {
+		int en = errno;
+		free(d);
+		if (en == EEXIST)
+			return err_set(e, ERR_CONFLICT,
+				       "job %" PRIu64 ": already started here "
+				       "(%s/%" PRIu64 ")", j->id, l->dir, j->id);
+		return err_set(e, ERR_IO, "%s/%" PRIu64 ": %s", l->dir, j->id,
+			       strerror(en));
+	}
+	*jd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(d);
+	n = snprintf(buf, sizeof buf, "id=%" PRIu64 " at=%" PRId64 "\n", j->id,
+		     now_real());
+	if (*jd < 0 || put_file(*jd, "started.tmp", "started", buf, (size_t)n,
+				1) != 0)
+		goto fail;
+	if ((sd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		goto fail;
+	n = fsync(sd);
+	close(sd);
+	if (n != 0)
+		goto fail;
+	return 0;
+fail:
+	return err_set(e, ERR_IO, "%s/%" PRIu64 ": cannot record the start: %s",
+		       l->dir, j->id, strerror(errno));
+}
+
+/* Undoes claim when it is certain no shepherd exists. */
+static void
+unclaim(struct local *l, uint64_t id, int jd)
+{
+	char *d = job_path(l, id, NULL);
+
+	if (jd >= 0) {
+		unlinkat(jd, "started", 0);
+		unlinkat(jd, "started.tmp", 0);
+		close(jd);
+	}
+	rmdir(d);
+	free(d);
+}
+
+/* Waits for the shepherd's byte; 1 got it, 0 EOF or timeout. */
+static int
+wait_ready(int rfd)
+{
+	int64_t until = now_mono_ms() + READY_MS;
+	char c;
+
+	for (;;) {
+		struct pollfd pf = {rfd, POLLIN, 0};
+		int64_t left = until - now_mono_ms();
+		int r;
+		if (left <= 0)
+			return 0;
+		r = poll(&pf, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		for (;;) {
+			ssize_t n = read(rfd, &c, 1);
+			if (n < 0 && errno == EINTR)
+				continue;
+			return n == 1;
+		}
+	}
+}
+
+static int
+max_fd(void)
+{
+	long m = sysconf(_SC_OPEN_MAX);
+
+	return m <= 0 || m > 65536 ? 65536 : (int)m;
+}
 
 static int
 l_start(struct exec *x, const struct exec_job *j, struct err *e)
 {
-	(void)x;
-	(void)j;
-	return err_set(e, ERR_INTERNAL, "local executor: not implemented yet");
+	struct local *l = (struct local *)x;
+	struct spawn sp;
+	struct stat st;
+	char *argv[4] = {"/bin/sh", "-c", NULL, NULL}, **envp = NULL;
+	int out = -1, errfd = -1, jd = -1, pfd[2] = {-1, -1}, rc, wst;
+	pid_t pid, r;
+
+	if (j->command == NULL || j->command[0] == '\0')
+		return err_set(e, ERR_INVALID, "command: empty");
+	if (j->workdir == NULL || j->workdir[0] == '\0')
+		return err_set(e, ERR_INVALID, "workdir: empty");
+	if (stat(j->workdir, &st) != 0)
+		return err_set(e, ERR_INVALID, "workdir: %s: %s", j->workdir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INVALID, "workdir: %s: not a directory",
+			       j->workdir);
+	pthread_mutex_lock(&l->mu);
+	if (live_find(l, j->id) != NULL) {
+		rc = err_set(e, ERR_CONFLICT, "job %" PRIu64 ": already running "
+			     "here", j->id);
+		goto out;
+	}
+	if ((rc = open_out(j->out_path, "out_path", &out, e)) != 0)
+		goto out;
+	if (j->err_path != NULL && j->out_path != NULL &&
+	    strcmp(j->err_path, j->out_path) == 0)
+		errfd = fcntl(out, F_DUPFD_CLOEXEC, 0);
+	else if ((rc = open_out(j->err_path, "err_path", &errfd, e)) != 0)
+		goto out;
+	if ((rc = claim(l, j, &jd, e)) != 0) {
+		if (rc != ERR_CONFLICT) {
+			unclaim(l, j->id, jd);
+			jd = -1;
+		}
+		goto out;
+	}
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		rc = err_set(e, ERR_IO, "pipe: %s", strerror(errno));
+		unclaim(l, j->id, jd);
+		jd = -1;
+		goto out;
+	}
+	argv[2] = (char *)j->command;
+	envp = env_build(j);
+	sp = (struct spawn){jd, out, errfd, pfd[1], argv, envp, j->workdir,
+			    j->time_limit_s, j->grace_s, max_fd()};
+	if ((pid = fork()) < 0) {
+		rc = err_set(e, ERR_IO, "fork: %s", strerror(errno));
+		unclaim(l, j->id, jd);
+		jd = -1;
+		goto out;
+	}
+	if (pid == 0)
+		intermediate(&sp);
+	close(pfd[1]);
+	pfd[1] = -1;
+	while ((r = waitpid(pid, &wst, 0)) < 0 && errno == EINTR)
+		;
+	if (r == pid && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0)) {
+		/* the shepherd was never forked */
+		rc = err_set(e, ERR_IO, "job %" PRIu64 ": cannot fork the "
+			     "shepherd", j->id);
+		unclaim(l, j->id, jd);
+		jd = -1;
+		goto out;
+	}
+	if (!wait_ready(pfd[0])) {
+		/* Slow or dead shepherd: forbid the job, then see whether it
+		 * got past its pid file (it checks for `stop` after it). */
+		write_stop(l, j->id, 0);
+		if (!has_file(l, j->id, "pid", NULL)) {
+			rc = err_set(e, ERR_IO, "job %" PRIu64 ": the shepherd "
+				     "did not start", j->id);
+			goto out;
+		}
+	}
+	{
+		pid_t spid = 0;
+		uint64_t sstart = 0;
+		read_pidfile(l, j->id, "pid", &spid, &sstart);
+		live_add(l, j->id, spid, sstart, 0);
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&l->mu);
+	if (out >= 0)
+		close(out);
+	if (errfd >= 0)
+		close(errfd);
+	if (jd >= 0)
+		close(jd);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	env_free(envp);
+	return rc;
 }
 
 static int
 l_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 {
-	(void)x;
-	(void)grace_s;
-	return err_set(e, ERR_NOTFOUND, "job %llu: not running here",
-		       (unsigned long long)id);
+	struct local *l = (struct local *)x;
+	struct live *lv;
+	int rc = 0;
+
+	pthread_mutex_lock(&l->mu);
+	if ((lv = live_find(l, id)) == NULL) {
+		rc = err_set(e, ERR_NOTFOUND, "job %" PRIu64 ": not running here",
+			     id);
+		goto out;
+	}
+	if (has_file(l, id, "exit", NULL))
+		goto out;
+	if (write_stop(l, id, grace_s) != 0) {
+		rc = err_set(e, ERR_IO, "job %" PRIu64 ": cannot write the stop "
+			     "request: %s", id, strerror(errno));
+		goto out;
+	}
+	if (lv->spid == 0)
+		read_pidfile(l, id, "pid", &lv->spid, &lv->sstart);
+	/* No pid file yet: the shepherd reads `stop` after writing it. */
+	if (lv->spid > 0 && proc_alive(lv->spid, lv->sstart))
+		kill(lv->spid, SIGUSR1);
+out:
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+static void
+ev_lost(struct exec_event *ev, uint64_t id)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_LOST;
+	ev->status = -1;
+	ev->at = now_real();
+}
+
+static void
+ev_started(const struct local *l, struct exec_event *ev, uint64_t id)
+{
+	struct stat st;
+
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_STARTED;
+	ev->at = has_file(l, id, "pid", &st) ? (int64_t)st.st_mtime : now_real();
+}
+
+/* The end of a shepherd whose pid file exists: EXITED if it wrote its
+ * exit file, else (dead) LOST, else (alive) -1 = still running. */
+static int
+settle(struct local *l, struct live *lv, struct exec_event *ev)
+{
+	if (read_exit(l, lv->id, ev) == 0)
+		return 0;
+	if (lv->spid == 0 &&
+	    read_pidfile(l, lv->id, "pid", &lv->spid, &lv->sstart) != 0)
+		return -1; /* not written yet: exec_start timed out on it */
+	if (proc_alive(lv->spid, lv->sstart))
+		return -1;
+	if (read_exit(l, lv->id, ev) == 0) /* it wrote it as it died */
+		return 0;
+	kill_orphan(l, lv->id);
+	ev_lost(ev, lv->id);
+	return 0;
 }
 
 static size_t
 l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 {
-	(void)x;
-	(void)ev;
-	(void)cap;
-	return 0;
+	struct local *l = (struct local *)x;
+	size_t n = 0, keep = 0, i;
+
+	pthread_mutex_lock(&l->mu);
+	for (i = 0; i < l->nlive; i++) {
+		struct live *lv = &l->live[i];
+		int gone = 0;
+		if (n + 2 > cap)
+			break;
+		if (!lv->started_sent && has_file(l, lv->id, "pid", NULL)) {
+			ev_started(l, &ev[n++], lv->id);
+			lv->started_sent = 1;
+		}
+		if (lv->started_sent && settle(l, lv, &ev[n]) == 0) {
+			n++;
+			gone = 1;
+		}
+		if (!gone)
+			l->live[keep++] = *lv;
+	}
+	for (; i < l->nlive; i++)
+		l->live[keep++] = l->live[i];
+	l->nlive = keep;
+	pthread_mutex_unlock(&l->mu);
+	return n;
 }
 
 static int
 l_recover(struct exec *x, const uint64_t *ids, size_t n,
 	  struct exec_event *ev, struct err *e)
 {
-	(void)x;
+	struct local *l = (struct local *)x;
+
 	(void)e;
+	pthread_mutex_lock(&l->mu);
 	for (size_t i = 0; i < n; i++) {
-		ev[i] = (struct exec_event){0};
-		ev[i].id = ids[i];
-		ev[i].kind = EXEC_LOST;
+		uint64_t id = ids[i];
+		struct live tmp = {id, 0, 0, 1}, *lv;
+
+		if ((lv = live_find(l, id)) != NULL) {
+			ev_started(l, &ev[i], id); /* already watched */
+			continue;
+		}
+		if (!has_file(l, id, NULL, NULL)) {
+			ev_lost(&ev[i], id); /* never started here */
+			continue;
+		}
+		if (read_exit(l, id, &ev[i]) == 0)
+			continue;
+		if (!has_file(l, id, "pid", NULL)) {
+			/* Forbid it, then look again: a shepherd that writes its
+			 * pid file after this sees `stop` and never runs it. */
+			write_stop(l, id, 0);
+			if (!has_file(l, id, "pid", NULL)) {
+				ev_lost(&ev[i], id);
+				continue;
+			}
+		}
+		if (settle(l, &tmp, &ev[i]) == 0)
+			continue;
+		live_add(l, id, tmp.spid, tmp.sstart, 1);
+		ev_started(l, &ev[i], id);
 	}
+	pthread_mutex_unlock(&l->mu);
 	return 0;
 }
 
@@ -57,6 +1055,9 @@ static void
 l_free(struct exec *x)
 {
 	struct local *l = (struct local *)x;
+
+	pthread_mutex_destroy(&l->mu);
+	free(l->live);
 	free(l->dir);
 	free(l);
 }
@@ -69,13 +1070,24 @@ struct exec *
 local_new(const char *state_dir, struct err *e)
 {
 	struct local *l;
+	struct stat st;
 
 	if (state_dir == NULL || *state_dir == '\0') {
 		err_set(e, ERR_INVALID, "state_dir: empty");
 		return NULL;
 	}
+	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		err_set(e, ERR_IO, "state_dir: %s: %s", state_dir,
+			strerror(errno));
+		return NULL;
+	}
+	if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_IO, "state_dir: %s: not a directory", state_dir);
+		return NULL;
+	}
 	l = xcalloc(1, sizeof *l);
 	l->base.ops = &local_ops;
 	l->dir = xstrdup(state_dir);
+	pthread_mutex_init(&l->mu, NULL);
 	return &l->base;
 }
