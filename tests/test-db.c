@@ -311,6 +311,41 @@ collect_cb(void *ctx, const struct db_job *j)
 	return 0;
 }
 
+TEST(db_job_update_many)
+{
+	struct db *d = open_ok(tpath("m.db"));
+	struct db_job v[3], g;
+	uint32_t t, u = make_user(d, 1, &t);
+	struct err e;
+
+	for (int k = 0; k < 3; k++) {
+		job_init(&v[k], t, u, "m");
+		CHECK_EQ_INT(db_job_submit(d, &v[k], &e), 0);
+		v[k].shape.state = JOB_RUNNING;
+		v[k].starting = 1;
+		v[k].alloc = (char *)"n0:0";
+	}
+	CHECK_EQ_INT(db_job_update_many(d, v, 3, &e), 0);
+	for (uint64_t id = 1; id <= 3; id++) {
+		CHECK_EQ_INT(db_job_get(d, id, &g, &e), 0);
+		CHECK_EQ_INT(g.shape.state, JOB_RUNNING);
+		CHECK_EQ_INT(g.starting, 1);
+		CHECK_STR(g.alloc, "n0:0");
+		db_job_clear(&g);
+	}
+	/* One missing job: none of the three is written. */
+	for (int k = 0; k < 3; k++)
+		v[k].shape.state = JOB_COMPLETED;
+	v[1].id = 42;
+	CHECK_EQ_INT(db_job_update_many(d, v, 3, &e), ERR_NOTFOUND);
+	CHECK_CONTAINS(e.msg, "job 42");
+	CHECK_EQ_INT(db_job_get(d, 1, &g, &e), 0);
+	CHECK_EQ_INT(g.shape.state, JOB_RUNNING);
+	db_job_clear(&g);
+	CHECK_EQ_INT(db_job_update_many(d, v, 0, &e), 0);
+	db_close(d);
+}
+
 TEST(db_jobs_list_pages)
 {
 	struct db *d = open_ok(tpath("l.db"));

@@ -110,6 +110,11 @@ int db_job_submit(struct db *d, struct db_job *j, struct err *e);
  * starting, prio_boost.  Blocks until committed.  ERR_NOTFOUND if there is no such job.  The store does not
  * check the state machine (the caller does, with job_transition). */
 int db_job_update(struct db *d, const struct db_job *j, struct err *e);
+/* The same for n jobs in one commit, all or nothing: on error none is
+ * updated and e names the first job at fault.  One commit instead of n
+ * (a scheduling pass that starts or ends many jobs). */
+int db_job_update_many(struct db *d, const struct db_job *v, size_t n,
+		       struct err *e);
 /* Every job not in a final state (state not completed, failed or
  * cancelled), in id order.  Rows lent to cb. */
 int db_jobs_active(struct db *d, int (*cb)(void *ctx, const struct db_job *j),

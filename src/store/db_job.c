@@ -245,6 +245,38 @@ db_job_update(struct db *d, const struct db_job *j, struct err *e)
 	return db__write(d, op_update, (void *)(uintptr_t)j, 0, e);
 }
 
+struct many_arg {
+	const struct db_job *v;
+	size_t n;
+};
+
+static int
+op_update_many(struct db_conn *c, void *arg, struct err *e)
+{
+	struct many_arg *a = arg;
+	int rc;
+
+	for (size_t k = 0; k < a->n; k++)
+		if ((rc = op_update(c, (void *)(uintptr_t)&a->v[k], e)) < 0)
+			return rc;
+	return 0;
+}
+
+int
+db_job_update_many(struct db *d, const struct db_job *v, size_t n,
+		   struct err *e)
+{
+	struct many_arg a = {v, n};
+	int rc;
+
+	if (n == 0)
+		return 0;
+	for (size_t k = 0; k < n; k++)
+		if ((rc = check_job(&v[k], e)) < 0)
+			return rc;
+	return db__write(d, op_update_many, &a, 1, e);
+}
+
 /* Steps st (bound, on read connection c) and calls cb for each row. */
 static int
 walk(struct db_conn *c, sqlite3_stmt *st,
