@@ -7,8 +7,9 @@
 #
 # 1. each bench binary (bench/bench-*.c), one after the other; those that
 #    need ../shared/data skip with a message when it is absent;
-# 2. `allot run korea-2026` (what `make run` runs), 3 runs, wall time;
-# 3. the FGD paper's allocation experiment on the 5 openb traces
+# 2. the kill -9 crash test with 100 rounds (tests/sh/serve-crash.sh);
+# 3. `allot run korea-2026` (what `make run` runs), 3 runs, wall time;
+# 4. the FGD paper's allocation experiment on the 5 openb traces
 #    (allot fgd --policy all --seeds 42-51) beside the paper's figures.
 #
 # Data: $ALLOT_DATA, else ../shared/data.  Exit status 1 if anything failed.
@@ -31,9 +32,20 @@ for b in "$@"; do
 	echo
 	echo "== $(basename "$b")"
 	t0=$(date +%s%N)
-	"$b" || { echo "FAILED: $b"; status=1; }
+	ALLOT="$allot" "$b" || { echo "FAILED: $b"; status=1; }   # bench-serve starts $allot serve
 	echo "($(basename "$b"): $(since "$t0") s wall)"
 done
+
+echo
+echo "== kill -9 crash test, 100 rounds (tests/sh/serve-crash.sh; make check runs 20)"
+if "$allot" serve --help > /dev/null 2>&1; then
+	crash_dir=$(mktemp -d)
+	CRASH_ROUNDS=100 ALLOT="$allot" TEST_TMPDIR="$crash_dir" bash tests/sh/serve-crash.sh ||
+		{ echo "FAILED: serve-crash"; status=1; }
+	rm -rf "$crash_dir"
+else
+	echo "skipped: $allot has no serve command"
+fi
 
 echo
 echo "== allot run korea-2026 (what make run runs), wall s of 3 runs"

@@ -93,6 +93,12 @@ print_why(const json_t *j)
 		}
 		printf("\n");
 	}
+	if (json_object_get(j, "blocked_by") != NULL) {
+		char *b = json_dumps(json_object_get(j, "blocked_by"),
+				     JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%8s blocked by %s\n", "", b != NULL ? b : "?");
+		free(b);
+	}
 	if (client_jint(j, "planned_start", -1) > 0) {
 		time_t t = (time_t)client_jint(j, "planned_start", 0);
 		struct tm tm;

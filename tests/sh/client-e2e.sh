@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The client commands against a real `allot serve` on 127.0.0.1 with a
+# temporary database: submit -> run -> complete with a real child process,
+# queue, hold and cancel, a running job cancelled, the job list across
+# pages, and the server's refusals as exit 1 with the field named.
+# Skips (77) while allot has no serve command.
+set -u
+A=${ALLOT:-build/allot}
+T=${TEST_TMPDIR:-$(mktemp -d)}
+pid=""
+fail() {
+	echo "FAIL: $*"
+	[ -f "$T/serve.log" ] && { echo "--- serve.log (tail)"; tail -20 "$T/serve.log"; }
+	exit 1
+}
+trap '[ -n "$pid" ] && kill -9 $pid 2> /dev/null' EXIT
+$A serve --help > /dev/null 2>&1 || { echo "SKIP: this allot has no serve command"; exit 77; }
+unset ALLOT_CONFIG ALLOT_URL ALLOT_TOKEN ALLOT_TIMEOUT
+export HOME=$T
+
+$A serve --listen 127.0.0.1:0 --db "$T/allot.db" --state-dir "$T/state" \
+	--admin-token-file "$T/admin.token" --pass-interval-ms 50 > "$T/out" 2> "$T/serve.log" &
+pid=$!
+for _ in $(seq 400); do
+	grep -q "listening on" "$T/out" && break
+	kill -0 "$pid" 2> /dev/null || fail "serve exited"
+	sleep 0.025
+done
+line=$(grep -m1 "listening on" "$T/out") || fail "no 'listening on' line"
+addr=${line##*listening on }
+addr=${addr%% *}
+# Settings from a config file this time (url and token_file).
+printf 'url = %s\ntoken_file = %s\n' "$addr" "$T/admin.token" > "$T/config"
+export ALLOT_CONFIG=$T/config
+
+state_of() { $A jobs "$1" | awk '$1 == "state" { print $2 }'; }
+wait_state() { # id, state
+	for _ in $(seq 400); do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.025
+	done
+	fail "job $1 is $(state_of "$1"), not $2"
+}
+
+# submit -> run -> complete; the job sees its GPUs and its directory
+mkdir -p "$T/work"
+out=$($A submit -J first -D "$T/work" --gpus 2 --time 5 -- sh -c 'echo "gpus=$CUDA_VISIBLE_DEVICES" > out.txt') ||
+	fail "submit: $out"
+echo "$out" | grep -Eq '^Submitted batch job [0-9]+$' || fail "submit said: $out"
+id1=${out##* }
+wait_state "$id1" completed
+grep -Eq '^gpus=[0-9]+,[0-9]+$' "$T/work/out.txt" || fail "job output: $(cat "$T/work/out.txt")"
+$A jobs "$id1" | grep -q '^exit_code *0$' || fail "exit code: $($A jobs "$id1")"
+$A jobs "$id1" | grep -q '^name *first$' || fail "name"
+$A jobs "$id1" --json | grep -q "\"id\":$id1" || fail "jobs ID --json"
+
+# held: pending in the queue, then cancelled; a second cancel is refused
+id2=$($A submit --parsable --hold -J held --wrap "touch $T/held-ran") || fail "submit --hold"
+$A queue > "$T/q" || fail "queue"
+head -1 "$T/q" | grep -q "JOBID.*ACCOUNT.*USER.*NAME.*ST.*TIME.*GPUS.*REASON" || fail "queue header: $(head -1 "$T/q")"
+awk -v id="$id2" '$1 == id && $5 == "PD"' "$T/q" | grep -q . || fail "held job not PD in: $(cat "$T/q")"
+$A queue --why > /dev/null || fail "queue --why"
+$A queue --json | grep -q '"pending":\[' || fail "queue --json"
+$A cancel "$id2" || fail "cancel held"
+wait_state "$id2" cancelled
+$A cancel "$id2" 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] || fail "second cancel: exit $rc: $(cat "$T/err")"
+[ ! -e "$T/held-ran" ] || fail "a held, cancelled job ran"
+
+# a running job cancelled: SIGTERM reaches it
+id3=$($A submit --parsable -J sleeper --grace 1 --wrap "sleep 60") || fail "submit sleeper"
+wait_state "$id3" running
+$A queue | awk -v id="$id3" '$1 == id && $5 == "R"' | grep -q . || fail "running job not R: $($A queue)"
+$A cancel -v "$id3" | grep -q "cancelled job $id3" || fail "cancel -v"
+wait_state "$id3" cancelled
+
+# pages: 5 more held jobs; the list follows next_cursor 2 at a time
+for k in 1 2 3 4 5; do $A submit --parsable --hold -J "p$k" -- true > /dev/null || fail "submit p$k"; done
+n=$($A jobs --all --page-size 2 | tail -n +2 | wc -l)
+[ "$n" = 8 ] || fail "jobs --all --page-size 2: $n rows, want 8"
+n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
+[ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
+$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 8 ||
+	fail "jobs --all --json"
+n=$($A jobs --state cancelled | tail -n +2 | wc -l)
+[ "$n" = 2 ] || fail "jobs --state cancelled: $n rows"
+
+# refusals: exit 1, the field named; unknown job; bad token; unreachable
+$A submit --gpus 100000 -- true 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] || fail "too many GPUs: exit $rc"
+grep -q "gpus" "$T/err" || fail "field not named: $(cat "$T/err")"
+$A submit --model NOSUCH -- true 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "models" "$T/err" || fail "unknown model: exit $rc: $(cat "$T/err")"
+$A jobs 999999 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "404" "$T/err" || fail "unknown job: exit $rc: $(cat "$T/err")"
+$A queue --token allot_1_0000 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "401" "$T/err" || fail "bad token: exit $rc: $(cat "$T/err")"
+kill "$pid"
+wait "$pid" 2> /dev/null
+pid=""
+$A queue --timeout 1 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] || fail "stopped server: exit $rc: $(cat "$T/err")"
+exit 0

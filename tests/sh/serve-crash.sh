@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# kill -9 crash test (issue 5, "Done when"): start `allot serve` on a
+# temporary database, stream submissions from several concurrent clients
+# (`allot submit`, each with its own idempotency key and a job name equal
+# to it) recording every acknowledged id, kill -9 the daemon at a random
+# moment, restart it, and repeat.  At the end, with every job finished:
+#   - every acknowledged job is present, under its id, exactly once;
+#   - no key was submitted twice (no duplicate made by a retry);
+#   - no job ran twice: each job appends its key to one shared file, and
+#     no key appears there twice; every completed job appears once.
+# CRASH_ROUNDS (default 20) and CRASH_CLIENTS (default 4) scale it; the
+# bench/ run uses more rounds.  Skips (77) while allot has no serve.
+set -u
+A=${ALLOT:-build/allot}
+T=${TEST_TMPDIR:-$(mktemp -d)}
+ROUNDS=${CRASH_ROUNDS:-20}
+CLIENTS=${CRASH_CLIENTS:-4}
+pid=""
+cpids=""
+fail() {
+	echo "FAIL: $*"
+	[ -f "$T/serve.log" ] && { echo "--- serve.log (tail)"; tail -20 "$T/serve.log"; }
+	exit 1
+}
+cleanup() {
+	touch "$T/stop"
+	[ -n "$pid" ] && kill -9 "$pid" 2> /dev/null
+	for p in $cpids; do kill -- "-$p" 2> /dev/null; done
+	wait 2> /dev/null
+}
+trap cleanup EXIT
+$A serve --help > /dev/null 2>&1 || { echo "SKIP: this allot has no serve command"; exit 77; }
+unset ALLOT_CONFIG ALLOT_URL ALLOT_TOKEN
+export HOME=$T ALLOT_TIMEOUT=5
+
+start() {
+	: > "$T/out"
+	$A serve --listen 127.0.0.1:0 --db "$T/allot.db" --state-dir "$T/state" \
+		--admin-token-file "$T/admin.token" --pass-interval-ms 50 \
+		> "$T/out" 2>> "$T/serve.log" &
+	pid=$!
+	for _ in $(seq 400); do
+		grep -q "listening on" "$T/out" && break
+		kill -0 "$pid" 2> /dev/null || fail "serve exited: $(cat "$T/out")"
+		sleep 0.025
+	done
+	line=$(grep -m1 "listening on" "$T/out") || fail "serve printed no 'listening on' line"
+	addr=${line##*listening on }
+	addr=${addr%% *}
+	export ALLOT_URL="http://$addr"
+	[ -s "$T/admin.token" ] || fail "no admin token file"
+	ALLOT_TOKEN=$(cat "$T/admin.token")
+	export ALLOT_TOKEN
+}
+
+client() { # round, client
+	local n=0 key id
+	while [ ! -e "$T/stop" ]; do
+		n=$((n + 1))
+		key=r$1c$2n$n
+		if id=$($A submit --parsable --idempotency-key "$key" --job-name "$key" \
+			--wrap "echo $key >> $T/ran" 2>> "$T/client.err"); then
+			echo "$key $id" >> "$T/acked"
+		fi
+	done
+}
+
+: > "$T/acked"
+: > "$T/ran"
+t0=$(date +%s)
+for r in $(seq "$ROUNDS"); do
+	rm -f "$T/stop"
+	start
+	cpids=""
+	set -m   # each client loop in its own process group, to stop it at once
+	for k in $(seq "$CLIENTS"); do
+		client "$r" "$k" &
+		cpids="$cpids $!"
+	done
+	set +m
+	sleep "0.$((RANDOM % 5 + 2))"
+	kill -9 "$pid"
+	wait "$pid" 2> /dev/null
+	pid=""
+	# A submission in flight now is lost to its client (not acknowledged,
+	# maybe committed): stopping the clients' retries keeps rounds short.
+	touch "$T/stop"
+	for p in $cpids; do kill -- "-$p" 2> /dev/null; done
+	for p in $cpids; do wait "$p" 2> /dev/null; done
+	cpids=""
+done
+start
+acked=$(wc -l < "$T/acked")
+[ "$acked" -gt 0 ] || fail "no submission was acknowledged in $ROUNDS rounds: $(tail -3 "$T/client.err")"
+
+# Let every job finish: nothing running or pending.
+for _ in $(seq 600); do
+	left=$($A queue 2> /dev/null | tail -n +2 | wc -l)
+	[ "$left" = 0 ] && break
+	sleep 0.05
+done
+[ "$left" = 0 ] || fail "$left jobs still pending or running: $($A queue | head -5)"
+$A jobs --all > "$T/all" || fail "allot jobs --all"
+# every acknowledged job: present under its id with its name, exactly once
+awk 'NR == FNR { if (FNR > 1) { n[$1]++; name[$1] = $2; st[$1] = $5 } next }
+     { if (n[$2] != 1) { print "job " $2 " (" $1 "): " (n[$2] + 0) " rows"; bad = 1 }
+       else if (name[$2] != $1) { print "job " $2 ": name " name[$2] ", want " $1; bad = 1 } }
+     END { exit bad }' "$T/all" "$T/acked" > "$T/missing" ||
+	fail "acknowledged jobs lost or renamed: $(head -5 "$T/missing")"
+dup=$(tail -n +2 "$T/all" | awk '{ print $2 }' | sort | uniq -d | head -3)
+[ -z "$dup" ] || fail "a key was made into two jobs: $dup"
+twice=$(sort "$T/ran" | uniq -d | head -3)
+[ -z "$twice" ] || fail "jobs ran twice: $twice"
+# every completed job ran, exactly once
+awk 'NR == FNR { ran[$1]++; next } FNR > 1 && $5 == "CD" && ran[$2] != 1 {
+	print $2 " completed but ran " (ran[$2] + 0) " times"; bad = 1 } END { exit bad }' \
+	"$T/ran" "$T/all" > "$T/noran" || fail "$(head -3 "$T/noran")"
+jobs=$(tail -n +2 "$T/all" | wc -l)
+done_=$(awk 'FNR > 1 && $5 == "CD"' "$T/all" | wc -l)
+# Jobs marked for start when the daemon died, that the executor never
+# started, come back failed with reason "lost" (never run, never twice).
+lost=$(awk 'FNR > 1 && $5 == "F" && $NF == "lost"' "$T/all" | wc -l)
+echo "ok: $ROUNDS kill -9 rounds, $CLIENTS clients, $acked acknowledged, $jobs jobs," \
+	"$done_ completed, $lost lost at start, $(wc -l < "$T/ran") runs, $(($(date +%s) - t0)) s"
+exit 0
