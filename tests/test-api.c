@@ -570,3 +570,189 @@ TEST(api_run)
 	json_decref(v);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
+
+/* ---- Authorisation: every role x every endpoint ------------------------------ */
+
+enum { R_ADMIN, R_PM, R_EV, R_TA, R_MEM, R_VIEW, R_MEMB, NR };
+
+static const char *const rnames[NR] = {
+	"admin", "pm", "ev", "ta-A", "mem-A", "view-A", "mem-B",
+};
+
+struct cell {
+	const char *method, *path, *body; /* body may hold one %d: the role */
+	int want[NR];
+};
+
+static const struct cell matrix[] = {
+	/* Jobs: 1 is mem-A's, 2 mem2-A's, 3 mem-B's (all held). */
+	{"GET", "/v1/jobs/1", NULL, {200, 403, 403, 200, 200, 200, 404}},
+	{"GET", "/v1/jobs/3", NULL, {200, 403, 403, 404, 404, 404, 200}},
+	{"GET", "/v1/jobs", NULL, {200, 403, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/jobs?account=teamA", NULL, {200, 403, 403, 200, 200, 200, 403}},
+	{"GET", "/v1/queue", NULL, {200, 403, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/queue?account=teamB", NULL, {200, 403, 403, 403, 403, 403, 200}},
+	{"POST", "/v1/jobs/1/hold", "", {200, 403, 403, 200, 200, 403, 404}},
+	{"POST", "/v1/jobs/2/hold", "", {200, 403, 403, 200, 403, 403, 404}},
+	{"POST", "/v1/jobs/3/hold", "", {200, 403, 403, 404, 404, 403, 200}},
+	{"POST", "/v1/jobs/3/cancel", "", {0, 403, 403, 404, 404, 403, 200}},
+	{"POST", "/v1/jobs", "{\"command\":\"true\",\"gpus\":1,\"hold\":true}",
+	 {201, 403, 403, 201, 201, 403, 201}},
+	{"POST", "/v1/jobs", "{\"command\":\"true\",\"hold\":true,\"account\":\"teamB\"}",
+	 {201, 403, 403, 403, 403, 403, 201}},
+	/* Pool and nodes. */
+	{"GET", "/v1/pool", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	{"GET", "/v1/nodes", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	{"POST", "/v1/nodes/site-0-c0-n00000/drain", "", {200, 403, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/nodes/site-0-c0-n00000/resume", "", {200, 403, 403, 403, 403, 403, 403}},
+	/* Tenants, users, tokens. */
+	{"GET", "/v1/tenants", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"POST", "/v1/tenants", "{\"name\":\"t-%d\"}", {201, 403, 403, 403, 403, 403, 403}},
+	{"GET", "/v1/users", NULL, {200, 403, 403, 200, 200, 200, 200}},
+	{"POST", "/v1/users", "{\"name\":\"u-%d\",\"role\":\"member\"}",
+	 {201, 403, 403, 201, 403, 403, 403}},
+	{"POST", "/v1/users", "{\"name\":\"v-%d\",\"account\":\"teamB\"}",
+	 {201, 403, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/users", "{\"name\":\"w-%d\",\"role\":\"admin\"}",
+	 {201, 403, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/tokens", "{}", {201, 201, 201, 201, 201, 201, 201}},
+	{"POST", "/v1/tokens", "{\"user\":\"mem2-A\"}", {201, 403, 403, 201, 403, 403, 403}},
+	{"POST", "/v1/tokens", "{\"user\":\"admin\"}", {201, 403, 403, 403, 403, 403, 403}},
+	/* Programs and grants. */
+	{"GET", "/v1/programs", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	{"POST", "/v1/programs", "{\"name\":\"p-%d\"}", {201, 201, 403, 403, 403, 403, 403}},
+	{"GET", "/v1/grants", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/grants?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
+	{"POST", "/v1/grants", "{\"account\":\"teamA\",\"model\":\"H100\",\"gpus\":8,"
+	 "\"start\":0,\"end\":9999999999}", {201, 201, 403, 403, 403, 403, 403}},
+	{"GET", "/metrics", NULL, {200, 200, 200, 200, 200, 200, 200}},
+};
+
+static char *
+mktoken(const struct daemon *d, const char *user)
+{
+	char body[200];
+	json_t *v;
+	char *t;
+
+	snprintf(body, sizeof body, "{\"user\":\"%s\"}", user);
+	v = JREQ(d, "POST", "/v1/tokens", d->token, body, 201);
+	t = strdup(jstr(v, "token"));
+	json_decref(v);
+	return t;
+}
+
+TEST(api_authz)
+{
+	struct daemon d;
+	char dir[600], log[700], *tok[NR], *mem2;
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"teamA\"}"},
+		{"/v1/tenants", "{\"name\":\"teamB\"}"},
+		{"/v1/tenants", "{\"name\":\"prog\"}"},
+		{"/v1/users", "{\"name\":\"pm\",\"account\":\"prog\",\"role\":\"program-manager\"}"},
+		{"/v1/users", "{\"name\":\"ev\",\"account\":\"prog\",\"role\":\"evaluator\"}"},
+		{"/v1/users", "{\"name\":\"ta-A\",\"account\":\"teamA\",\"role\":\"tenant-admin\"}"},
+		{"/v1/users", "{\"name\":\"mem-A\",\"account\":\"teamA\",\"role\":\"member\"}"},
+		{"/v1/users", "{\"name\":\"mem2-A\",\"account\":\"teamA\",\"role\":\"member\"}"},
+		{"/v1/users", "{\"name\":\"view-A\",\"account\":\"teamA\",\"role\":\"viewer\"}"},
+		{"/v1/users", "{\"name\":\"mem-B\",\"account\":\"teamB\",\"role\":\"member\"}"},
+	};
+	json_t *v;
+	FILE *f;
+	size_t nbad = 0;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	tok[R_ADMIN] = strdup(d.token);
+	for (int r = 1; r < NR; r++)
+		tok[r] = mktoken(&d, rnames[r]);
+	mem2 = mktoken(&d, "mem2-A");
+	CHECK_EQ_INT(submit(&d, tok[R_MEM], "{\"command\":\"true\",\"hold\":true}"), 1);
+	CHECK_EQ_INT(submit(&d, mem2, "{\"command\":\"true\",\"hold\":true}"), 2);
+	CHECK_EQ_INT(submit(&d, tok[R_MEMB], "{\"command\":\"true\",\"hold\":true}"), 3);
+	for (size_t i = 0; i < sizeof matrix / sizeof matrix[0]; i++) {
+		const struct cell *c = &matrix[i];
+		for (int r = 0; r < NR; r++) {
+			char body[512];
+			long st;
+			char *s;
+			int want = c->want[r];
+			if (c->body != NULL) {
+				const char *pc = strstr(c->body, "%d");
+				if (pc != NULL)
+					snprintf(body, sizeof body, "%.*s%d%s",
+						 (int)(pc - c->body), c->body, r, pc + 2);
+				else
+					snprintf(body, sizeof body, "%s", c->body);
+			}
+			if (strcmp(c->path, "/v1/jobs/3/cancel") == 0 && r == R_ADMIN)
+				continue; /* left to its owner, below in the table */
+			s = req(&d, c->method, c->path, tok[r], c->body ? body : NULL, &st);
+			if (st != want) {
+				fprintf(stderr, "%s %s as %s: %ld, want %d: %s\n", c->method,
+					c->path, rnames[r], st, want, s);
+				nbad++;
+			} else if (want >= 400) {
+				const char *code = want == 403 ? "\"forbidden\"" : "\"not_found\"";
+				if (strstr(s, code) == NULL) {
+					fprintf(stderr, "%s %s as %s: body %s\n", c->method,
+						c->path, rnames[r], s);
+					nbad++;
+				}
+			}
+			free(s);
+		}
+	}
+	CHECK_EQ_INT(nbad, 0);
+	/* What each one sees: its own account only. */
+	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", tok[R_MEM], NULL, 200);
+	for (size_t k = 0; k < json_array_size(json_object_get(v, "jobs")); k++)
+		CHECK_STR(jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
+			  "teamA");
+	CHECK(json_array_size(json_object_get(v, "jobs")) >= 3);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/tenants", tok[R_VIEW], NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "tenants")), 1);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/users", tok[R_MEM], NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "users")), 1);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/grants", tok[R_MEMB], NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 0);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/grants", tok[R_MEM], NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 2);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/queue", tok[R_MEMB], NULL, 200);
+	for (size_t k = 0; k < json_array_size(json_object_get(v, "jobs")); k++)
+		CHECK_STR(jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
+			  "teamB");
+	json_decref(v);
+	/* Only its owner could cancel job 3. */
+	v = JREQ(&d, "GET", "/v1/jobs/3", tok[R_MEMB], NULL, 200);
+	CHECK_STR(jstr(v, "state"), "cancelled");
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	snprintf(log, sizeof log, "%s/serve.log", dir);
+	f = fopen(log, "r");
+	CHECK(f != NULL);
+	{
+		char line[1024];
+		int denials = 0, hidden = 0;
+		while (fgets(line, sizeof line, f) != NULL) {
+			if (strstr(line, "denied: user mem-A (member") != NULL)
+				denials++;
+			if (strstr(line, "not visible: answered 404") != NULL)
+				hidden++;
+		}
+		CHECK(denials >= 10);
+		CHECK(hidden >= 5);
+	}
+	fclose(f);
+	for (int r = 0; r < NR; r++)
+		free(tok[r]);
+	free(mem2);
+}
