@@ -756,3 +756,152 @@ TEST(api_authz)
 		free(tok[r]);
 	free(mem2);
 }
+
+/* ---- Preemption and restart ------------------------------------------------------ */
+
+static long
+lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	int ch;
+
+	if (f == NULL)
+		return 0;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+/* The owner of a guarantee reclaims it: the borrower gets SIGTERM, a
+ * grace period, and is requeued (it is preemptible); one that ignores
+ * SIGTERM is killed after its grace. */
+TEST(api_preempt)
+{
+	struct daemon d;
+	char dir[600], body[2048], path[700];
+	char *ta, *tb;
+	json_t *v;
+	long long b1, b2, a1;
+	double t0, t1;
+	struct timespec ts;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	json_decref(JREQ(&d, "POST", "/v1/tenants", d.token, "{\"name\":\"teamA\"}", 201));
+	json_decref(JREQ(&d, "POST", "/v1/tenants", d.token, "{\"name\":\"teamB\"}", 201));
+	json_decref(JREQ(&d, "POST", "/v1/users", d.token,
+			 "{\"name\":\"a\",\"account\":\"teamA\"}", 201));
+	json_decref(JREQ(&d, "POST", "/v1/users", d.token,
+			 "{\"name\":\"b\",\"account\":\"teamB\"}", 201));
+	ta = mktoken(&d, "a");
+	tb = mktoken(&d, "b");
+	json_decref(JREQ(&d, "POST", "/v1/grants", d.token,
+			 "{\"account\":\"teamA\",\"model\":\"H100\",\"gpus\":32,"
+			 "\"start\":0,\"end\":9999999999}", 201));
+	/* B borrows the whole pool: one job that leaves on SIGTERM, one that
+	 * ignores it. */
+	snprintf(body, sizeof body, "{\"command\":\"trap 'echo TERM >> b1.log; exit 0' "
+		 "TERM; echo start >> b1.log; sleep 30 & wait\",\"gpus\":16,"
+		 "\"preemptible\":true,\"grace_s\":5,\"workdir\":\"%s\"}", dir);
+	b1 = submit(&d, tb, body);
+	snprintf(body, sizeof body, "{\"command\":\"trap '' TERM; echo start >> b2.log; "
+		 "sleep 30\",\"gpus\":16,\"grace_s\":1,\"checkpointable\":true,"
+		 "\"workdir\":\"%s\"}", dir);
+	b2 = submit(&d, tb, body);
+	json_decref(wait_state(&d, tb, b1, "running", 10000));
+	json_decref(wait_state(&d, tb, b2, "running", 10000));
+	snprintf(path, sizeof path, "%s/b1.log", dir);
+	for (int i = 0; i < 100 && lines_in(path) < 1; i++)
+		nap_ms(50);
+	snprintf(path, sizeof path, "%s/b2.log", dir);
+	for (int i = 0; i < 100 && lines_in(path) < 1; i++)
+		nap_ms(50);
+	/* A wants all 32 of its GPUs back. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	snprintf(body, sizeof body, "{\"command\":\"echo ok > a1.out\",\"gpus\":32,"
+		 "\"workdir\":\"%s\"}", dir);
+	a1 = submit(&d, ta, body);
+	v = wait_state(&d, ta, a1, "completed", 20000);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	json_decref(v);
+	/* b2 ignored SIGTERM: it went only after its 1 s grace. */
+	CHECK(t1 - t0 >= 1.0);
+	CHECK(t1 - t0 < 15.0);
+	snprintf(path, sizeof path, "%s/b1.log", dir);
+	CHECK_EQ_INT(lines_in(path) >= 2, 1); /* start, TERM (then maybe a rerun) */
+	/* Both borrowers were requeued and run again once A is done. */
+	v = wait_state(&d, tb, b1, "running", 10000);
+	CHECK_EQ_INT(jint(v, "runs"), 2);
+	json_decref(v);
+	v = wait_state(&d, tb, b2, "running", 10000);
+	CHECK_EQ_INT(jint(v, "runs"), 2);
+	json_decref(v);
+	{
+		char logp[700], line[1024];
+		FILE *f;
+		int pre = 0;
+		snprintf(logp, sizeof logp, "%s/serve.log", dir);
+		f = fopen(logp, "r");
+		CHECK(f != NULL);
+		while (fgets(line, sizeof line, f) != NULL)
+			pre += strstr(line, "preempted for job") != NULL;
+		fclose(f);
+		CHECK_EQ_INT(pre, 2);
+	}
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	free(ta);
+	free(tb);
+}
+
+/* kill -9 the daemon while jobs run: after a restart each is reattached
+ * (or found finished) and completes exactly once. */
+TEST(api_restart)
+{
+	struct daemon d;
+	char dir[600], body[2048], path[700];
+	long long j1, j2, j3;
+	json_t *v;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	/* j1 outlives the restart; j2 finishes while the daemon is down;
+	 * j3 is pending (too big while j1 and j2 run). */
+	snprintf(body, sizeof body, "{\"command\":\"echo x >> j1.ran; sleep 3\","
+		 "\"gpus\":8,\"workdir\":\"%s\"}", dir);
+	j1 = submit(&d, d.token, body);
+	snprintf(body, sizeof body, "{\"command\":\"echo x >> j2.ran; sleep 0.5; exit 4\","
+		 "\"gpus\":8,\"workdir\":\"%s\"}", dir);
+	j2 = submit(&d, d.token, body);
+	json_decref(wait_state(&d, d.token, j1, "running", 10000));
+	json_decref(wait_state(&d, d.token, j2, "running", 10000));
+	snprintf(body, sizeof body, "{\"command\":\"echo x >> j3.ran\",\"gpus\":24,"
+		 "\"workdir\":\"%s\"}", dir);
+	j3 = submit(&d, d.token, body);
+	CHECK_EQ_INT(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+	nap_ms(1200);
+	daemon_start(&d, dir, NULL);
+	v = wait_state(&d, d.token, j2, "failed", 10000);
+	CHECK_EQ_INT(jint(v, "exit_code"), 4);
+	json_decref(v);
+	v = wait_state(&d, d.token, j1, "running", 2000);
+	json_decref(v);
+	json_decref(wait_state(&d, d.token, j1, "completed", 10000));
+	json_decref(wait_state(&d, d.token, j3, "completed", 10000));
+	snprintf(path, sizeof path, "%s/j1.ran", dir);
+	CHECK_EQ_INT(lines_in(path), 1);
+	snprintf(path, sizeof path, "%s/j2.ran", dir);
+	CHECK_EQ_INT(lines_in(path), 1);
+	snprintf(path, sizeof path, "%s/j3.ran", dir);
+	CHECK_EQ_INT(lines_in(path), 1);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	/* And once more: nothing runs again after a clean restart. */
+	daemon_start(&d, dir, NULL);
+	nap_ms(300);
+	snprintf(path, sizeof path, "%s/j1.ran", dir);
+	CHECK_EQ_INT(lines_in(path), 1);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
