@@ -5,7 +5,7 @@
  *
  *	allot grant list [-A ACCOUNT] [--json]
  *	allot grant add -A ACCOUNT --model M --gpus N --start T --end T
- *	                [--program P] [--price WON] [--borrow-limit N]
+ *	                [--program ID] [--price WON] [--borrow-limit N]
  *	                [--lend-limit N] [--json]
  *
  * Times are unix seconds or a UTC date "YYYY-MM-DD[THH:MM[:SS]]".  The
@@ -90,8 +90,8 @@ static int
 grant(int argc, char **argv)
 {
 	struct client_opts o = {0};
-	const char *account = NULL, *program = NULL, *model = NULL, *v;
-	long long gpus = -1, price = -1, borrow = -2, lend = -2;
+	const char *account = NULL, *model = NULL, *v;
+	long long gpus = -1, price = -1, borrow = -2, lend = -2, program = -1;
 	int64_t start = -1, end = -1;
 	int add, json = 0, status = 0, rc;
 	char path[512] = "/v1/grants";
@@ -116,8 +116,9 @@ grant(int argc, char **argv)
 			NEED("--account");
 			account = v;
 		} else if (add && OPT("--program")) {
-			NEED("--program");
-			program = v;
+			if ((program = cmd_parse_count(v)) < 0)
+				return cmd_usage_error(&cmd_grant_entry, "--program: expected "
+						       "a program id, got \"%s\"", v);
 		} else if (add && OPT("--model")) {
 			NEED("--model");
 			model = v;
@@ -166,8 +167,8 @@ grant(int argc, char **argv)
 		json_object_set_new(b, "gpus", json_integer(gpus));
 		json_object_set_new(b, "start", json_integer(start));
 		json_object_set_new(b, "end", json_integer(end));
-		if (program != NULL)
-			json_object_set_new(b, "program", json_string(program));
+		if (program >= 0)
+			json_object_set_new(b, "program", json_integer(program));
 		if (price >= 0)
 			json_object_set_new(b, "price_won_hour", json_integer(price));
 		if (borrow >= 0)
@@ -187,6 +188,8 @@ grant(int argc, char **argv)
 		printf("%s\n", r.body);
 	else if (add)
 		printf("Added grant %lld\n", (long long)client_jint(r.json, "id", -1));
+	else if (rows_of(r.json) != NULL && json_array_size(rows_of(r.json)) == 0)
+		printf("no grants\n");
 	else if (rows_of(r.json) != NULL)
 		client_print_table(stdout, rows_of(r.json), NULL);
 	else
@@ -204,7 +207,7 @@ const struct cmd_entry cmd_grant_entry = {
 	"      --model M          GPU model, e.g. H100\n"
 	"      --gpus N           whole GPUs granted\n"
 	"      --start T, --end T unix seconds or YYYY-MM-DD[THH:MM[:SS]] (UTC); [start, end)\n"
-	"      --program P        the program the grant belongs to\n"
+	"      --program ID       the program the grant belongs to (its id)\n"
 	"      --price WON        won per GPU-hour after subsidy\n"
 	"      --borrow-limit N   GPUs above the grant the tenant may borrow\n"
 	"      --lend-limit N     GPUs of the grant others may borrow\n"

@@ -85,6 +85,17 @@ $A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | g
 n=$($A jobs --state cancelled | tail -n +2 | wc -l)
 [ "$n" = 2 ] || fail "jobs --state cancelled: $n rows"
 
+# grants
+$A grant list | grep -q "no grants" || fail "grant list on a new server: $($A grant list)"
+out=$($A grant add -A admin --model H100 --gpus 16 --start 2026-01-01 --end 2027-01-01T00:00) ||
+	fail "grant add: $out"
+echo "$out" | grep -Eq '^Added grant [0-9]+$' || fail "grant add said: $out"
+$A grant list > "$T/g" || fail "grant list"
+head -1 "$T/g" | grep -q "GPUS" || fail "grant list header: $(cat "$T/g")"
+grep -q "1767225600" "$T/g" && grep -q "1798761600" "$T/g" || fail "grant times: $(cat "$T/g")"
+$A grant add -A admin --model NOSUCH --gpus 1 --start 0 --end 10 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^allot grant: model: " "$T/err" || fail "grant bad model: exit $rc: $(cat "$T/err")"
+
 # refusals: exit 1, the field named; unknown job; bad token; unreachable
 $A submit --gpus 100000 -- true 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] || fail "too many GPUs: exit $rc"
