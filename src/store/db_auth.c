@@ -80,7 +80,7 @@ static int
 op_tenant(struct db_conn *c, void *arg, struct err *e)
 {
 	struct tenant_arg *a = arg;
-	long long row[2], parent = 0;
+	long long row[2] = {0, 0}, parent = 0;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -184,7 +184,7 @@ static int
 op_user(struct db_conn *c, void *arg, struct err *e)
 {
 	struct user_arg *a = arg;
-	long long row[1];
+	long long row[1] = {0};
 	sqlite3_stmt *st;
 	int rc, found;
 
