@@ -26,6 +26,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_jobs_entry,
 	&cmd_grant_entry,
 	&cmd_usage_entry,
+	&cmd_whatif_entry,
 	&cmd_report_entry,
 	&cmd_round_entry,
 	&cmd_serve_entry,

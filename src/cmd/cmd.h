@@ -29,6 +29,7 @@ extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_jobs_entry;
 extern const struct cmd_entry cmd_grant_entry;
 extern const struct cmd_entry cmd_usage_entry;
+extern const struct cmd_entry cmd_whatif_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_round_entry;
 extern const struct cmd_entry cmd_serve_entry;
