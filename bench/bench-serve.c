@@ -149,9 +149,9 @@ start_daemon(const char *allot, const char *dir, char *url, size_t urlcap,
 	FILE *f;
 	double t0 = now_s();
 
-	snprintf(db, sizeof db, "%s/allot.db", dir);
-	snprintf(state, sizeof state, "%s/state", dir);
-	snprintf(tok, sizeof tok, "%s/admin.token", dir);
+	snprintf(db, sizeof db, "%.3900s/allot.db", dir);
+	snprintf(state, sizeof state, "%.3900s/state", dir);
+	snprintf(tok, sizeof tok, "%.3900s/admin.token", dir);
 	if (pipe(p) != 0) {
 		perror("bench-serve: pipe");
 		exit(1);
@@ -160,7 +160,7 @@ start_daemon(const char *allot, const char *dir, char *url, size_t urlcap,
 		char log[PATH_MAX];
 		int fd;
 
-		snprintf(log, sizeof log, "%s/serve.log", dir);
+		snprintf(log, sizeof log, "%.3900s/serve.log", dir);
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
 			dup2(fd, 2);
 			close(fd);
@@ -318,17 +318,11 @@ main(int argc, char **argv)
 			perror("bench-serve: mkdtemp");
 			return 1;
 		}
-		pid = start_daemon(allot, dir, urlbuf, sizeof urlbuf, tokbuf, sizeof tokbuf);
-		url = urlbuf;
-		token = tokbuf;
 	}
-	if (client_conf_resolve(&conf, url, token, "10", &env, &e) != 0) {
-		fprintf(stderr, "bench-serve: %s\n", e.msg);
-		return 1;
-	}
-	printf("durable submissions through POST /v1/jobs on loopback (%s), %.0f s per row,\n"
+	printf("durable submissions through POST /v1/jobs on loopback, %.0f s per row%s,\n"
 	       "%d thread(s) reading GET /v1/queue meanwhile; latency is per request, "
-	       "client side\n\n", url, seconds, queriers);
+	       "client side\n\n", seconds, url != NULL ? "" :
+	       " (a fresh allot serve and database for each row)", queriers);
 	printf("| connections | submitted | per s | p50 ms | p99 ms | max ms | errors "
 	       "| queue reads | read p50 ms | read p99 ms |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -343,6 +337,23 @@ main(int argc, char **argv)
 
 		if (n < 1 || n > 1024)
 			usage();
+		if (dir[0] != '\0') {
+			char sub[PATH_MAX];
+
+			snprintf(sub, sizeof sub, "%.3900s/%d", dir, run);
+			if (mkdir(sub, 0700) != 0) {
+				perror("bench-serve: mkdir");
+				return 1;
+			}
+			pid = start_daemon(allot, sub, urlbuf, sizeof urlbuf, tokbuf,
+					   sizeof tokbuf);
+			url = urlbuf;
+			token = tokbuf;
+		}
+		if (client_conf_resolve(&conf, url, token, "10", &env, &e) != 0) {
+			fprintf(stderr, "bench-serve: %s\n", e.msg);
+			return 1;
+		}
 		w = xcalloc((size_t)(n + queriers), sizeof *w);
 		t0 = now_s();
 		for (int k = 0; k < n + queriers; k++) {
@@ -383,14 +394,16 @@ main(int argc, char **argv)
 		free(w);
 		free(all.v);
 		free(q.v);
+		if (pid > 0) {
+			stop_daemon(pid);
+			pid = -1;
+		}
 		run++;
 		p += strcspn(p, ",");
 		if (*p == ',')
 			p++;
 	}
-	if (pid > 0) {
-		stop_daemon(pid);
+	if (dir[0] != '\0')
 		rm_rf(dir);
-	}
 	return 0;
 }
