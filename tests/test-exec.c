@@ -174,8 +174,8 @@ TEST(exec_env_and_output)
 	j.env = env;
 	start_ok(x, &j);
 	CHECK(exists(tpath("st/1/started")));
-	CHECK(exists(tpath("st/1/pid"))); /* durable before exec_start returns */
 	ev = wait_ev(x, 1, EXEC_STARTED, 2000);
+	CHECK(exists(tpath("st/1/pid"))); /* STARTED = the pid file is there */
 	CHECK(ev.at > 0);
 	ev = wait_ev(x, 1, EXEC_EXITED, 5000);
 	CHECK_EQ_INT(ev.status, 0);
@@ -312,6 +312,7 @@ TEST(exec_restart_reattaches)
 	uint64_t ids[3] = {8, 9, 10};
 
 	start_ok(x, &j);
+	wait_ev(x, 8, EXEC_STARTED, 2000);
 	exec_free(x); /* the daemon goes away; the job does not */
 	x = mk("st");
 	CHECK_EQ_INT(exec_recover(x, ids, 3, ev, &e), 0);
@@ -325,6 +326,54 @@ TEST(exec_restart_reattaches)
 	/* the id stays burnt across restarts */
 	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_CONFLICT);
 	exec_free(x);
+}
+
+TEST(exec_restart_races_the_start)
+{
+	/* The daemon dies right after exec_start, before the shepherd said
+	 * it is ready: recovery either reattaches (the job runs once) or
+	 * reports LOST, and then the job must never run. */
+	char cmd[600];
+	int lost = 0, started = 0;
+
+	for (int k = 0; k < 6; k++) {
+		struct exec *x = mk("st");
+		struct exec_job j;
+		struct exec_event ev;
+		struct err e = {0};
+		uint64_t id = 200 + (uint64_t)k;
+		char name[32], *s;
+
+		snprintf(name, sizeof name, "ran%d", k);
+		snprintf(cmd, sizeof cmd, "echo ran >> '%s'", tpath(name));
+		j = job(id, cmd);
+		start_ok(x, &j);
+		exec_free(x);
+		if (k % 2)
+			nap_ms(20);
+		x = mk("st");
+		CHECK_EQ_INT(exec_recover(x, &id, 1, &ev, &e), 0);
+		if (ev.kind == EXEC_LOST) {
+			lost++;
+			nap_ms(300);
+			s = slurp(tpath(name));
+			CHECK_STR(s, "");
+			free(s);
+		} else {
+			if (ev.kind == EXEC_STARTED) {
+				started++;
+				ev = wait_ev(x, id, EXEC_EXITED, 3000);
+			}
+			CHECK_EQ_INT(ev.kind, EXEC_EXITED);
+			CHECK_EQ_INT(ev.status, 0);
+			s = slurp(tpath(name));
+			CHECK_STR(s, "ran\n");
+			free(s);
+		}
+		exec_free(x);
+	}
+	fprintf(stderr, "lost %d started %d\n", lost, started);
+	CHECK(lost + started <= 6);
 }
 
 TEST(exec_restart_finished_meanwhile)
@@ -564,6 +613,7 @@ TEST(exec_shepherd_keeps_no_inherited_fds)
 
 	CHECK(pipe(pfd) == 0); /* not close-on-exec: like a listening socket */
 	start_ok(x, &j);
+	wait_ev(x, 16, EXEC_STARTED, 2000);
 	sp = pid_in(tpath("st/16/pid"), NULL);
 	CHECK(sp > 0);
 	nap_ms(100);

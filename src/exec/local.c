@@ -27,13 +27,15 @@
  * daemon's listening socket would keep its port busy after a restart.
  *
  * Daemon side: the executor keeps the list of ids it watches (`live`),
- * guarded by `mu`.  exec_poll looks at each live id's files with a few
- * stat calls: STARTED once `pid` exists, EXITED once `exit` exists, LOST
- * if the shepherd is gone (its pid dead, or reused: the pid file holds the
- * process start time from /proc) without an exit file.  Nothing blocks
- * but exec_start, which waits the few milliseconds the shepherd needs to
- * make its pid file durable, so that after exec_start returns 0 a restart
- * always finds it.
+ * guarded by `mu`.  exec_start returns once the intermediate child has
+ * forked the shepherd (a fork, a mkdir, one small file: about a
+ * millisecond; the fsyncs happen in the shepherd, off the caller's
+ * thread).  exec_poll reads each starting job's ready pipe without
+ * blocking and looks at each live id's files with a few stat calls:
+ * STARTED once the shepherd answered (its pid file is durable), EXITED
+ * once `exit` exists, LOST if the shepherd is gone (its pid dead, or
+ * reused: the pid file holds the process start time from /proc) without
+ * an exit file.
  */
 #define _GNU_SOURCE /* close_range, pipe2 */
 
@@ -42,7 +44,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,14 +59,16 @@
 
 extern char **environ;
 
-#define READY_MS 10000 /* how long exec_start waits for the shepherd */
+#define ALIVE_MS 500 /* how often exec_poll checks that a shepherd lives */
 #define ENV_DROP_WORDS { "TOKEN", "SECRET", "PASSWORD", "PASSWD" }
 
 struct live {
 	uint64_t id;
 	pid_t spid;             /* the shepherd, 0 until its pid file is read */
 	uint64_t sstart;        /* its start time (clock ticks since boot) */
+	int rfd;                /* ready pipe until the shepherd answers, or -1 */
 	int started_sent;
+	int64_t next_check;     /* monotonic ms: next look at the shepherd */
 };
 
 struct local {
@@ -79,6 +82,7 @@ struct local {
 /* What the shepherd needs, built before the fork. */
 struct spawn {
 	int jd, out, err, wfd;  /* job directory, stdout, stderr, ready pipe */
+	int sd;                 /* the state directory */
 	char *const *argv, *const *envp;
 	const char *workdir;
 	int64_t limit_s;
@@ -318,13 +322,13 @@ job_child(const struct spawn *sp)
 }
 
 /* Arranges fds 0-2 = /dev/null, 3 = job dir, 4 = out, 5 = err, 6 = the
- * ready pipe, and closes every other descriptor. */
+ * ready pipe, 7 = the state directory, and closes every other one. */
 static int
 shepherd_fds(struct spawn *sp)
 {
-	int hi[4] = {sp->jd, sp->out, sp->err, sp->wfd}, nul;
+	int hi[5] = {sp->jd, sp->out, sp->err, sp->wfd, sp->sd}, nul;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if ((hi[i] = fcntl(hi[i], F_DUPFD, 100)) < 0)
 			return -1;
 	if ((nul = open("/dev/null", O_RDWR)) < 0)
@@ -332,16 +336,17 @@ shepherd_fds(struct spawn *sp)
 	for (int fd = 0; fd < 3; fd++)
 		if (nul != fd && dup2(nul, fd) < 0)
 			return -1;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (dup2(hi[i], 3 + i) < 0)
 			return -1;
-	if (close_range(7, ~0U, 0) != 0)
-		for (int fd = 7; fd <= sp->maxfd; fd++)
+	if (close_range(8, ~0U, 0) != 0)
+		for (int fd = 8; fd <= sp->maxfd; fd++)
 			close(fd);
 	sp->jd = 3;
 	sp->out = 4;
 	sp->err = 5;
 	sp->wfd = 6;
+	sp->sd = 7;
 	return 0;
 }
 
@@ -357,8 +362,12 @@ shepherd(struct spawn *sp)
 
 	if (shepherd_fds(sp) != 0)
 		_exit(1);
-	if (put_file(3, "pid.tmp", "pid", buf, fmt_pid(buf, getpid()), 1) != 0)
+	/* Durable before the job runs: the pid file, the job directory's
+	 * entries (started, pid) and its entry in the state directory. */
+	if (put_file(3, "pid.tmp", "pid", buf, fmt_pid(buf, getpid()), 1) != 0 ||
+	    fsync(7) != 0)
 		_exit(1);
+	close(7);
 	write_all(6, "R", 1);
 	close(6);
 	if (faccessat(3, "stop", F_OK, 0) == 0) {
@@ -609,11 +618,12 @@ live_find(struct local *l, uint64_t id)
 }
 
 static void
-live_add(struct local *l, uint64_t id, pid_t spid, uint64_t sstart,
+live_add(struct local *l, uint64_t id, pid_t spid, uint64_t sstart, int rfd,
 	 int started_sent)
 {
 	l->live = xgrow(l->live, &l->caplive, l->nlive + 1, sizeof *l->live);
-	l->live[l->nlive++] = (struct live){id, spid, sstart, started_sent};
+	l->live[l->nlive++] = (struct live){id, spid, sstart, rfd, started_sent,
+					    0};
 }
 
 /* NAME=VALUE strings: the daemon's environment minus secrets and the
@@ -721,13 +731,13 @@ open_out(const char *path, const char *field, int *fd, struct err *e)
 	return 0;
 }
 
-/* Creates the job's directory and its `started` marker durably.
- * ERR_CONFLICT if the directory exists. */
+/* Creates the job's directory and its `started` marker (made durable by
+ * the shepherd).  ERR_CONFLICT if the directory exists. */
 static int
 claim(struct local *l, const struct exec_job *j, int *jd, struct err *e)
 {
 	char *d = job_path(l, j->id, NULL), buf[96];
-	int n, sd;
+	int n;
 
 	if (mkdir(d, 0700) != 0) {
 		int en = errno;
@@ -743,14 +753,10 @@ claim(struct local *l, const struct exec_job *j, int *jd, struct err *e)
 	free(d);
 	n = snprintf(buf, sizeof buf, "id=%" PRIu64 " at=%" PRId64 "\n", j->id,
 		     now_real());
+	/* no fsync here: the shepherd syncs both directories before it
+	 * runs the job, off the caller's thread */
 	if (*jd < 0 || put_file(*jd, "started.tmp", "started", buf, (size_t)n,
-				1) != 0)
-		goto fail;
-	if ((sd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		goto fail;
-	n = fsync(sd);
-	close(sd);
-	if (n != 0)
+				0) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -773,33 +779,6 @@ unclaim(struct local *l, uint64_t id, int jd)
 	free(d);
 }
 
-/* Waits for the shepherd's byte; 1 got it, 0 EOF or timeout. */
-static int
-wait_ready(int rfd)
-{
-	int64_t until = now_mono_ms() + READY_MS;
-	char c;
-
-	for (;;) {
-		struct pollfd pf = {rfd, POLLIN, 0};
-		int64_t left = until - now_mono_ms();
-		int r;
-		if (left <= 0)
-			return 0;
-		r = poll(&pf, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return 0;
-		for (;;) {
-			ssize_t n = read(rfd, &c, 1);
-			if (n < 0 && errno == EINTR)
-				continue;
-			return n == 1;
-		}
-	}
-}
-
 static int
 max_fd(void)
 {
@@ -815,7 +794,7 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 	struct spawn sp;
 	struct stat st;
 	char *argv[4] = {"/bin/sh", "-c", NULL, NULL}, **envp = NULL;
-	int out = -1, errfd = -1, jd = -1, pfd[2] = {-1, -1}, rc, wst;
+	int out = -1, errfd = -1, jd = -1, sd = -1, pfd[2] = {-1, -1}, rc, wst;
 	pid_t pid, r;
 
 	if (j->command == NULL || j->command[0] == '\0')
@@ -848,15 +827,16 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		}
 		goto out;
 	}
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		rc = err_set(e, ERR_IO, "pipe: %s", strerror(errno));
+	if ((sd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    pipe2(pfd, O_CLOEXEC) != 0) {
+		rc = err_set(e, ERR_IO, "%s: %s", l->dir, strerror(errno));
 		unclaim(l, j->id, jd);
 		jd = -1;
 		goto out;
 	}
 	argv[2] = (char *)j->command;
 	envp = env_build(j);
-	sp = (struct spawn){jd, out, errfd, pfd[1], argv, envp, j->workdir,
+	sp = (struct spawn){jd, out, errfd, pfd[1], sd, argv, envp, j->workdir,
 			    j->time_limit_s, j->grace_s, max_fd()};
 	if ((pid = fork()) < 0) {
 		rc = err_set(e, ERR_IO, "fork: %s", strerror(errno));
@@ -878,22 +858,11 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		jd = -1;
 		goto out;
 	}
-	if (!wait_ready(pfd[0])) {
-		/* Slow or dead shepherd: forbid the job, then see whether it
-		 * got past its pid file (it checks for `stop` after it). */
-		write_stop(l, j->id, 0);
-		if (!has_file(l, j->id, "pid", NULL)) {
-			rc = err_set(e, ERR_IO, "job %" PRIu64 ": the shepherd "
-				     "did not start", j->id);
-			goto out;
-		}
-	}
-	{
-		pid_t spid = 0;
-		uint64_t sstart = 0;
-		read_pidfile(l, j->id, "pid", &spid, &sstart);
-		live_add(l, j->id, spid, sstart, 0);
-	}
+	/* The shepherd answers through the pipe once its pid file is
+	 * durable; exec_poll reads the answer without blocking. */
+	fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK);
+	live_add(l, j->id, 0, 0, pfd[0], 0);
+	pfd[0] = -1;
 	rc = 0;
 out:
 	pthread_mutex_unlock(&l->mu);
@@ -903,6 +872,8 @@ out:
 		close(errfd);
 	if (jd >= 0)
 		close(jd);
+	if (sd >= 0)
+		close(sd);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)
@@ -972,13 +943,34 @@ settle(struct local *l, struct live *lv, struct exec_event *ev)
 	if (lv->spid == 0 &&
 	    read_pidfile(l, lv->id, "pid", &lv->spid, &lv->sstart) != 0)
 		return -1; /* not written yet: exec_start timed out on it */
-	if (proc_alive(lv->spid, lv->sstart))
+	if (now_mono_ms() < lv->next_check)
 		return -1;
+	if (proc_alive(lv->spid, lv->sstart)) {
+		lv->next_check = now_mono_ms() + ALIVE_MS;
+		return -1;
+	}
 	if (read_exit(l, lv->id, ev) == 0) /* it wrote it as it died */
 		return 0;
 	kill_orphan(l, lv->id);
 	ev_lost(ev, lv->id);
 	return 0;
+}
+
+/* Reads the shepherd's answer: 1 its pid file is written, 0 not yet, -1
+ * it closed the pipe without answering.  Closes the pipe unless 0. */
+static int
+ready(struct live *lv)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(lv->rfd, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	close(lv->rfd);
+	lv->rfd = -1;
+	return n == 1 ? 1 : -1;
 }
 
 static size_t
@@ -993,6 +985,18 @@ l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 		int gone = 0;
 		if (n + 2 > cap)
 			break;
+		if (lv->rfd >= 0) {
+			int r = ready(lv);
+			if (r == 0) {
+				l->live[keep++] = *lv;
+				continue;
+			}
+			if (r < 0 && !has_file(l, lv->id, "pid", NULL)) {
+				/* the shepherd died before its pid file */
+				ev_lost(&ev[n++], lv->id);
+				continue;
+			}
+		}
 		if (!lv->started_sent && has_file(l, lv->id, "pid", NULL)) {
 			ev_started(l, &ev[n++], lv->id);
 			lv->started_sent = 1;
@@ -1021,7 +1025,7 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 	pthread_mutex_lock(&l->mu);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = ids[i];
-		struct live tmp = {id, 0, 0, 1}, *lv;
+		struct live tmp = {id, 0, 0, -1, 1, 0}, *lv;
 
 		if ((lv = live_find(l, id)) != NULL) {
 			ev_started(l, &ev[i], id); /* already watched */
@@ -1044,7 +1048,7 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 		}
 		if (settle(l, &tmp, &ev[i]) == 0)
 			continue;
-		live_add(l, id, tmp.spid, tmp.sstart, 1);
+		live_add(l, id, tmp.spid, tmp.sstart, -1, 1);
 		ev_started(l, &ev[i], id);
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -1057,6 +1061,9 @@ l_free(struct exec *x)
 	struct local *l = (struct local *)x;
 
 	pthread_mutex_destroy(&l->mu);
+	for (size_t i = 0; i < l->nlive; i++)
+		if (l->live[i].rfd >= 0)
+			close(l->live[i].rfd);
 	free(l->live);
 	free(l->dir);
 	free(l);
