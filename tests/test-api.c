@@ -258,7 +258,9 @@ wait_state(const struct daemon *d, const char *token, long long id,
 	snprintf(path, sizeof path, "/v1/jobs/%lld", id);
 	for (int t = 0; t < ms; t += 50) {
 		v = JREQ(d, "GET", path, token, NULL, 200);
-		if (strcmp(jstr(v, "state"), want) == 0)
+		/* "running" means started: not merely marked for start. */
+		if (strcmp(jstr(v, "state"), want) == 0 &&
+		    !json_is_true(json_object_get(v, "starting")))
 			return v;
 		json_decref(v);
 		nap_ms(50);
@@ -905,6 +907,13 @@ TEST(api_restart)
 	j2 = submit(&d, d.token, body);
 	json_decref(wait_state(&d, d.token, j1, "running", 10000));
 	json_decref(wait_state(&d, d.token, j2, "running", 10000));
+	/* Both really run (their first line is written) before the kill. */
+	snprintf(path, sizeof path, "%s/j1.ran", dir);
+	for (int i = 0; i < 200 && lines_in(path) < 1; i++)
+		nap_ms(10);
+	snprintf(path, sizeof path, "%s/j2.ran", dir);
+	for (int i = 0; i < 200 && lines_in(path) < 1; i++)
+		nap_ms(10);
 	snprintf(body, sizeof body, "{\"command\":\"echo x >> j3.ran\",\"gpus\":24,"
 		 "\"workdir\":\"%s\"}", dir);
 	j3 = submit(&d, d.token, body);
@@ -912,6 +921,14 @@ TEST(api_restart)
 	nap_ms(1200);
 	daemon_start(&d, dir, NULL);
 	v = wait_state(&d, d.token, j2, "failed", 10000);
+	if (jint(v, "exit_code") != 4) {
+		char cmd[2200];
+		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2; ls -R %s/state >&2; "
+			 "cat %s/state/*/exit >&2", dir, dir, dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "no log\n");
+		fprintf(stderr, "%s\n", json_dumps(v, 0));
+	}
 	CHECK_EQ_INT(jint(v, "exit_code"), 4);
 	json_decref(v);
 	v = wait_state(&d, d.token, j1, "running", 2000);

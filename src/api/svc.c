@@ -82,6 +82,7 @@ struct sjob {
 	uint8_t seen;         /* a pass has looked at it */
 	uint8_t busy;         /* a route's commit for it is in flight */
 	uint8_t cancel_req, stop_sent, preempting;
+	uint8_t starting;     /* marked running; the executor not yet done */
 };
 
 /* A start the scheduler thread carries out after dropping the lock. */
@@ -741,6 +742,7 @@ take_start(struct svc *s, struct sched_decision *d, int64_t t, struct work *w)
 	j->flags &= ~(uint32_t)JOB_RECLAIMING;
 	dequeue(s, id);
 	run_enter(s, id, d->model);
+	x->starting = 1;
 	s->started++;
 	memset(&st, 0, sizeof st);
 	st.id = id;
@@ -922,6 +924,9 @@ do_work(struct svc *s, struct work *w)
 			if (rc != 0)
 				svc_log(s, "job %u: the executor did not start it: %s",
 					st->id, e.msg);
+			pthread_mutex_lock(&s->mu);
+			s->sj[st->id].starting = 0;
+			pthread_mutex_unlock(&s->mu);
 		}
 		if (rc != 0) {
 			pthread_mutex_lock(&s->mu);
@@ -1629,6 +1634,11 @@ svc_job_json(struct svc *s, const struct db_job *r)
 	json_object_set_new(o, "workdir", r->workdir ? json_string(r->workdir)
 						     : json_null());
 	json_object_set_new(o, "runs", json_integer(run_of(j) + (j->start >= 0)));
+	pthread_mutex_lock(&s->mu);
+	json_object_set_new(o, "starting", json_boolean(
+		j->state == JOB_RUNNING && r->id < s->jcap &&
+		s->jobs[r->id].state == JOB_RUNNING && s->sj[r->id].starting));
+	pthread_mutex_unlock(&s->mu);
 	return o;
 }
 
