@@ -597,3 +597,95 @@ TEST(opencall_deterministic)
 	CHECK(cat[OC_INSTITUTE] >= 32);
 	CHECK(used[0] <= 200 && used[1] <= 120);
 }
+
+/* Readmission serves a minimum first when reclaim left it short. */
+TEST(opencall_readmit_region)
+{
+	struct oc_rules r;
+	struct oc_proposal p[5];
+	struct oc_award a[5];
+	uint32_t cap = 10, freed;
+	struct err e;
+
+	plain_rules(&r);
+	r.region_share_min = 0.3;
+	p[0] = prop(1, 90, 4, OC_ACADEMIA, 0, 1);
+	p[1] = prop(2, 85, 4, OC_ACADEMIA, 0, 2);
+	p[2] = prop(3, 80, 2, OC_ACADEMIA, 2, 3);
+	p[3] = prop(4, 75, 2, OC_ACADEMIA, 0, 4);
+	p[4] = prop(5, 70, 2, OC_ACADEMIA, 5, 5);
+	/* As in opencall_region_min: p2, p4 (regional), p0, p3; p1 waits. */
+	CHECK_EQ_INT(sel(&r, p, 5, cap, a), 10);
+	/* Both regional grants taken back whole (the caller puts them
+	 * back on the list): regional 0 of 3. */
+	a[2].servers = 0;
+	a[4].servers = 0;
+	a[2].status = a[4].status = OC_WAITLIST;
+	freed = 4;
+	/* The regional pass re-awards p2 (rank 3) before p1 (rank 2). */
+	CHECK_EQ_INT(opencall_readmit(&r, p, 5, &cap, &freed, 1, a, &e), 4);
+	CHECK_EQ_INT(a[2].servers, 2);
+	CHECK_STR(a[2].reason, "readmitted, regional minimum");
+	CHECK_EQ_INT(a[4].servers, 2);
+	CHECK_EQ_INT(a[1].status, OC_WAITLIST);
+}
+
+/* Reclaim half of every third award, readmit what is free, and again:
+ * the limits hold throughout and only waiting proposals gain. */
+TEST(opencall_readmit_limits)
+{
+	enum { N = 200 };
+	static struct oc_proposal p[N];
+	static struct oc_award a[N], before[N];
+	struct oc_rules r;
+	uint32_t cap[2] = {150, 90};
+	struct rng g;
+	struct err e;
+
+	rng_seed(&g, 7);
+	for (uint32_t i = 0; i < N; i++) {
+		p[i] = prop(i, (double)rng_below(&g, 1000) / 10,
+			    1 + (uint32_t)rng_below(&g, 10),
+			    (int)rng_below(&g, 4), (int)rng_below(&g, 3),
+			    (uint32_t)rng_below(&g, 25));
+		p[i].model = (int)rng_below(&g, 2);
+	}
+	plain_rules(&r);
+	r.max_org_share = 0.08;                    /* 19 servers */
+	r.category_share_max[OC_SME] = 0.2;        /* 48 */
+	r.region_share_min = 0.5;
+	CHECK(opencall_select(&r, p, N, cap, 2, a, &e) > 0);
+	for (int round = 0; round < 3; round++) {
+		uint64_t used[2] = {0}, org[25] = {0}, sme = 0;
+		uint32_t freed[2];
+		long got;
+
+		for (uint32_t i = 0; i < N; i += 3)
+			a[i].servers /= 2;
+		for (uint32_t i = 0; i < N; i++)
+			used[p[i].model] += a[i].servers;
+		freed[0] = (uint32_t)(cap[0] - used[0]);
+		freed[1] = (uint32_t)(cap[1] - used[1]);
+		memcpy(before, a, sizeof a);
+		got = opencall_readmit(&r, p, N, cap, freed, 2, a, &e);
+		CHECK(got >= 0);
+		used[0] = used[1] = 0;
+		for (uint32_t i = 0; i < N; i++) {
+			used[p[i].model] += a[i].servers;
+			org[p[i].org] += a[i].servers;
+			if (p[i].category == OC_SME)
+				sme += a[i].servers;
+			if (a[i].servers != before[i].servers) {
+				CHECK_EQ_INT(before[i].status, OC_WAITLIST);
+				CHECK(strncmp(a[i].reason, "readmitted", 10) ==
+				      0);
+				got -= a[i].servers;
+			}
+		}
+		CHECK_EQ_INT(got, 0);
+		CHECK(used[0] <= cap[0] && used[1] <= cap[1]);
+		for (int k = 0; k < 25; k++)
+			CHECK(org[k] <= 19);
+		CHECK(sme <= 48);
+	}
+}

@@ -411,7 +411,8 @@ min_pass(struct pass *ps, int cat, double share, char *note, size_t cap)
 
 	if (share <= 0)
 		return;
-	snprintf(note, cap, "%s%s minimum", ps->award_note,
+	snprintf(note, cap, "%s%s%s minimum", ps->award_note,
+		 *ps->award_note ? ", " : "",
 		 cat < 0 ? "regional" : category_names[cat]);
 	for (size_t k = 0; k < ps->n && (double)*total < target - SHARE_EPS;
 	     k++) {
