@@ -668,3 +668,23 @@ TEST(exec_leftovers_killed_with_the_job)
 	CHECK(dead(bg));
 	exec_free(x);
 }
+
+TEST(exec_stop_right_after_start)
+{
+	/* exec_stop before the shepherd has answered: the stop file and the
+	 * shepherd's check after its pid file make sure it still ends. */
+	struct exec *x = mk("st");
+	struct exec_job j = job(18, "sleep 10");
+	struct exec_event ev;
+	struct err e = {0};
+	double t0 = now_s();
+
+	start_ok(x, &j);
+	CHECK_EQ_INT(exec_stop(x, 18, 1, &e), 0);
+	ev = wait_ev(x, 18, EXEC_EXITED, 4000);
+	CHECK_EQ_INT(ev.stopped, 1);
+	CHECK_EQ_INT(ev.status, -1);
+	CHECK(ev.signal == 0 || ev.signal == SIGTERM); /* never ran, or TERMed */
+	CHECK(now_s() - t0 < 2.0);
+	exec_free(x);
+}
