@@ -364,3 +364,50 @@ TEST(roundin_asdiv)
 	free(ar);
 	free(as);
 }
+
+/*
+ * The PRD human votes as a votes/ directory: 1,760 anonymous votes, each
+ * its own resampling unit.  Win rates over single votes (not the
+ * per-question games of the published figures) and Bradley-Terry
+ * log-strengths both order the five models as the published win rates
+ * do: gpt4 > claude > vicuna-13b > gpt35 > bard.
+ */
+TEST(roundin_prd_votes)
+{
+	SKIP_UNLESS_DATA(vd, "eval/votes/ratings-human");
+	const char *d = test_tmpdir();
+	const char *rub =
+	    "rubric prd\n"
+	    "part rate 1 source votes rating=winrate norm fixed 0 1\n"
+	    "part bt 1 source votes rating=bt norm minmax\n"
+	    "finalists 4\n"
+	    "tie point\n"
+	    "bootstrap reps 100 seed 5\n";
+	/* teams.csv order, and the published order as indices into it */
+	static const int order[5] = {1, 2, 4, 3, 0};
+	struct roundin_result r;
+	char *av = absolute(vd), p[1024];
+
+	put(d, "teams.csv", "team\nbard\ngpt4\nclaude\ngpt35\nvicuna-13b\n");
+	snprintf(p, sizeof p, "%s/votes", d);
+	CHECK(symlink(av, p) == 0);
+	run_dir(d, rub, &r, 0);
+	CHECK_EQ_INT(r.nstrata, 1);
+	CHECK_STR(r.strata[0], "voters");
+	CHECK_EQ_INT(r.nunits[0], 1760);
+	for (int i = 0; i + 1 < 5; i++) {
+		CHECK(r.raw[order[i]] > r.raw[order[i + 1]]);
+		CHECK(r.raw[5 + order[i]] > r.raw[5 + order[i + 1]]);
+		CHECK(r.t[order[i]].rank == i + 1);
+	}
+	CHECK(r.t[0].out && !r.t[1].out && !r.t[4].out);
+	/* every votes file is an input, none other */
+	CHECK(r.nfiles > 10);
+	CHECK_STR(r.files[r.nfiles - 1].name, "votes/answer_vicuna-13b-vs-"
+	    "answer_gpt4-human-reviewer_threeclass.jsonl");
+	fprintf(stderr, "PRD win rates over votes: gpt4 %.4f claude %.4f "
+	    "vicuna-13b %.4f gpt35 %.4f bard %.4f\n", r.raw[1], r.raw[2],
+	    r.raw[4], r.raw[3], r.raw[0]);
+	roundin_free(&r);
+	free(av);
+}

@@ -446,7 +446,11 @@ load_team_results(struct load *L, size_t t, struct err *e)
 	int rc;
 
 	if ((rc = list_dir(L, rel, &names, &nn, e)) < 0) {
-		err_prefix(e, "team has no results directory");
+		char pre[RUBRICFILE_MAX_NAME + 64];
+
+		snprintf(pre, sizeof pre, "team %s: a part reads results",
+		    L->teams[t]);
+		err_prefix(e, pre);
 		free(rel);
 		return rc;
 	}
