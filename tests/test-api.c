@@ -627,6 +627,10 @@ static const struct cell matrix[] = {
 	{"GET", "/v1/grants?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
 	{"POST", "/v1/grants", "{\"account\":\"teamA\",\"model\":\"H100\",\"gpus\":8,"
 	 "\"start\":0,\"end\":9999999999}", {201, 201, 403, 403, 403, 403, 403}},
+	{"GET", "/v1/usage", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/usage?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
+	{"GET", "/v1/audit", NULL, {200, 200, 403, 403, 403, 403, 403}},
+	{"GET", "/v1/audit/verify", NULL, {200, 200, 403, 403, 403, 403, 403}},
 	{"GET", "/metrics", NULL, {200, 200, 200, 200, 200, 200, 200}},
 };
 
@@ -880,6 +884,40 @@ TEST(api_preempt)
 		fclose(f);
 		CHECK_EQ_INT(pre, 2);
 	}
+	/* The grant and both preemptions are audit entries; the chain holds. */
+	v = JREQ(&d, "GET", "/v1/audit", d.token, NULL, 200);
+	{
+		json_t *en = json_object_get(v, "entries");
+		CHECK_EQ_INT(json_array_size(en), 3);
+		CHECK_STR(jstr(json_array_get(en, 0), "kind"), "quota");
+		CHECK_STR(jstr(json_array_get(en, 1), "kind"), "preemption");
+		CHECK_STR(jstr(json_object_get(json_array_get(en, 2), "payload"),
+			       "account"), "teamB");
+		CHECK_EQ_INT(jint(json_object_get(json_array_get(en, 2), "payload"),
+				  "for_job"), a1);
+	}
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/audit/verify", d.token, NULL, 200);
+	CHECK(json_is_true(json_object_get(v, "ok")));
+	CHECK_EQ_INT(jint(v, "entries"), 3);
+	json_decref(v);
+	/* Usage: B's first runs (>= 1 s of 16 GPUs for the one killed after
+	 * its grace) and the reruns, seen by B; A sees only its own. */
+	v = JREQ(&d, "GET", "/v1/usage", tb, NULL, 200);
+	{
+		json_t *u = json_object_get(v, "usage");
+		CHECK_EQ_INT(json_array_size(u), 1);
+		CHECK_STR(jstr(json_array_get(u, 0), "account"), "teamB");
+		CHECK_STR(jstr(json_array_get(u, 0), "model"), "H100");
+		CHECK(json_real_value(json_object_get(json_array_get(u, 0),
+						      "gpu_seconds")) >= 16);
+	}
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/usage", ta, NULL, 200);
+	for (size_t k = 0; k < json_array_size(json_object_get(v, "usage")); k++)
+		CHECK_STR(jstr(json_array_get(json_object_get(v, "usage"), k),
+			       "account"), "teamA");
+	json_decref(v);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 	free(ta);
 	free(tb);

@@ -704,6 +704,66 @@ grants_post(struct call *c)
 	return 0;
 }
 
+/* ---- Usage and audit ------------------------------------------------------------ */
+
+static int
+usage_get(struct call *c)
+{
+	uint32_t t;
+	uint64_t from = 0, to = (uint64_t)time(NULL) + 1;
+	const char *v;
+	struct err e;
+	json_t *o;
+
+	if (list_scope(c, ACT_USAGE_READ, &t) != 0)
+		return 0;
+	if ((v = http_query(c->rq, "from")) != NULL && parse_u64(v, &from) != 0) {
+		http_error(c->rs, 400, "invalid", "from", "from: expected unix seconds");
+		return 0;
+	}
+	if ((v = http_query(c->rq, "to")) != NULL && parse_u64(v, &to) != 0) {
+		http_error(c->rs, 400, "invalid", "to", "to: expected unix seconds");
+		return 0;
+	}
+	if (to <= from || to > (uint64_t)INT64_MAX) {
+		http_error(c->rs, 400, "invalid", "to", "to: must be after from");
+		return 0;
+	}
+	if ((o = svc_usage_json(c->s, t, (int64_t)from, (int64_t)to, &e)) == NULL)
+		return invalid(c, NULL, &e);
+	http_json(c->rs, 200, o);
+	return 0;
+}
+
+static int
+audit_get(struct call *c)
+{
+	uint64_t after = 0, limit = 100;
+	const char *v;
+
+	if ((v = http_query(c->rq, "after")) != NULL && parse_u64(v, &after) != 0) {
+		http_error(c->rs, 400, "invalid", "after", "after: expected a sequence "
+			   "number");
+		return 0;
+	}
+	if ((v = http_query(c->rq, "limit")) != NULL &&
+	    (parse_u64(v, &limit) != 0 || limit < 1 || limit > LIST_MAX)) {
+		http_error(c->rs, 400, "invalid", "limit", "limit: expected 1..%d",
+			   LIST_MAX);
+		return 0;
+	}
+	http_json(c->rs, 200, json_pack("{s:o}", "entries", journal_json(
+		svc_journal(c->s), after, (size_t)limit)));
+	return 0;
+}
+
+static int
+audit_verify_get(struct call *c)
+{
+	http_json(c->rs, 200, journal_verify(svc_journal(c->s)));
+	return 0;
+}
+
 /* ---- Metrics ------------------------------------------------------------------------ */
 
 static int
@@ -741,6 +801,9 @@ static const struct route_info infos[] = {
 	{"POST", "/v1/programs", ACT_PROGRAM_WRITE, "Create or update a program", "ProgramRequest", 1},
 	{"GET", "/v1/grants", ACT_GRANT_READ, "Grants (quotas)", NULL, 0},
 	{"POST", "/v1/grants", ACT_GRANT_WRITE, "Add a grant", "GrantRequest", 1},
+	{"GET", "/v1/usage", ACT_USAGE_READ, "GPU-seconds per account and model", NULL, 0},
+	{"GET", "/v1/audit", ACT_AUDIT_READ, "Audit entries (hash chain)", NULL, 0},
+	{"GET", "/v1/audit/verify", ACT_AUDIT_READ, "Verify the audit chain", NULL, 0},
 	{"GET", "/metrics", ACT_METRICS, "Prometheus metrics", NULL, 0},
 };
 
@@ -750,7 +813,8 @@ static int (*const fns[])(struct call *) = {
 	openapi_get, job_submit, job_list, job_get, job_cancel, job_hold,
 	job_release, queue_get, pool_get, nodes_get, node_drain, node_resume,
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
-	programs_get, programs_post, grants_get, grants_post, metrics_get,
+	programs_get, programs_post, grants_get, grants_post, usage_get,
+	audit_get, audit_verify_get, metrics_get,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],

@@ -67,6 +67,8 @@
 #define NHIST 12
 #define MAX_EVENTS 256
 
+static const char *tenant_name_of(struct svc *s, uint32_t t);
+
 static const double hist_ms[NHIST] = {0.25, 0.5, 1, 2, 5, 10, 20, 50, 100,
 				      250, 1000, 1e300};
 
@@ -103,6 +105,7 @@ struct stop {
 };
 
 struct work {
+	VEC(char *) audits;       /* preemption payloads (owned) */
 	VEC(struct db_job) upd;   /* durable updates (alloc owned) */
 	VEC(struct db_usage) usage;
 	VEC(struct start) starts;
@@ -115,6 +118,7 @@ struct svc {
 	FILE *log;
 	struct db *db;
 	struct auth *auth;
+	struct journal *journal;
 	struct exec *x;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -211,6 +215,12 @@ struct db *
 svc_db(struct svc *s)
 {
 	return s->db;
+}
+
+struct journal *
+svc_journal(struct svc *s)
+{
+	return s->journal;
 }
 
 struct auth *
@@ -821,6 +831,20 @@ run_pass(struct svc *s, struct work *w)
 			}
 			svc_log(s, "job %u preempted for job %u (grace %us)", d->job,
 				d->blocker, j->grace_s);
+			{
+				char *pl = NULL;
+				size_t plen = 0;
+				FILE *f = open_memstream(&pl, &plen);
+				fprintf(f, "{\"job\":%u,\"account\":\"%s\",\"for_job\":%u,"
+					"\"for_account\":\"%s\",\"grace_s\":%u,"
+					"\"gpu_milli\":%llu}", d->job,
+					tenant_name_of(s, j->tenant), d->blocker,
+					d->blocker < s->jcap ? tenant_name_of(
+						s, s->jobs[d->blocker].tenant) : "?",
+					j->grace_s, (unsigned long long)job_gpu_milli(j));
+				fclose(f);
+				vec_push(&w->audits, pl);
+			}
 		} else {
 			x->reason = d->reason;
 			x->prio = d->prio;
@@ -862,6 +886,9 @@ run_pass(struct svc *s, struct work *w)
 static void
 work_free(struct work *w)
 {
+	for (size_t i = 0; i < w->audits.n; i++)
+		free(w->audits.v[i]);
+	vec_free(&w->audits);
 	for (size_t i = 0; i < w->upd.n; i++)
 		db_job_clear(&w->upd.v[i]);
 	for (size_t i = 0; i < w->starts.n; i++) {
@@ -941,6 +968,10 @@ do_work(struct svc *s, struct work *w)
 				pthread_mutex_unlock(&s->mu);
 		}
 	}
+	for (size_t i = 0; i < w->audits.n; i++)
+		if (journal_append(s->journal, now_s(), AUDIT_PREEMPTION,
+				   w->audits.v[i], &e) != 0)
+			svc_log(s, "audit: cannot record a preemption: %s", e.msg);
 	for (size_t i = 0; i < w->stops.n; i++)
 		if (exec_stop(s->x, w->stops.v[i].xid, w->stops.v[i].grace, &e) != 0)
 			svc_log(s, "job %llu: stop failed: %s",
@@ -1198,6 +1229,8 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	if ((rc = db_open(o->db_path, &s->db, e)) != 0)
 		goto fail;
 	s->auth = auth_new(s->db);
+	if ((rc = journal_open(s->db, &s->journal, e)) != 0)
+		goto fail;
 	if ((rc = load_pool(s, e)) != 0)
 		goto fail;
 	s->pl = placer_new(&s->pool, PLACE_FGD, 1);
@@ -1255,6 +1288,7 @@ svc_close(struct svc *s)
 		pthread_join(s->thr, NULL);
 	}
 	exec_free(s->x);
+	journal_free(s->journal);
 	db_close(s->db);
 	auth_free(s->auth);
 	for (size_t i = 0; i < s->jcap; i++) {
@@ -1797,6 +1831,18 @@ svc_grant_add(struct svc *s, const struct grant *g, uint32_t *id,
 	if ((rc = db_grant_put(s->db, g, id, e)) < 0)
 		return rc;
 	c.id = *id;
+	{
+		char pl[512];
+		snprintf(pl, sizeof pl, "{\"grant\":%u,\"account_id\":%u,\"model\":%d,"
+			 "\"gpus\":%lld,\"start\":%lld,\"end\":%lld,"
+			 "\"borrow_limit\":%lld,\"lend_limit\":%lld}", *id, g->tenant,
+			 g->model, (long long)g->gpus, (long long)g->start,
+			 (long long)g->end, (long long)g->borrow_limit,
+			 (long long)g->lend_limit);
+		if ((rc = journal_append(s->journal, now_s(), AUDIT_QUOTA, pl, e)) != 0)
+			svc_log(s, "audit: cannot record grant %u: %s", *id,
+				e ? e->msg : "");
+	}
 	pthread_mutex_lock(&s->mu);
 	s->grants.v = xgrow(s->grants.v, &s->grants.cap, s->grants.n + 1,
 			    sizeof *s->grants.v);
@@ -1830,6 +1876,81 @@ svc_grants_json(struct svc *s, uint32_t tenant)
 	}
 	pthread_mutex_unlock(&s->mu);
 	return a;
+}
+
+/* ---- Usage ------------------------------------------------------------------------ */
+
+struct usum {
+	struct svc *s;
+	uint32_t tenant;
+	int64_t from, to;
+	double *gs;          /* [tenant * nmodels + model] GPU-seconds */
+	size_t nt;
+	int nm;
+};
+
+static void
+usum_add(struct usum *u, uint32_t t, int m, int64_t a, int64_t b,
+	 uint64_t milli)
+{
+	if (a < u->from)
+		a = u->from;
+	if (b > u->to)
+		b = u->to;
+	if (b <= a || t >= u->nt || m < 0 || m >= u->nm)
+		return;
+	u->gs[(size_t)t * (size_t)u->nm + (size_t)m] +=
+		(double)(b - a) * (double)milli / MILLI;
+}
+
+static int
+usage_cb(void *ctx, const struct db_usage *r)
+{
+	struct usum *u = ctx;
+
+	usum_add(u, r->tenant, r->model, r->start, r->end, r->gpu_milli);
+	return 0;
+}
+
+json_t *
+svc_usage_json(struct svc *s, uint32_t tenant, int64_t from, int64_t to,
+	       struct err *e)
+{
+	struct usum u = {s, tenant, from, to, NULL, 0, 0};
+	int64_t t = now_s();
+	json_t *a;
+
+	pthread_mutex_lock(&s->mu);
+	u.nt = s->tenants.n;
+	u.nm = (int)s->pool.model_names.n;
+	u.gs = xcalloc(u.nt * (size_t)(u.nm > 0 ? u.nm : 1) + 1, sizeof *u.gs);
+	for (size_t i = 0; i < s->nrun; i++) {
+		const struct job *j = &s->jobs[s->run[i].job];
+		if (tenant == UINT32_MAX || j->tenant == tenant)
+			usum_add(&u, j->tenant, s->run[i].model, j->start, t,
+				 job_gpu_milli(j));
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (db_usage_load(s->db, tenant, from, to, usage_cb, &u, e) != 0) {
+		free(u.gs);
+		return NULL;
+	}
+	a = json_array();
+	pthread_mutex_lock(&s->mu);
+	for (size_t k = 1; k < u.nt; k++)
+		for (int m = 0; m < u.nm; m++) {
+			double v = u.gs[k * (size_t)u.nm + (size_t)m];
+			if (v <= 0)
+				continue;
+			json_array_append_new(a, json_pack(
+				"{s:s, s:s, s:f, s:f}", "account", tenant_name_of(s, (uint32_t)k),
+				"model", strtab_get(&s->pool.model_names, (uint32_t)m),
+				"gpu_seconds", v, "gpu_hours", v / 3600));
+		}
+	pthread_mutex_unlock(&s->mu);
+	free(u.gs);
+	return json_pack("{s:o, s:I, s:I}", "usage", a, "from", (json_int_t)from,
+			 "to", (json_int_t)to);
 }
 
 /* ---- Metrics ------------------------------------------------------------------------ */

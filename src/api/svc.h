@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "api/auth.h"
+#include "api/journal.h"
 #include "model/grant.h"
 #include "model/pool.h"
 #include "store/db.h"
@@ -59,6 +60,7 @@ int svc_start(struct svc *s, struct err *e);
 void svc_close(struct svc *s);
 
 struct db *svc_db(struct svc *s);
+struct journal *svc_journal(struct svc *s);
 struct auth *svc_auth(struct svc *s);
 /* The pool's model names (immutable after svc_open), for validation. */
 const struct pool *svc_models(struct svc *s);
@@ -122,6 +124,12 @@ int svc_grant_add(struct svc *s, const struct grant *g, uint32_t *id,
 		  struct err *e);
 /* Grants as JSON; tenant UINT32_MAX = all. */
 json_t *svc_grants_json(struct svc *s, uint32_t tenant);
+
+/* GPU-seconds per account and model over [from, to): finished runs from
+ * the store's usage rows plus the running jobs up to now; tenant
+ * UINT32_MAX = all.  NULL + e on a store error. */
+json_t *svc_usage_json(struct svc *s, uint32_t tenant, int64_t from,
+		       int64_t to, struct err *e);
 
 /* ---- Metrics ------------------------------------------------------------- */
 
