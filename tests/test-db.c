@@ -586,6 +586,75 @@ TEST(db_concurrent_submit)
 	free(all);
 }
 
+struct async_state {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int calls, ok, dup, failed;
+};
+
+static void
+async_done(void *ctx, int rc, const struct err *e)
+{
+	struct async_state *a = ctx;
+
+	(void)e;
+	pthread_mutex_lock(&a->mu);
+	a->calls++;
+	if (rc == 0)
+		a->ok++;
+	else if (rc == 1)
+		a->dup++;
+	else
+		a->failed++;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* 1,000 submissions queued at once without blocking: one callback each,
+ * after the commit; ids 1..1000; a repeated key comes back as 1; a bad
+ * user fails alone. */
+TEST(db_submit_async)
+{
+	const char *p = tpath("as.db");
+	struct db *d = open_ok(p);
+	struct db_job *v = xcalloc(1002, sizeof *v);
+	struct async_state a = {PTHREAD_MUTEX_INITIALIZER,
+				PTHREAD_COND_INITIALIZER, 0, 0, 0, 0};
+	uint64_t *ids = xcalloc(1000, sizeof *ids), max;
+	uint32_t t, u = make_user(d, 1, &t);
+	struct err e;
+
+	for (int k = 0; k < 1002; k++) {
+		job_init(&v[k], t, k == 1001 ? 4242 : u, "async");
+		snprintf(v[k].idem, sizeof v[k].idem, "a%d", k == 1000 ? 7 : k);
+		CHECK_EQ_INT(db_job_submit_async(d, &v[k], async_done, &a, &e),
+			     0);
+	}
+	pthread_mutex_lock(&a.mu);
+	while (a.calls < 1002)
+		pthread_cond_wait(&a.cv, &a.mu);
+	pthread_mutex_unlock(&a.mu);
+	CHECK_EQ_INT(a.ok, 1000);
+	CHECK_EQ_INT(a.dup, 1);
+	CHECK_EQ_INT(a.failed, 1);
+	CHECK_EQ_INT(v[1000].id, v[7].id);
+	for (int k = 0; k < 1000; k++)
+		ids[k] = v[k].id;
+	qsort(ids, 1000, sizeof *ids, cmp_u64);
+	for (int k = 0; k < 1000; k++)
+		CHECK_EQ_INT(ids[k], k + 1);
+	db_shutdown(d);
+	CHECK_EQ_INT(db_job_submit_async(d, &v[0], async_done, &a, &e),
+		     ERR_STATE);
+	db_close(d);
+	d = open_ok(p);
+	CHECK_EQ_INT(db_job_max_id(d, &max, &e), 0);
+	CHECK_EQ_INT(max, 1000);
+	db_close(d);
+	free(ids);
+	free(v);
+}
+
 /* Failing ops share batches with good ones and fail alone. */
 TEST(db_batch_isolation)
 {

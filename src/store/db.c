@@ -48,6 +48,9 @@ struct db_op {
 	int rc;
 	struct err err;
 	sem_t done;                /* posted by the writer after the commit */
+	db_done_fn async;          /* non-NULL: no one waits; the writer calls
+				    * async(ctx, rc, &err) and frees the op */
+	void *ctx;
 	struct db_op *next;
 };
 
@@ -502,7 +505,12 @@ writer_main(void *arg)
 		 * wake only to wait for it. */
 		for (struct db_op *op = first, *next; op != end; op = next) {
 			next = op->next; /* op dies once its caller wakes */
-			sem_post(&op->done);
+			if (op->async != NULL) {
+				op->async(op->ctx, op->rc, &op->err);
+				free(op);
+			} else {
+				sem_post(&op->done);
+			}
 		}
 		pthread_mutex_lock(&d->mu);
 	}
@@ -544,6 +552,34 @@ db__write(struct db *d, db_op_fn run, void *arg, int savepoint,
 	if (op.rc < 0 && e != NULL)
 		*e = op.err;
 	return op.rc;
+}
+
+int
+db__write_async(struct db *d, db_op_fn run, void *arg, int savepoint,
+		db_done_fn done, void *ctx, struct err *e)
+{
+	struct db_op *op = xcalloc(1, sizeof *op);
+
+	op->run = run;
+	op->arg = arg;
+	op->savepoint = savepoint;
+	op->async = done;
+	op->ctx = ctx;
+	pthread_mutex_lock(&d->mu);
+	if (d->closing) {
+		pthread_mutex_unlock(&d->mu);
+		free(op);
+		return err_set(e, ERR_STATE, "%s: store is closing", d->path);
+	}
+	if (d->tail != NULL) {
+		d->tail->next = op;
+	} else {
+		d->head = op;
+		pthread_cond_signal(&d->wcv);
+	}
+	d->tail = op;
+	pthread_mutex_unlock(&d->mu);
+	return 0;
 }
 
 /* ---- Readers ----------------------------------------------------------- */

@@ -9,7 +9,8 @@
  * (BEGIN IMMEDIATE ... COMMIT, up to DB_BATCH_MAX operations) and the
  * commit is on disk.  Each caller gets its own result: one operation
  * failing (a constraint, a missing row) does not fail the others.  When a
- * write function returns 0 (or 1), the row is durable.
+ * write function returns 0 (or 1), the row is durable.  (The one
+ * exception, db_job_submit_async, reports through a callback instead.)
  *
  * Reads (db_job_get, db_jobs_list, the loaders) use a small pool of read
  * connections guarded by a mutex; they see the last committed state.
@@ -105,6 +106,18 @@ void db_job_clear(struct db_job *j);
  * and fills j->id with the existing job's id (nothing inserted, the rest
  * of j untouched). */
 int db_job_submit(struct db *d, struct db_job *j, struct err *e);
+/* Called on the store's writer thread when an asynchronous write is
+ * committed (rc >= 0, as the blocking call would return) or failed (rc <
+ * 0, e says why; e is lent for the call).  It must be quick and must not
+ * call any db_ write function (the writer would wait for itself). */
+typedef void (*db_done_fn)(void *ctx, int rc, const struct err *e);
+/* db_job_submit without blocking, for a server that suspends the request
+ * and resumes it from done: queues the submission and returns 0 (or an
+ * error, and then done is never called: ERR_STATE once db_shutdown has
+ * begun, or a check of j failing).  j (and its strings) must stay valid
+ * and unchanged until done is called; j->id is set before it is. */
+int db_job_submit_async(struct db *d, struct db_job *j, db_done_fn done,
+			void *ctx, struct err *e);
 /* Durable update of job j->id: shape.state, shape.flags, shape.start,
  * shape.end, alloc (written as given: NULL clears it), exit_code, reason,
  * starting, prio_boost.  Blocks until committed.  ERR_NOTFOUND if there is no such job.  The store does not

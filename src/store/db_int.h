@@ -35,6 +35,11 @@ typedef int (*db_op_fn)(struct db_conn *c, void *arg, struct err *e);
  * ERR_STATE once db_shutdown has begun. */
 int db__write(struct db *d, db_op_fn run, void *arg, int savepoint,
 	      struct err *e);
+/* Queues run(c, arg) and returns at once: 0, or ERR_STATE once
+ * db_shutdown has begun (done is then never called).  The writer calls
+ * done(ctx, rc, e) after the batch is committed or failed. */
+int db__write_async(struct db *d, db_op_fn run, void *arg, int savepoint,
+		    db_done_fn done, void *ctx, struct err *e);
 /* A read connection from the pool (opening one if none is free and fewer
  * than the limit exist, else waiting); NULL and e on error. */
 struct db_conn *db__read_begin(struct db *d, struct err *e);

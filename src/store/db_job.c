@@ -206,6 +206,17 @@ db_job_submit(struct db *d, struct db_job *j, struct err *e)
 	return db__write(d, op_submit, j, 0, e);
 }
 
+int
+db_job_submit_async(struct db *d, struct db_job *j, db_done_fn done,
+		    void *ctx, struct err *e)
+{
+	int rc;
+
+	if ((rc = check_job(j, e)) < 0)
+		return rc;
+	return db__write_async(d, op_submit, j, 0, done, ctx, e);
+}
+
 static int
 op_update(struct db_conn *c, void *arg, struct err *e)
 {
