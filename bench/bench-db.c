@@ -5,6 +5,8 @@
  * database in WAL mode with synchronous=FULL (every acknowledged
  * submission is fsync'ed).  A second 64-thread run adds one reader thread
  * paging through GET-/v1/jobs-style lists (100 rows, cursor) meanwhile.
+ * A last row ("async") has one thread keep 256 submissions in flight
+ * with db_job_submit_async, as a server that suspends requests would.
  * Then the kill -9 test at more rounds than make check runs: a child
  * submitting from 8 threads is killed at a random moment; every
  * acknowledged id must be in the reopened database, none twice.
@@ -215,6 +217,110 @@ run(const char *dir, int nthreads, double seconds, int with_reader)
 	free(th);
 }
 
+/* ---- Asynchronous submissions ------------------------------------------ */
+
+/* One thread keeps `window` submissions in flight with
+ * db_job_submit_async, as a server suspending its requests would. */
+struct slot {
+	struct async *a;
+	struct db_job j;
+	double t0;
+	struct slot *next;
+};
+
+struct async {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *free;
+	int inflight;
+	double *lat;
+	size_t n, cap;
+	int errors;
+};
+
+static void
+async_done(void *ctx, int rc, const struct err *e)
+{
+	struct slot *s = ctx;
+	struct async *a = s->a;
+	double t = now_s();
+
+	(void)e;
+	pthread_mutex_lock(&a->mu);
+	if (rc < 0) {
+		a->errors++;
+	} else {
+		a->lat = xgrow(a->lat, &a->cap, a->n + 1, sizeof *a->lat);
+		a->lat[a->n++] = t - s->t0;
+	}
+	s->next = a->free;
+	a->free = s;
+	a->inflight--;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void
+run_async(const char *dir, int window, double seconds)
+{
+	char path[600];
+	struct db *d;
+	struct err e;
+	uint32_t t, u, n = 0;
+	struct async a = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+			  NULL, 0, NULL, 0, 0, 0};
+	struct slot *slots = xcalloc((size_t)window, sizeof *slots);
+	double t0, end, el;
+	struct db_stats st;
+
+	snprintf(path, sizeof path, "%s/bench-async-%d.db", dir, window);
+	if (db_open(path, &d, &e) != 0)
+		die_err(path, &e);
+	if (db_tenant_put(d, "bench", NULL, 1, &t, &e) < 0 ||
+	    db_user_put(d, "bench", t, 4, &u, &e) < 0)
+		die_err("setup", &e);
+	for (int k = 0; k < window; k++) {
+		slots[k].a = &a;
+		slots[k].next = a.free;
+		a.free = &slots[k];
+	}
+	t0 = now_s();
+	end = t0 + seconds;
+	pthread_mutex_lock(&a.mu);
+	while (now_s() < end) {
+		struct slot *s;
+
+		while (a.free == NULL)
+			pthread_cond_wait(&a.cv, &a.mu);
+		s = a.free;
+		a.free = s->next;
+		a.inflight++;
+		pthread_mutex_unlock(&a.mu);
+		job_init(&s->j, t, u, 0, n++);
+		s->t0 = now_s();
+		if (db_job_submit_async(d, &s->j, async_done, s, &e) != 0)
+			die_err("submit", &e);
+		pthread_mutex_lock(&a.mu);
+	}
+	while (a.inflight > 0)
+		pthread_cond_wait(&a.cv, &a.mu);
+	pthread_mutex_unlock(&a.mu);
+	el = now_s() - t0;
+	db_stats(d, &st);
+	qsort(a.lat, a.n, sizeof *a.lat, cmp_double);
+	printf("%8d %9s %10.0f %9.2f %9.2f %9.2f %9.1f %7" PRIu64 "%s\n",
+	       window, "async", (double)a.n / el,
+	       a.n ? a.lat[a.n / 2] * 1e3 : 0,
+	       a.n ? a.lat[a.n * 99 / 100] * 1e3 : 0,
+	       a.n ? a.lat[a.n - 1] * 1e3 : 0,
+	       st.commits ? (double)st.ops / (double)st.commits : 0,
+	       st.max_batch, a.errors ? "  ERRORS" : "");
+	fflush(stdout);
+	db_close(d);
+	free(a.lat);
+	free(slots);
+}
+
 /* ---- kill -9 rounds ---------------------------------------------------- */
 
 #define CRASH_THREADS 8
@@ -380,6 +486,7 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++)
 		run(dir, threads[k], seconds, 0);
 	run(dir, 64, seconds, 1);
+	run_async(dir, 256, seconds);
 
 	if (rounds > 0) {
 		snprintf(path, sizeof path, "%s/crash.db", dir);
