@@ -199,7 +199,7 @@ exec_whatif(int argc, char **argv)
 	const char *scenario = NULL;
 	int json = 0, rc;
 	long long v;
-	double t0, x;
+	double t0, x, noise = 1;
 
 	if (cmd_wants_help(c, argc, argv))
 		return 0;
@@ -244,6 +244,18 @@ exec_whatif(int argc, char **argv)
 				return cmd_usage_error(c, "--gate-fail: expected "
 				    "a probability 0..1, got \"%s\"", val);
 			s.p_gate_fail = x;
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--alpha")) !=
+		    NULL) {
+			if (parse_double(val, 0.001, 2, &x) < 0)
+				return cmd_usage_error(c, "--alpha: expected a "
+				    "number 0.001..2, got \"%s\"", val);
+			s.model.alpha = x;
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--noise")) !=
+		    NULL) {
+			if (parse_double(val, 0, 100, &x) < 0)
+				return cmd_usage_error(c, "--noise: expected a "
+				    "factor 0..100, got \"%s\"", val);
+			noise = x;
 		} else if (argv[i][0] == '-') {
 			return cmd_usage_error(c, "unknown option \"%s\"",
 			    argv[i]);
@@ -254,6 +266,12 @@ exec_whatif(int argc, char **argv)
 			    "\"%s\" and \"%s\"", scenario, argv[i]);
 		}
 	}
+	for (int k = 0; k < QUALITY_NBENCH; k++)
+		s.model.part_sd[k] *= noise;
+	s.model.expert_sd *= noise;
+	s.model.lenient_sd *= noise;
+	s.model.member_sd *= noise;
+	s.model.user_sd *= noise;
 	if (scenario != NULL) {
 		if ((rc = korea_scenario_check(scenario, &e)) < 0) {
 			fprintf(stderr, "allot whatif: %s\n", e.msg);
@@ -276,7 +294,8 @@ exec_whatif(int argc, char **argv)
 const struct cmd_entry cmd_whatif_entry = {
 	.name = "whatif",
 	.usage = "[SCENARIO] [--seeds N] [--seed S] [--reps R] [--eff-sd X] "
-		 "[--gate-fail P] [--no-wildcard] [--json]",
+		 "[--gate-fail P] [--alpha A] [--noise K] [--no-wildcard] "
+		 "[--json]",
 	.summary = "compare competition allocation policies over many seeds",
 	.help = "Runs the competition of SCENARIO (default korea-2026) on the\n"
 		"scaling-law quality model (docs/WHATIF.md) under four policies:\n"
@@ -289,6 +308,9 @@ const struct cmd_entry cmd_whatif_entry = {
 		"  --reps R       bootstrap replicates per round (default 20)\n"
 		"  --eff-sd X     lognormal sigma of team efficiency (0.15)\n"
 		"  --gate-fail P  probability a team fails the from-scratch gate\n"
+		"  --alpha A      the scaling-law exponent (0.10)\n"
+		"  --noise K      multiplies every jury noise sd (part, expert,\n"
+		"                 leniency, member, user offsets; default 1)\n"
 		"  --no-wildcard  no wildcard entry after round 1\n"
 		"  --json         one JSON object (policies, model, wall_s)\n",
 	.exec = exec_whatif,

@@ -48,6 +48,8 @@ bad() { # expected message, args...
 bad '--seeds: expected' --seeds 0
 bad '--seeds: expected' --seeds x
 bad '--gate-fail: expected' --gate-fail 2
+bad '--noise: expected' --noise -1
+bad '--alpha: expected' --alpha 0
 bad 'unknown scenario' mars-2030
 bad 'unknown option' --bogus
 exit 0
