@@ -688,3 +688,89 @@ TEST(exec_stop_right_after_start)
 	CHECK(now_s() - t0 < 2.0);
 	exec_free(x);
 }
+
+TEST(exec_poll_one_slot_at_a_time)
+{
+	struct exec *x = mk("st");
+	struct exec_job j = job(19, "exit 2");
+	struct exec_event ev;
+	int kinds[4], n = 0;
+	double until = now_s() + 5;
+
+	start_ok(x, &j);
+	while (n < 2 && now_s() < until) {
+		if (exec_poll(x, &ev, 1) == 1) {
+			CHECK_EQ_INT(ev.id, 19);
+			kinds[n++] = ev.kind;
+		}
+		nap_ms(10);
+	}
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(kinds[0], EXEC_STARTED);
+	CHECK_EQ_INT(kinds[1], EXEC_EXITED);
+	CHECK_EQ_INT(ev.status, 2);
+	CHECK_EQ_INT(exec_poll(x, &ev, 0), 0);
+	exec_free(x);
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* This process's start time from /proc/self/stat (field 22). */
+static unsigned long long
+self_start(void)
+{
+	char *s = slurp("/proc/self/stat"), *p = strrchr(s, ')');
+	unsigned long long v = 0;
+	int field = 2;
+
+	CHECK(p != NULL);
+	for (p++; *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	v = strtoull(p, NULL, 10);
+	free(s);
+	return v;
+}
+
+TEST(exec_recover_checks_pid_reuse)
+{
+	/* Hand-made state: "shepherds" that are this test process.  With the
+	 * wrong start time the pid is someone else's (reused): LOST, and
+	 * nothing is signalled (we would die).  With the right one it is
+	 * alive: STARTED, and an exit file appearing later gives EXITED. */
+	struct exec *x = mk("st");
+	struct exec_event ev[2];
+	struct err e = {0};
+	uint64_t ids[2] = {300, 301};
+	char text[128];
+
+	CHECK(mkdir(tpath("st/300"), 0700) == 0);
+	CHECK(mkdir(tpath("st/301"), 0700) == 0);
+	snprintf(text, sizeof text, "pid=%d start=%llu\n", (int)getpid(),
+		 self_start() + 1);
+	put(tpath("st/300/pid"), text);
+	put(tpath("st/300/job"), text);
+	snprintf(text, sizeof text, "pid=%d start=%llu\n", (int)getpid(),
+		 self_start());
+	put(tpath("st/301/pid"), text);
+	CHECK_EQ_INT(exec_recover(x, ids, 2, ev, &e), 0);
+	CHECK_EQ_INT(ev[0].kind, EXEC_LOST);
+	CHECK_EQ_INT(ev[1].kind, EXEC_STARTED);
+	CHECK_EQ_INT(exec_poll(x, ev, 2), 0); /* still "running" */
+	put(tpath("st/301/exit"),
+	    "status=-1 signal=9 timed_out=1 stopped=0 end=1700000000 ran=1\n");
+	ev[0] = wait_ev(x, 301, EXEC_EXITED, 2000);
+	CHECK_EQ_INT(ev[0].status, -1);
+	CHECK_EQ_INT(ev[0].signal, 9);
+	CHECK_EQ_INT(ev[0].timed_out, 1);
+	CHECK_EQ_INT(ev[0].at, 1700000000);
+	exec_free(x);
+}

@@ -983,7 +983,7 @@ l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	for (i = 0; i < l->nlive; i++) {
 		struct live *lv = &l->live[i];
 		int gone = 0;
-		if (n + 2 > cap)
+		if (n >= cap)
 			break;
 		if (lv->rfd >= 0) {
 			int r = ready(lv);
@@ -1001,7 +1001,7 @@ l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			ev_started(l, &ev[n++], lv->id);
 			lv->started_sent = 1;
 		}
-		if (lv->started_sent && settle(l, lv, &ev[n]) == 0) {
+		if (lv->started_sent && n < cap && settle(l, lv, &ev[n]) == 0) {
 			n++;
 			gone = 1;
 		}
