@@ -337,12 +337,21 @@ TEST(opencall_readmit_order)
 	CHECK_EQ_INT(a[2].servers, 3);
 	CHECK_STR(a[2].reason, "readmitted");
 	CHECK_EQ_INT(a[3].status, OC_WAITLIST);
+	/* P1 loses 1: with the 1 left over, 2 free; P3 takes them. */
+	a[1].servers = 4;
 	freed = 2;
 	CHECK_EQ_INT(opencall_readmit(&r, p, 4, &cap, &freed, 1, a, &e), 2);
 	CHECK_EQ_INT(a[3].status, OC_AWARDED);
 	/* Nothing left on the list: nothing awarded. */
-	freed = 5;
+	a[3].servers = 1;  /* P3 gives one back */
+	freed = 1;
 	CHECK_EQ_INT(opencall_readmit(&r, p, 4, &cap, &freed, 1, a, &e), 0);
+	/* Held 4 + 1 + 3 + 1 = 9: freeing 2 is an accounting error. */
+	freed = 2;
+	CHECK(opencall_readmit(&r, p, 4, &cap, &freed, 1, a, &e) ==
+	      ERR_INVALID);
+	CHECK_STR(e.msg, "freed_servers[0]: 2 freed + 9 held exceed the "
+		  "capacity of 10");
 }
 
 TEST(opencall_readmit_totals)
@@ -370,6 +379,7 @@ TEST(opencall_readmit_totals)
 	CHECK_STR(a[1].reason, "organisation share: 2 left, needs 3");
 	CHECK_EQ_INT(a[4].servers, 4);
 	/* Rules changed since the selection: refused, out untouched. */
+	freed = 0;
 	memcpy(keep, a, sizeof a);
 	r.weights[0] = -1;
 	CHECK(opencall_readmit(&r, p, 5, &cap, &freed, 1, a, &e) ==

@@ -540,6 +540,19 @@ opencall_readmit(const struct oc_rules *r, const struct oc_proposal *p,
 			return err_set(e, ERR_INVALID, "award %zu: not an award "
 			    "of opencall_select for proposal %zu", i, i);
 	}
+	{
+		uint64_t held[POOL_MAX_MODELS] = {0};
+
+		for (size_t i = 0; i < n; i++)
+			held[p[i].model] += out[i].servers;
+		for (int m = 0; m < nmodels; m++)
+			if (held[m] + freed_servers[m] > capacity_servers[m])
+				return err_set(e, ERR_INVALID, "freed_servers[%d]: "
+				    "%u freed + %llu held exceed the capacity "
+				    "of %u", m, freed_servers[m],
+				    (unsigned long long)held[m],
+				    capacity_servers[m]);
+	}
 	pass_init(&ps, r, p, n, capacity_servers, nmodels, out);
 	ps.award_note = "readmitted";
 	for (int m = 0; m < nmodels; m++)

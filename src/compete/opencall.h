@@ -142,7 +142,9 @@ long opencall_select(const struct oc_rules *r, const struct oc_proposal *p,
  * from out, so a caller that takes servers back from award k must lower
  * out[k].servers first.  Awards already made are not topped up.  out is
  * updated in place (a readmitted proposal's reason says "readmitted").
- * Returns the servers awarded, or an error with out untouched.
+ * The servers held in out plus those freed may not exceed the capacity
+ * of any model (ERR_INVALID: the caller's accounting is off).  Returns
+ * the servers awarded, or an error with out untouched.
  */
 long opencall_readmit(const struct oc_rules *r, const struct oc_proposal *p,
 		      size_t n, const uint32_t *capacity_servers,
