@@ -512,12 +512,17 @@ TEST(exec_invalid_requests)
 	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_INVALID);
 	CHECK_CONTAINS(e.msg, "command");
 	j = job(15, "true");
+	j.time_limit_s = -1;
+	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "time_limit_s");
+	j = job(15, "true");
 	j.out_path = tpath("no-such-dir/out");
 	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_INVALID);
 	CHECK_CONTAINS(e.msg, "out_path");
 	/* nothing was started: the id is still free */
 	CHECK(!exists(tpath("st/15")));
 	j = job(15, "true");
+	j.time_limit_s = INT64_MAX; /* no overflow: simply no limit */
 	start_ok(x, &j);
 	CHECK_EQ_INT(wait_ev(x, 15, EXEC_EXITED, 5000).status, 0);
 	exec_free(x);
@@ -693,8 +698,8 @@ TEST(exec_poll_one_slot_at_a_time)
 {
 	struct exec *x = mk("st");
 	struct exec_job j = job(19, "exit 2");
-	struct exec_event ev;
-	int kinds[4], n = 0;
+	struct exec_event ev = {0};
+	int kinds[4] = {-1, -1, -1, -1}, n = 0;
 	double until = now_s() + 5;
 
 	start_ok(x, &j);

@@ -59,6 +59,7 @@
 
 extern char **environ;
 
+#define LIMIT_MAX_S ((int64_t)100 * 366 * 86400)
 #define ALIVE_MS 500 /* how often exec_poll checks that a shepherd lives */
 #define ENV_DROP_WORDS { "TOKEN", "SECRET", "PASSWORD", "PASSWD" }
 
@@ -391,8 +392,9 @@ shepherd(struct spawn *sp)
 	put_file(3, "job.tmp", "job", buf, fmt_pid(buf, job), 0);
 	close(4);
 	close(5);
-	if (sp->limit_s > 0)
-		limit_at = now_mono_ms() + sp->limit_s * 1000;
+	if (sp->limit_s > 0) /* beyond a century is no limit at all */
+		limit_at = sp->limit_s > LIMIT_MAX_S ? -1 :
+			   now_mono_ms() + sp->limit_s * 1000;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -652,14 +654,22 @@ env_secret(const char *kv)
 	return 0;
 }
 
+/* 1 if the KEY= parts of a and b are equal. */
+static int
+same_key(const char *a, const char *b)
+{
+	while (*a && *a == *b && *a != '=') {
+		a++;
+		b++;
+	}
+	return *a == *b || ((*a == '=' || !*a) && (*b == '=' || !*b));
+}
+
 static void
 env_put(char ***v, size_t *n, size_t *cap, char *kv)
 {
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) + 1 : strlen(kv);
-
 	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*v)[i], kv, klen) == 0) {
+		if (same_key((*v)[i], kv)) {
 			free((*v)[i]);
 			(*v)[i] = kv;
 			return;
@@ -801,6 +811,12 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		return err_set(e, ERR_INVALID, "command: empty");
 	if (j->workdir == NULL || j->workdir[0] == '\0')
 		return err_set(e, ERR_INVALID, "workdir: empty");
+	if (j->time_limit_s < 0)
+		return err_set(e, ERR_INVALID, "time_limit_s: %" PRId64
+			       " is negative (0 = no limit)", j->time_limit_s);
+	if (j->ngpus > 0 && j->gpus == NULL)
+		return err_set(e, ERR_INVALID, "gpus: %zu indices, no array",
+			       j->ngpus);
 	if (stat(j->workdir, &st) != 0)
 		return err_set(e, ERR_INVALID, "workdir: %s: %s", j->workdir,
 			       strerror(errno));
@@ -1025,9 +1041,9 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 	pthread_mutex_lock(&l->mu);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = ids[i];
-		struct live tmp = {id, 0, 0, -1, 1, 0}, *lv;
+		struct live tmp = {id, 0, 0, -1, 1, 0};
 
-		if ((lv = live_find(l, id)) != NULL) {
+		if (live_find(l, id) != NULL) {
 			ev_started(l, &ev[i], id); /* already watched */
 			continue;
 		}
