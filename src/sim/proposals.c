@@ -640,6 +640,8 @@ proposals_capacity(const struct proposals *ps, uint32_t total, int nmodels,
 		for (int k = 0; k < nmodels; k++)
 			if (asked[k] > 0 && (best < 0 || rem[k] > rem[best]))
 				best = k;
+		if (best < 0)  /* cannot happen: sum > 0 means a model asked */
+			break;
 		cap[best]++;
 		rem[best] = 0;
 		given++;
