@@ -304,7 +304,7 @@ main(int argc, char **argv)
 			if ((slash = strrchr(self, '/')) != NULL)
 				*slash = '\0';
 			if ((slash = strrchr(self, '/')) != NULL)
-				strcpy(slash, "/allot");
+				memcpy(slash, "/allot", sizeof "/allot");  /* room: readlink left 16 */
 			allot = self;
 		}
 		if (access(allot, X_OK) != 0) {
@@ -354,7 +354,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench-serve: %s\n", e.msg);
 			return 1;
 		}
-		w = xcalloc((size_t)(n + queriers), sizeof *w);
+		w = xcalloc((size_t)n + (size_t)queriers, sizeof *w);
 		t0 = now_s();
 		for (int k = 0; k < n + queriers; k++) {
 			w[k].conf = &conf;
@@ -381,8 +381,10 @@ main(int argc, char **argv)
 			if (w[k].errors && first == NULL)
 				first = w[k].first_error;
 		}
-		qsort(all.v, all.n, sizeof *all.v, cmp_double);
-		qsort(q.v, q.n, sizeof *q.v, cmp_double);
+		if (all.n > 1)
+			qsort(all.v, all.n, sizeof *all.v, cmp_double);
+		if (q.n > 1)
+			qsort(q.v, q.n, sizeof *q.v, cmp_double);
 		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f |\n",
 		       n, all.n, (double)all.n / (t1 - t0), pct(&all, 0.5), pct(&all, 0.99),
 		       pct(&all, 1.0), errors, q.n, pct(&q, 0.5), pct(&q, 0.99));

@@ -137,6 +137,8 @@ TEST(client_conf_errors)
 		{"= 5\n", "cfg:1: expected", ERR_INVALID},
 		{"url = ftp://x\n", "only http:// and https://", ERR_INVALID},
 		{"url = http://a b\n", "blank or control", ERR_INVALID},
+		{"url = http:///\n", "has no host", ERR_INVALID},
+		{"url = https://\n", "has no host", ERR_INVALID},
 		{"token = a b\n", "blank or control", ERR_INVALID},
 		{"token =\n", "empty token", ERR_INVALID},
 		{"timeout = 0\n", "timeout: expected seconds", ERR_INVALID},

@@ -59,7 +59,7 @@ client_env_get(struct client_env *env)
 static int
 set_url(struct client_conf *c, const char *v, const char *from, struct err *e)
 {
-	size_t n = strlen(v);
+	size_t n = strlen(v), skip;
 	const char *scheme = "";
 
 	if (n == 0)
@@ -74,8 +74,11 @@ set_url(struct client_conf *c, const char *v, const char *from, struct err *e)
 				       "and https:// are supported", from, v);
 		scheme = "http://";
 	}
-	while (n > 0 && v[n - 1] == '/')
+	skip = scheme[0] != '\0' ? 0 : strncmp(v, "https://", 8) == 0 ? 8 : 7;
+	while (n > skip && v[n - 1] == '/')
 		n--;
+	if (n == skip || v[skip] == '/')
+		return err_set(e, ERR_USAGE, "%s: URL \"%.64s\" has no host", from, v);
 	if (strlen(scheme) + n + 1 > sizeof c->url)
 		return err_set(e, ERR_USAGE, "%s: URL longer than %zu bytes", from,
 			       sizeof c->url - 1);
@@ -256,7 +259,7 @@ client_conf_resolve(struct client_conf *c, const char *flag_url,
 
 		rc = file_read_all(cfg, CONFIG_MAX, &text, &n, e);
 		if (rc == ERR_NOTFOUND && cfg == path)
-			rc = 0;   /* the default file is optional */
+			;   /* the default file is optional */
 		else if (rc != 0)
 			return rc;
 		else {
@@ -564,11 +567,10 @@ client_open(const char *cmd, const char *flag_url, const char *flag_token,
 	struct client_conf conf;
 	struct client_env env;
 	struct err e = {0};
-	int rc;
 
 	client_env_get(&env);
-	if ((rc = client_conf_resolve(&conf, flag_url, flag_token, flag_timeout,
-				      &env, &e)) != 0) {
+	if (client_conf_resolve(&conf, flag_url, flag_token, flag_timeout, &env,
+				&e) != 0) {
 		fprintf(stderr, "allot %s: %s\n", cmd, e.msg);
 		*exit_status = CLIENT_EXIT_USAGE;  /* the settings are the user's to fix */
 		return NULL;
@@ -754,7 +756,7 @@ client_job_gpus(const json_t *job, char *buf, size_t cap)
 	else if (gpus >= 0)
 		snprintf(buf, cap, "%lld", (long long)gpus);
 	else if (gpn >= 0)
-		snprintf(buf, cap, "%lld", (long long)(gpn * (nodes > 0 ? nodes : 1)));
+		snprintf(buf, cap, "%lld", (long long)gpn * (nodes > 0 ? nodes : 1));
 	else
 		snprintf(buf, cap, "-");
 }

@@ -184,16 +184,14 @@ grant(int argc, char **argv)
 	}
 	if (rc != 0)
 		status = client_fail("grant", rc, &r, &e);
-	else if (json)
-		printf("%s\n", r.body);
-	else if (add)
+	else if (add && !json)
 		printf("Added grant %lld\n", (long long)client_jint(r.json, "id", -1));
-	else if (rows_of(r.json) != NULL && json_array_size(rows_of(r.json)) == 0)
-		printf("no grants\n");
-	else if (rows_of(r.json) != NULL)
-		client_print_table(stdout, rows_of(r.json), NULL);
-	else
+	else if (json || rows_of(r.json) == NULL)
 		printf("%s\n", r.body);
+	else if (json_array_size(rows_of(r.json)) == 0)
+		printf("no grants\n");
+	else
+		client_print_table(stdout, rows_of(r.json), NULL);
 	client_resp_clear(&r);
 	client_free(c);
 	return status;

@@ -196,7 +196,7 @@ queue(int argc, char **argv)
 	printf("%8s %-10s %-10s %-16s %2s %10s %5s %s\n", "JOBID", "ACCOUNT", "USER",
 	       "NAME", "ST", "TIME", "GPUS", why ? "REASON / WHY" : "REASON");
 	for (size_t k = 0; k < json_array_size(running); k++) {
-		struct row w;
+		struct row w = {0};
 		const json_t *j = json_array_get(running, k);
 
 		if (user != NULL && strcmp(client_jstr(j, "user", user), user) != 0)
@@ -205,7 +205,7 @@ queue(int argc, char **argv)
 		print_row(&w);
 	}
 	for (size_t k = 0; k < json_array_size(pending); k++) {
-		struct row w;
+		struct row w = {0};
 		const json_t *j = json_array_get(pending, k);
 
 		if (user != NULL && strcmp(client_jstr(j, "user", user), user) != 0)
