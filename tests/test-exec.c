@@ -630,6 +630,12 @@ TEST(exec_shepherd_keeps_no_inherited_fds)
 			n++;
 	closedir(d);
 	CHECK_EQ_INT(n, 4); /* /dev/null x3 and its job directory */
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)sp);
+	{
+		char *s = slurp(path);
+		CHECK_STR(s, "allot-shepherd\n");
+		free(s);
+	}
 	close(pfd[0]);
 	close(pfd[1]);
 	CHECK_EQ_INT(wait_ev(x, 16, EXEC_EXITED, 5000).status, 0);

@@ -37,7 +37,7 @@
  * reused: the pid file holds the process start time from /proc) without
  * an exit file.
  */
-#define _GNU_SOURCE /* close_range, pipe2 */
+#define _GNU_SOURCE /* close_range, pipe2; the file is Linux-only (/proc, prctl) */
 
 #include "exec/local.h"
 
@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -363,6 +364,8 @@ shepherd(struct spawn *sp)
 
 	if (shepherd_fds(sp) != 0)
 		_exit(1);
+	/* its argv is the daemon's; the name tells them apart in ps -o comm */
+	prctl(PR_SET_NAME, "allot-shepherd", 0, 0, 0);
 	/* Durable before the job runs: the pid file, the job directory's
 	 * entries (started, pid) and its entry in the state directory. */
 	if (put_file(3, "pid.tmp", "pid", buf, fmt_pid(buf, getpid()), 1) != 0 ||
