@@ -20,7 +20,9 @@
  * group commit).  Jobs are submitted held ("hold": true) so that the
  * benchmark measures the submission path, not a machine full of child
  * processes.  Meanwhile --queriers threads GET /v1/queue back to back.
- * Prints a Markdown table for docs/BENCHMARKS.md.
+ * Prints a Markdown table for docs/BENCHMARKS.md, with the CPU the
+ * daemon and this client used per wall second (100% = one core), since
+ * both share the machine.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -234,6 +236,31 @@ stop_daemon(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
+/* CPU seconds (user + system) process pid has used, from /proc; -1 if
+ * unknown. */
+static double
+cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* fields after the command name in parentheses: state is field 3,
+	 * utime 14, stime 15 */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void
 rm_rf(const char *path)
 {
@@ -324,8 +351,8 @@ main(int argc, char **argv)
 	       "client side\n\n", seconds, url != NULL ? "" :
 	       " (a fresh allot serve and database for each row)", queriers);
 	printf("| connections | submitted | per s | p50 ms | p99 ms | max ms | errors "
-	       "| queue reads | read p50 ms | read p99 ms |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	       "| queue reads | read p50 ms | read p99 ms | server CPU | client CPU |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (const char *p = conns; *p; ) {
 		int n = atoi(p);
 		volatile int stop = 0;
@@ -333,7 +360,8 @@ main(int argc, char **argv)
 		struct lat all = {0}, q = {0};
 		long errors = 0;
 		const char *first = NULL;
-		double t0, t1;
+		double t0, t1, srv0, srv1, cli0, cli1;
+		char srv[32] = "-", cli[32] = "-";
 
 		if (n < 1 || n > 1024)
 			usage();
@@ -355,6 +383,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		w = xcalloc((size_t)n + (size_t)queriers, sizeof *w);
+		srv0 = pid > 0 ? cpu_of(pid) : -1;
+		cli0 = cpu_of(getpid());
 		t0 = now_s();
 		for (int k = 0; k < n + queriers; k++) {
 			w[k].conf = &conf;
@@ -373,6 +403,8 @@ main(int argc, char **argv)
 		for (int k = 0; k < n + queriers; k++)
 			pthread_join(w[k].t, NULL);
 		t1 = now_s();
+		srv1 = pid > 0 ? cpu_of(pid) : -1;
+		cli1 = cpu_of(getpid());
 		for (int k = 0; k < n + queriers; k++) {
 			struct lat *dst = w[k].query ? &q : &all;
 			for (size_t i = 0; i < w[k].lat.n; i++)
@@ -385,9 +417,13 @@ main(int argc, char **argv)
 			qsort(all.v, all.n, sizeof *all.v, cmp_double);
 		if (q.n > 1)
 			qsort(q.v, q.n, sizeof *q.v, cmp_double);
-		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f |\n",
+		if (srv0 >= 0 && srv1 >= 0)
+			snprintf(srv, sizeof srv, "%.0f%%", 100 * (srv1 - srv0) / (t1 - t0));
+		if (cli0 >= 0 && cli1 >= 0)
+			snprintf(cli, sizeof cli, "%.0f%%", 100 * (cli1 - cli0) / (t1 - t0));
+		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f | %s | %s |\n",
 		       n, all.n, (double)all.n / (t1 - t0), pct(&all, 0.5), pct(&all, 0.99),
-		       pct(&all, 1.0), errors, q.n, pct(&q, 0.5), pct(&q, 0.99));
+		       pct(&all, 1.0), errors, q.n, pct(&q, 0.5), pct(&q, 0.99), srv, cli);
 		fflush(stdout);
 		if (first != NULL)
 			fprintf(stderr, "bench-serve: first error: %s\n", first);
