@@ -6,6 +6,13 @@
  *	allot round run --rubric FILE --dir DIR [--audit LOG] [--time T] [--json]
  *	allot round replay --audit LOG --seq N --dir DIR [--rubric FILE]
  *
+ * The audit entry's inputs are the files read, each with its sha256;
+ * when there are more than AUDIT_MAX_INPUTS, the files of each results/TEAM/
+ * directory are logged as one input "results/TEAM/" whose hash is that of
+ * its manifest (a line "SHA256  NAME\n" per file, in name order).  The
+ * payload always lists every file, so replay still names the one that
+ * changed.
+ *
  * Exit status: 0 done (replay: the same decision); 1 replay found a
  * changed input or a different decision; 64 bad usage; otherwise
  * err_exit_status of the failure (65 bad input or a broken audit chain,
@@ -42,30 +49,93 @@ join(const char *a, const char *b)
 	return s;
 }
 
+/* The length of the directory a file is grouped under when inputs are
+ * aggregated: "results/TEAM/" for files below it, else 0. */
+static size_t
+group_len(const char *name)
+{
+	const char *a, *b;
+
+	if (strncmp(name, "results/", 8) != 0)
+		return 0;
+	a = name + 8;
+	if ((b = strchr(a, '/')) == NULL)
+		return 0;
+	return (size_t)(b - name) + 1;
+}
+
+/* Hash of the manifest of files[0..n) (names and hashes). */
+static void
+manifest_hash(const struct roundin_file *files, size_t n,
+	      char out[AUDIT_HEX])
+{
+	size_t len = 0, cap = 0;
+	char *m = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(files[i].name) + AUDIT_HEX + 3;
+
+		m = xgrow(m, &cap, len + k + 1, 1);
+		len += (size_t)snprintf(m + len, k + 1, "%s  %s\n",
+		    files[i].sha256, files[i].name);
+	}
+	audit_sha256_hex(m ? m : "", len, out);
+	free(m);
+}
+
+/* The entry's inputs for files[0..n) (sorted by name): one per file, or,
+ * beyond AUDIT_MAX_INPUTS, one per results/TEAM/ directory.  Returns the
+ * count, or ERR_LIMIT. */
+static int
+entry_inputs(const struct roundin_file *files, size_t n,
+	     struct audit_input *in, size_t *nin, struct err *e)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t g = n > AUDIT_MAX_INPUTS ? group_len(files[i].name) : 0;
+		size_t j = i + 1;
+
+		if (k == AUDIT_MAX_INPUTS)
+			return err_set(e, ERR_LIMIT, "more than %d inputs even "
+			    "with one per results directory", AUDIT_MAX_INPUTS);
+		memset(&in[k], 0, sizeof in[k]);
+		if (g > 0) {
+			while (j < n && strncmp(files[j].name, files[i].name,
+			    g) == 0)
+				j++;
+		}
+		if ((g > 0 ? g : strlen(files[i].name)) >= AUDIT_MAX_NAME)
+			return err_set(e, ERR_LIMIT, "input name longer than "
+			    "%d bytes: %s", AUDIT_MAX_NAME - 1, files[i].name);
+		if (g > 0) {
+			memcpy(in[k].name, files[i].name, g);
+			manifest_hash(files + i, j - i, in[k].sha256);
+		} else {
+			strcpy(in[k].name, files[i].name);
+			memcpy(in[k].sha256, files[i].sha256, AUDIT_HEX);
+		}
+		k++;
+		i = j;
+	}
+	*nin = k;
+	return 0;
+}
+
 /* Appends the round's decision to the log at path (verified first). */
 static int
 append_audit(const char *path, int64_t t, const struct roundin_result *r,
 	     struct err *e)
 {
 	struct audit_log l;
-	struct audit_input *in;
+	struct audit_input in[AUDIT_MAX_INPUTS];
+	size_t nin = 0;
 	char policy[AUDIT_MAX_POLICY + 32], *payload;
 	int rc;
 
-	if (r->nfiles > AUDIT_MAX_INPUTS)
-		return err_set(e, ERR_LIMIT, "%s: the round read %zu files; an "
-		    "audit entry holds at most %d inputs", path, r->nfiles,
-		    AUDIT_MAX_INPUTS);
-	in = xcalloc(r->nfiles + 1, sizeof *in);
-	for (size_t i = 0; i < r->nfiles; i++) {
-		if (strlen(r->files[i].name) >= AUDIT_MAX_NAME) {
-			free(in);
-			return err_set(e, ERR_LIMIT, "%s: input name longer "
-			    "than %d bytes: %s", path, AUDIT_MAX_NAME - 1,
-			    r->files[i].name);
-		}
-		strcpy(in[i].name, r->files[i].name);
-		memcpy(in[i].sha256, r->files[i].sha256, AUDIT_HEX);
+	if ((rc = entry_inputs(r->files, r->nfiles, in, &nin, e)) < 0) {
+		err_prefix(e, "audit: nothing appended");
+		return rc;
 	}
 	rubricfile_policy(&r->rf, policy, sizeof policy);
 	payload = roundin_payload(r);
@@ -76,7 +146,7 @@ append_audit(const char *path, int64_t t, const struct roundin_result *r,
 	if (rc == 0)
 		rc = audit_verify(&l, NULL, e);
 	if (rc == 0)
-		rc = audit_append(&l, t, AUDIT_ROUND, policy, in, r->nfiles,
+		rc = audit_append(&l, t, AUDIT_ROUND, policy, in, nin,
 		    payload, e);
 	if (rc == 0)
 		rc = auditfile_append(path, &l, e);
@@ -85,7 +155,6 @@ append_audit(const char *path, int64_t t, const struct roundin_result *r,
 		    (unsigned long long)l.v[l.n - 1].seq, l.v[l.n - 1].hash);
 	audit_free(&l);
 	free(payload);
-	free(in);
 	if (rc < 0)
 		err_prefix(e, "audit: nothing appended");
 	return rc;
@@ -169,29 +238,132 @@ show_difference(const char *logged, const char *now)
 	printf("  now:    ...%.100s\n", now + a);
 }
 
-/* The logged rubric text and hash from a round payload. */
+/* What replay needs from a logged round payload. */
+struct logged {
+	char *text;                /* the rubric text */
+	size_t tlen;
+	char sha[AUDIT_HEX];       /* its hash */
+	struct roundin_file *files; /* every input file, as logged */
+	size_t nfiles;
+};
+
+static void
+logged_free(struct logged *g)
+{
+	for (size_t i = 0; i < g->nfiles; i++)
+		free(g->files[i].name);
+	free(g->files);
+	free(g->text);
+	memset(g, 0, sizeof *g);
+}
+
 static int
-payload_rubric(const char *payload, char **text, size_t *tlen,
-	       char sha[AUDIT_HEX], struct err *e)
+payload_parse(const char *payload, struct logged *g, struct err *e)
 {
 	json_error_t je;
-	json_t *root = json_loads(payload, 0, &je), *rb, *tx, *hs;
+	json_t *root = json_loads(payload, 0, &je), *rb, *tx, *hs, *in;
 	int rc = 0;
 
+	memset(g, 0, sizeof *g);
 	rb = root ? json_object_get(root, "rubric") : NULL;
 	tx = rb ? json_object_get(rb, "text") : NULL;
 	hs = rb ? json_object_get(rb, "sha256") : NULL;
+	in = root ? json_object_get(root, "inputs") : NULL;
 	if (!json_is_string(tx) || !json_is_string(hs) ||
-	    json_string_length(hs) != AUDIT_HEX - 1)
-		rc = err_set(e, ERR_INVALID, "payload: not a round decision "
-		    "(no rubric.text and rubric.sha256)");
-	else {
-		*tlen = json_string_length(tx);
-		*text = xstrndup(json_string_value(tx), *tlen);
-		memcpy(sha, json_string_value(hs), AUDIT_HEX);
+	    json_string_length(hs) != AUDIT_HEX - 1 || !json_is_array(in)) {
+		json_decref(root);
+		return err_set(e, ERR_INVALID, "payload: not a round decision "
+		    "(no rubric.text, rubric.sha256 and inputs)");
+	}
+	g->tlen = json_string_length(tx);
+	g->text = xstrndup(json_string_value(tx), g->tlen);
+	memcpy(g->sha, json_string_value(hs), AUDIT_HEX);
+	g->files = xcalloc(json_array_size(in) + 1, sizeof *g->files);
+	for (size_t i = 0; i < json_array_size(in) && rc == 0; i++) {
+		json_t *x = json_array_get(in, i);
+		json_t *n = json_object_get(x, "name");
+		json_t *h = json_object_get(x, "sha256");
+
+		if (!json_is_string(n) || !json_is_string(h) ||
+		    json_string_length(h) != AUDIT_HEX - 1) {
+			rc = err_set(e, ERR_INVALID, "payload: inputs[%zu]: "
+			    "expected a name and a sha256", i);
+			break;
+		}
+		g->files[i].name = xstrdup(json_string_value(n));
+		memcpy(g->files[i].sha256, json_string_value(h), AUDIT_HEX);
+		g->nfiles++;
 	}
 	json_decref(root);
+	if (rc < 0)
+		logged_free(g);
 	return rc;
+}
+
+/* Hashes DIR/name now and compares with the logged hash; prints and
+ * returns 1 on a difference. */
+static int
+check_input(const char *dir, long long seq, const char *name,
+	    const char *sha)
+{
+	char *path = join(dir, name), *buf, hex[AUDIT_HEX];
+	size_t len;
+	struct err e = {0};
+	int rc;
+
+	rc = file_read_all(path, (size_t)1 << 30, &buf, &len, &e);
+	free(path);
+	if (rc < 0) {
+		printf("replay seq %lld: input %s: cannot be read (logged "
+		    "sha256 %s): %s\n", seq, name, sha, e.msg);
+		return 1;
+	}
+	audit_sha256_hex(buf, len, hex);
+	free(buf);
+	if (strcmp(hex, sha) != 0) {
+		printf("replay seq %lld: input %s changed: logged sha256 %s, "
+		    "now %s\n", seq, name, sha, hex);
+		return 1;
+	}
+	return 0;
+}
+
+/* Checks entry x's inputs against the files in dir: a plain input by its
+ * own hash, a "results/TEAM/" input by the payload's list of its files
+ * (whose manifest must give the logged hash).  Returns 1 on a difference. */
+static int
+check_inputs(const char *dir, long long seq, const struct audit_entry *x,
+	     const struct logged *g)
+{
+	int differs = 0;
+
+	for (size_t i = 0; i < x->ninputs; i++) {
+		const char *name = x->inputs[i].name;
+		size_t n = strlen(name), a = 0, b;
+		char hex[AUDIT_HEX];
+
+		if (n == 0 || name[n - 1] != '/') {
+			differs |= check_input(dir, seq, name,
+			    x->inputs[i].sha256);
+			continue;
+		}
+		while (a < g->nfiles && strncmp(g->files[a].name, name, n) != 0)
+			a++;
+		for (b = a; b < g->nfiles &&
+		    strncmp(g->files[b].name, name, n) == 0; b++)
+			;
+		manifest_hash(g->files + a, b - a, hex);
+		if (strcmp(hex, x->inputs[i].sha256) != 0) {
+			printf("replay seq %lld: input %s: the payload's file "
+			    "list does not give the logged manifest hash\n",
+			    seq, name);
+			differs = 1;
+		}
+		for (size_t k = a; k < b; k++)
+			differs |= check_input(dir, seq, g->files[k].name,
+			    g->files[k].sha256);
+	}
+	return differs;
 }
 
 static int
@@ -202,9 +374,9 @@ do_replay(int argc, char **argv)
 	struct audit_log l;
 	const struct audit_entry *x;
 	struct roundin_result r;
+	struct logged g;
 	struct err e = {0};
-	char *text = NULL, *payload = NULL, lsha[AUDIT_HEX], policy[128];
-	size_t tlen = 0;
+	char *payload = NULL, policy[128];
 	int rc, differs = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -249,65 +421,44 @@ do_replay(int argc, char **argv)
 		return fail(rc, &e);
 	}
 	/* 1. the inputs on disk, before anything is parsed */
-	for (size_t i = 0; i < x->ninputs; i++) {
-		char *path = join(dir, x->inputs[i].name), *buf, hex[AUDIT_HEX];
-		size_t len;
-
-		rc = file_read_all(path, (size_t)1 << 30, &buf, &len, &e);
-		free(path);
-		if (rc < 0) {
-			printf("replay seq %lld: input %s: cannot be read "
-			    "(logged sha256 %s): %s\n", seq, x->inputs[i].name,
-			    x->inputs[i].sha256, e.msg);
-			differs = 1;
-			continue;
-		}
-		audit_sha256_hex(buf, len, hex);
-		free(buf);
-		if (strcmp(hex, x->inputs[i].sha256) != 0) {
-			printf("replay seq %lld: input %s changed: logged "
-			    "sha256 %s, now %s\n", seq, x->inputs[i].name,
-			    x->inputs[i].sha256, hex);
-			differs = 1;
-		}
-	}
-	if (differs) {
-		audit_free(&l);
-		return 1;
-	}
-	/* 2. the rubric: the logged text, or a file that must match it */
-	if ((rc = payload_rubric(x->payload, &text, &tlen, lsha, &e)) < 0) {
+	if ((rc = payload_parse(x->payload, &g, &e)) < 0) {
 		audit_free(&l);
 		err_prefix(&e, "replay");
 		return fail(rc, &e);
 	}
+	if (check_inputs(dir, seq, x, &g)) {
+		logged_free(&g);
+		audit_free(&l);
+		return 1;
+	}
+	/* 2. the rubric: the logged text, or a file that must match it */
 	if (rubric != NULL) {
 		char *buf, hex[AUDIT_HEX];
 		size_t len;
 
 		if ((rc = read_rubric(rubric, &buf, &len, &e)) < 0) {
-			free(text);
+			logged_free(&g);
 			audit_free(&l);
 			return fail(rc, &e);
 		}
 		audit_sha256_hex(buf, len, hex);
-		if (strcmp(hex, lsha) != 0) {
+		if (strcmp(hex, g.sha) != 0) {
 			printf("replay seq %lld: rubric %s changed: logged "
-			    "sha256 %s, now %s\n", seq, rubric, lsha, hex);
+			    "sha256 %s, now %s\n", seq, rubric, g.sha, hex);
 			free(buf);
-			free(text);
+			logged_free(&g);
 			audit_free(&l);
 			return 1;
 		}
-		free(text);
-		text = buf;
-		tlen = len;
+		free(g.text);
+		g.text = buf;
+		g.tlen = len;
 	}
 	/* 3. recompute and compare */
-	rc = roundin_run(rubric ? rubric : "logged rubric", text, tlen, dir,
-	    &r, &e);
-	free(text);
+	rc = roundin_run(rubric ? rubric : "logged rubric", g.text, g.tlen,
+	    dir, &r, &e);
 	if (rc < 0) {
+		logged_free(&g);
 		audit_free(&l);
 		err_prefix(&e, "replay");
 		return fail(rc, &e);
@@ -321,18 +472,18 @@ do_replay(int argc, char **argv)
 	for (size_t i = 0; i < r.nfiles && !differs; i++) {
 		size_t k;
 
-		for (k = 0; k < x->ninputs; k++)
-			if (strcmp(x->inputs[k].name, r.files[i].name) == 0)
+		for (k = 0; k < g.nfiles; k++)
+			if (strcmp(g.files[k].name, r.files[i].name) == 0)
 				break;
-		if (k == x->ninputs) {
+		if (k == g.nfiles) {
 			printf("replay seq %lld: input %s is read now but was "
 			    "not logged\n", seq, r.files[i].name);
 			differs = 1;
 		}
 	}
-	if (!differs && r.nfiles != x->ninputs) {
+	if (!differs && r.nfiles != g.nfiles) {
 		printf("replay seq %lld: %zu inputs logged, %zu read now\n",
-		    seq, x->ninputs, r.nfiles);
+		    seq, g.nfiles, r.nfiles);
 		differs = 1;
 	}
 	if (!differs) {
@@ -347,6 +498,7 @@ do_replay(int argc, char **argv)
 	if (!differs)
 		printf("replayed seq %lld: same decision (%s)\n", seq, r.why);
 	roundin_free(&r);
+	logged_free(&g);
 	audit_free(&l);
 	return differs ? 1 : 0;
 }
@@ -374,7 +526,7 @@ const struct cmd_entry cmd_round_entry = {
 	.help = "  run      reads the rubric (default DIR/rubric.txt) and the\n"
 		"           round directory (docs/ROUNDS.md), prints each team's\n"
 		"           score [interval], P(last), gate and the decision;\n"
-		"           --json prints the inputs' sha256 and the decision;\n"
+		"           --json prints the decision with every input's sha256;\n"
 		"           --audit LOG appends the decision (kind round) with\n"
 		"           every input's hash, after verifying LOG\n"
 		"  replay   verifies LOG, checks entry N's inputs against DIR,\n"

@@ -1124,6 +1124,17 @@ payload_write(struct jsonw *w, const struct roundin_result *r)
 	jsonw_obj(w);
 	jsonw_key(w, "format");
 	jsonw_str(w, "allot-round-1");
+	jsonw_key(w, "inputs");
+	jsonw_arr(w);
+	for (size_t i = 0; i < r->nfiles; i++) {
+		jsonw_obj(w);
+		jsonw_key(w, "name");
+		jsonw_str(w, r->files[i].name);
+		jsonw_key(w, "sha256");
+		jsonw_str(w, r->files[i].sha256);
+		jsonw_end(w);
+	}
+	jsonw_end(w);
 	jsonw_key(w, "rubric");
 	jsonw_obj(w);
 	jsonw_key(w, "name");
@@ -1254,21 +1265,7 @@ roundin_write_json(FILE *f, const struct roundin_result *r)
 	struct jsonw w;
 
 	jsonw_init(&w, f);
-	jsonw_obj(&w);
-	jsonw_key(&w, "inputs");
-	jsonw_arr(&w);
-	for (size_t i = 0; i < r->nfiles; i++) {
-		jsonw_obj(&w);
-		jsonw_key(&w, "name");
-		jsonw_str(&w, r->files[i].name);
-		jsonw_key(&w, "sha256");
-		jsonw_str(&w, r->files[i].sha256);
-		jsonw_end(&w);
-	}
-	jsonw_end(&w);
-	jsonw_key(&w, "round");
 	payload_write(&w, r);
-	jsonw_end(&w);
 	jsonw_nl(&w);
 }
 

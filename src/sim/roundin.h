@@ -78,15 +78,16 @@ void roundin_free(struct roundin_result *r);
 
 /*
  * The decision as canonical JSON (one line, no newline, fixed key order,
- * doubles %.17g): the rubric (name, version, sha256, text), the
- * configuration, strata, and per team the gate, raw part scores with
+ * doubles %.17g): every input file's name and sha256, the rubric (name,
+ * version, sha256, text), the configuration, the parts, the strata, and
+ * per team the gate, raw part scores with
  * their bootstrap sd, score, interval, P(last), rank and out, then the
  * out list, the finalists and the decision text.  Byte-identical for the
  * same inputs: this is the audit payload that replay compares.  Returns a
  * new NUL-terminated string (free()).
  */
 char *roundin_payload(const struct roundin_result *r);
-/* Writes {"inputs":[{"name","sha256"}...],"round":PAYLOAD} and a newline. */
+/* Writes the payload and a newline. */
 void roundin_write_json(FILE *f, const struct roundin_result *r);
 /* Writes the table (team, score [lo, hi], P(last), gate, rank, decision)
  * and the decision text. */

@@ -26,9 +26,9 @@ echo "$out" | grep -q '^decision: delta: out, gate failed; beta: out' ||
 "$ALLOT" round run --rubric $B/rubric.txt --dir $B --json >"$T/j1" || bad "json 1"
 "$ALLOT" round run --rubric $B/rubric.txt --dir $B --json >"$T/j2" || bad "json 2"
 cmp -s "$T/j1" "$T/j2" || bad "two --json runs differ"
-[ "$(jq -r '.round.finalists | join(",")' "$T/j1")" = "alpha,gamma" ] ||
+[ "$(jq -r '.finalists | join(",")' "$T/j1")" = "alpha,gamma" ] ||
 	bad "json finalists: $(cat "$T/j1")"
-[ "$(jq -r '.round.teams[3].score' "$T/j1")" = "87.125" ] || bad "json delta score"
+[ "$(jq -r '.teams[3].score' "$T/j1")" = "87.125" ] || bad "json delta score"
 [ "$(jq -r '.inputs | length' "$T/j1")" = "12" ] || bad "json inputs"
 
 # -- audit and replay ------------------------------------------------------
@@ -44,9 +44,7 @@ grep -q "audit: $L: seq 1, hash [0-9a-f]\{64\}" "$T/err" || bad "audit note: $(c
 [ "$(jq -r .policy "$L")" = "round:test-r1@1" ] || bad "policy"
 [ "$(jq -r '.inputs | length' "$L")" = 12 ] || bad "inputs logged"
 # the payload is the --json "round" object, byte for byte
-# (cut out with sed: jq would reprint the numbers)
-round_obj() { sed 's/^.*,"round":\(.*\)}$/\1/' "$1"; }
-[ "$(jq -r .payload "$L")" = "$(round_obj "$T/j1")" ] || bad "payload != json round"
+[ "$(jq -r .payload "$L")" = "$(cat "$T/j1")" ] || bad "payload != --json"
 out=$("$ALLOT" round replay --audit "$L" --seq 1 --dir "$R" 2>&1)
 [ $? -eq 0 ] || bad "replay: $out"
 echo "$out" | grep -q '^replayed seq 1: same decision' || bad "replay output: $out"
@@ -100,7 +98,7 @@ echo "$out" | grep -q "the audit log does not verify: entry 1 (seq 1): edited" |
 	bad "replay tampered: $out"
 
 # a validly chained entry whose decision differs from the recomputed one
-payload=$(round_obj "$T/j1" | sed 's/"out":\["beta","delta"\]/"out":["gamma","delta"]/')
+payload=$(sed 's/"out":\["beta","delta"\]/"out":["gamma","delta"]/' "$T/j1")
 args=()
 for n in $(jq -r '.inputs[].name' "$T/j1"); do args+=(--input "$n=$R/$n"); done
 L2=$T/forged.jsonl
@@ -117,6 +115,36 @@ out=$("$ALLOT" round replay --audit "$L2" --seq 2 --dir "$R" 2>&1)
 echo "$out" | grep -q "seq 2 is a award decision, not a round" || bad "award: $out"
 out=$("$ALLOT" round replay --audit "$L2" --seq 9 --dir "$R" 2>&1)
 [ $? -eq 66 ] || bad "replay of a missing seq: $out"
+
+# -- more files than an audit entry holds (64): one input per results/TEAM/
+# directory, the hash of its manifest; replay still names the file
+M=$T/many
+mkdir -p "$M/results"
+printf 'rubric many\npart bench 1 source results task=toy metric=acc norm minmax\nfinalists 5\ntie point\nbootstrap reps 50\n' >"$M/rubric.txt"
+echo team >"$M/teams.csv"
+for t in 0 1 2 3 4 5 6 7 8 9; do
+	echo "t$t" >>"$M/teams.csv"
+	mkdir "$M/results/t$t"
+	printf '{"results": {"toy": {"acc,none": 0.%s}}}' "$t" >"$M/results/t$t/a.json"
+	for k in 1 2 3 4 5; do
+		printf '{"results": {"other%s": {"acc,none": 0.5}}}' "$k" >"$M/results/t$t/b$k.json"
+	done
+	printf '{"doc_id": 0, "acc": 0.%s}\n{"doc_id": 1, "acc": 0.%s}\n' "$t" "$t" \
+		>"$M/results/t$t/samples_toy_2026.jsonl"
+done
+LM=$T/many.jsonl
+"$ALLOT" round run --dir "$M" --audit "$LM" >/dev/null 2>"$T/err" || bad "many: $(cat "$T/err")"
+[ "$(jq -r '.inputs | length' "$LM")" = 11 ] || bad "many: inputs $(jq -c .inputs "$LM")"
+[ "$(jq -r '.inputs[0].name' "$LM")" = "results/t0/" ] || bad "many: group name"
+m=$(cd "$M" && LC_ALL=C; for f in results/t0/*; do printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$f"; done | sha256sum | cut -d' ' -f1)
+[ "$(jq -r '.inputs[0].sha256' "$LM")" = "$m" ] || bad "many: manifest hash"
+[ "$(jq -r '.payload | fromjson | .inputs | length' "$LM")" = 71 ] || bad "many: payload files"
+"$ALLOT" round replay --audit "$LM" --seq 1 --dir "$M" >/dev/null || bad "many: replay"
+printf '{"results": {"other3": {"acc,none": 0.6}}}' >"$M/results/t3/b3.json"
+out=$("$ALLOT" round replay --audit "$LM" --seq 1 --dir "$M" 2>&1)
+[ $? -eq 1 ] || bad "many: edited file: exit not 1"
+echo "$out" | grep -q "input results/t3/b3.json changed: logged sha256 [0-9a-f]\{64\}, now" ||
+	bad "many: edited file: $out"
 
 # -- hostile inputs: clear error, non-zero exit, nothing appended ----------
 cp "$L" "$T/log-before"
