@@ -373,10 +373,17 @@ static int
 queue_get(struct call *c)
 {
 	uint32_t t;
+	uint64_t limit = LIST_MAX;
+	const char *v;
 
 	if (list_scope(c, ACT_JOB_READ, &t) != 0)
 		return 0;
-	http_json(c->rs, 200, svc_queue_json(c->s, t));
+	if ((v = http_query(c->rq, "limit")) != NULL &&
+	    (parse_u64(v, &limit) != 0 || limit < 1 || limit > 100000)) {
+		http_error(c->rs, 400, "invalid", "limit", "limit: expected 1..100000");
+		return 0;
+	}
+	http_json(c->rs, 200, svc_queue_json(c->s, t, (size_t)limit));
 	return 0;
 }
 

@@ -40,6 +40,7 @@
  * enum constant of sched/sched.h; this file never sets thread policies. */
 #undef SCHED_FIFO
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,6 +122,7 @@ struct svc {
 	struct journal *journal;
 	struct exec *x;
 	pthread_mutex_t mu;
+	pthread_mutex_t umu;  /* the users table only; taken after mu if both */
 	pthread_cond_t cv;
 	pthread_t thr;
 	int thr_on, stop, woken;
@@ -157,9 +159,10 @@ struct svc {
 	struct exec_event *recovered;
 	size_t nrecovered;
 	/* Metrics. */
-	uint64_t submitted, passes, hist[NHIST], started, finished;
+	_Atomic uint64_t submitted;
+	uint64_t passes, hist[NHIST], started, finished;
 	double pass_ms_sum, last_pass_ms;
-	uint64_t req_by_class[6];
+	_Atomic uint64_t req_by_class[6];
 };
 
 /* ---- Small helpers --------------------------------------------------------- */
@@ -985,7 +988,7 @@ sched_main(void *arg)
 {
 	struct svc *s = arg;
 	struct exec_event ev[MAX_EVENTS];
-	double last = 0;
+	double last = 0, gap;
 
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
@@ -1005,9 +1008,14 @@ sched_main(void *arg)
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
-		if (now - last < MIN_GAP_MS) {
+		/* Woken early: still leave the lock free at least 3/4 of the
+		 * time, so submissions and reads are not starved by passes. */
+		gap = 3 * s->last_pass_ms > MIN_GAP_MS ? 3 * s->last_pass_ms : MIN_GAP_MS;
+		if (gap > s->o.pass_interval_ms)
+			gap = s->o.pass_interval_ms;
+		if (now - last < gap) {
+			struct timespec nap = {0, (long)((gap - (now - last)) * 1e6)};
 			pthread_mutex_unlock(&s->mu);
-			struct timespec nap = {0, (long)((MIN_GAP_MS - (now - last)) * 1e6)};
 			nanosleep(&nap, NULL);
 			pthread_mutex_lock(&s->mu);
 		}
@@ -1214,6 +1222,7 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	s->log = o->log ? o->log : stderr;
 	s->state_dir = xstrdup(o->state_dir ? o->state_dir : ".");
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->umu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pool_init(&s->pool);
 	grants_init(&s->grants);
@@ -1318,6 +1327,7 @@ svc_close(struct svc *s)
 	placer_free(s->pl);
 	pool_free(&s->pool);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->umu);
 	pthread_cond_destroy(&s->cv);
 	free(s->state_dir);
 	free(s);
@@ -1330,7 +1340,7 @@ svc_principal(struct svc *s, uint32_t user, struct auth_principal *p)
 {
 	int rc = ERR_NOTFOUND;
 
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->umu);
 	if (user > 0 && user < s->users.n && s->users.v[user].id == user) {
 		const struct db_user *u = &s->users.v[user];
 		p->user = user;
@@ -1339,7 +1349,7 @@ svc_principal(struct svc *s, uint32_t user, struct auth_principal *p)
 		snprintf(p->name, sizeof p->name, "%s", u->name);
 		rc = 0;
 	}
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->umu);
 	return rc;
 }
 
@@ -1377,14 +1387,14 @@ svc_user_find(struct svc *s, const char *name, uint32_t *id)
 {
 	int rc = ERR_NOTFOUND;
 
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->umu);
 	for (size_t i = 1; i < s->users.n; i++)
 		if (s->users.v[i].id != 0 && strcmp(s->users.v[i].name, name) == 0) {
 			*id = (uint32_t)i;
 			rc = 0;
 			break;
 		}
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->umu);
 	return rc;
 }
 
@@ -1419,12 +1429,12 @@ svc_user_put(struct svc *s, const char *name, uint32_t tenant, int role,
 
 	if ((rc = db_user_put(s->db, name, tenant, role, id, e)) < 0)
 		return rc;
-	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->umu);
 	while (s->users.n <= *id)
 		vec_push(&s->users, ((struct db_user){0}));
 	s->users.v[*id] = (struct db_user){*id, tenant, role, {0}};
 	snprintf(s->users.v[*id].name, DB_NAME_MAX, "%s", name);
-	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_unlock(&s->umu);
 	return rc;
 }
 
@@ -1434,10 +1444,15 @@ tenant_name_of(struct svc *s, uint32_t t)
 	return t > 0 && t < s->tenants.n ? s->tenants.v[t].name : "?";
 }
 
+/* User u's name into buf (the users table has its own lock). */
 static const char *
-user_name_of(struct svc *s, uint32_t u)
+user_name_of(struct svc *s, uint32_t u, char buf[DB_NAME_MAX])
 {
-	return u > 0 && u < s->users.n ? s->users.v[u].name : "?";
+	pthread_mutex_lock(&s->umu);
+	snprintf(buf, DB_NAME_MAX, "%s", u > 0 && u < s->users.n ?
+		 s->users.v[u].name : "?");
+	pthread_mutex_unlock(&s->umu);
+	return buf;
 }
 
 json_t *
@@ -1466,6 +1481,7 @@ svc_users_json(struct svc *s, uint32_t only, uint32_t user_only)
 	json_t *a = json_array();
 
 	pthread_mutex_lock(&s->mu);
+	pthread_mutex_lock(&s->umu);
 	for (size_t i = 1; i < s->users.n; i++) {
 		const struct db_user *u = &s->users.v[i];
 		if (u->id == 0 || (only != UINT32_MAX && u->tenant != only) ||
@@ -1476,6 +1492,7 @@ svc_users_json(struct svc *s, uint32_t only, uint32_t user_only)
 			u->name, "account", tenant_name_of(s, u->tenant), "role",
 			auth_role_name(u->role)));
 	}
+	pthread_mutex_unlock(&s->umu);
 	pthread_mutex_unlock(&s->mu);
 	return a;
 }
@@ -1513,7 +1530,8 @@ svc_submit(struct svc *s, struct db_job *j, struct err *e)
 		enqueue(s, id);
 	}
 	s->submitted++;
-	wake(s);
+	if (!(j->shape.flags & JOB_HELD))
+		wake(s); /* a held job has nothing for a pass to do */
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
@@ -1631,7 +1649,7 @@ svc_job_json(struct svc *s, const struct db_job *r)
 	const struct job *j = &r->shape;
 	json_t *o;
 	const char *reason = r->reason;
-	char rbuf[64];
+	char rbuf[64], ubuf[DB_NAME_MAX];
 
 	pthread_mutex_lock(&s->mu);
 	if (j->state == JOB_PENDING && r->id < s->jcap && s->sj[r->id].seen &&
@@ -1643,7 +1661,7 @@ svc_job_json(struct svc *s, const struct db_job *r)
 		      " s:s, s:b, s:b, s:b, s:I, s:I, s:I}",
 		      "id", (json_int_t)r->id, "name", r->name,
 		      "account", tenant_name_of(s, r->tenant),
-		      "user", user_name_of(s, r->user),
+		      "user", user_name_of(s, r->user, ubuf),
 		      "state", job_state_name(j->state), "reason", reason,
 		      "gpus", (json_int_t)j->nodes * j->gpus_per_node,
 		      "nodes", (json_int_t)j->nodes,
@@ -1676,55 +1694,83 @@ svc_job_json(struct svc *s, const struct db_job *r)
 	return o;
 }
 
+struct qrow {
+	char account[DB_NAME_MAX], user_name[DB_NAME_MAX];
+	uint32_t id, tenant, user, blocker, gpus;
+	uint8_t reason, seen;
+	double prio;
+	int64_t at;
+	struct prio_parts pp;
+};
+
 json_t *
-svc_queue_json(struct svc *s, uint32_t tenant)
+svc_queue_json(struct svc *s, uint32_t tenant, size_t limit)
 {
 	json_t *a = json_array();
 	int64_t t = now_s();
+	struct qrow *q;
+	size_t n = 0;
 
+	/* A snapshot under the lock; the JSON is built after it. */
 	pthread_mutex_lock(&s->mu);
-	for (int pass = 0; pass < 2; pass++) {
+	q = xmalloc((s->npend + 1) * sizeof *q);
+	for (int pass = 0; pass < 2 && n < limit; pass++) {
 		/* First the last pass's order, then jobs it has not seen. */
-		size_t n = pass == 0 ? s->qorder.n : s->npend;
-		for (size_t i = 0; i < n; i++) {
+		size_t m = pass == 0 ? s->qorder.n : s->npend;
+		for (size_t i = 0; i < m && n < limit; i++) {
 			uint32_t id = pass == 0 ? s->qorder.v[i] : s->pend[i];
 			const struct job *j = &s->jobs[id];
 			const struct sjob *x = &s->sj[id];
-			struct prio_parts pp;
-			json_t *o;
+			struct qrow *r = &q[n];
 			if (s->ppos[id] == NONE || (pass == 0) != (x->seen != 0) ||
 			    (tenant != UINT32_MAX && j->tenant != tenant))
 				continue;
+			r->id = id;
+			r->tenant = j->tenant;
+			r->user = x->user;
+			r->blocker = x->blocker;
+			r->gpus = (uint32_t)j->nodes * j->gpus_per_node;
+			r->reason = x->reason;
+			r->seen = x->seen;
+			r->at = x->at;
 			prio_compute(&s->pol.weights, j,
 				     j->tenant < s->ntcap ? s->fs_t[j->tenant] : 0, t,
-				     s->pool.total_gpus, &pp);
-			o = json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s,"
-				      " s:{s:f, s:f, s:f, s:f}, s:I}",
-				      "id", (json_int_t)id,
-				      "account", tenant_name_of(s, j->tenant),
-				      "user", user_name_of(s, x->user),
-				      "state", "pending",
-				      "priority", x->seen ? x->prio : pp.total,
-				      "reason", x->seen ? sched_reason_name(x->reason)
-							: "new",
-				      "reason_text", x->seen ? sched_reason_text(x->reason)
-							     : "not yet looked at by "
-							       "the scheduler",
-				      "priority_parts", "fairshare", pp.fairshare,
-				      "age", pp.age, "size", pp.size, "class", pp.class_p,
-				      "gpus", (json_int_t)j->nodes * j->gpus_per_node);
-			json_object_set_new(o, "planned_start",
-					    x->seen && x->reason == SCHED_REASON_RESERVED ?
-					    json_integer(x->at) : json_null());
-			if (x->seen && x->blocker != SCHED_NO_JOB && x->blocker != 0 &&
-			    (x->reason == SCHED_REASON_PRIORITY ||
-			     x->reason == SCHED_REASON_BACKFILL))
-				json_object_set_new(o, "blocked_by",
-						    json_integer(x->blocker));
-			json_array_append_new(a, o);
+				     s->pool.total_gpus, &r->pp);
+			r->prio = x->seen ? x->prio : r->pp.total;
+			snprintf(r->account, sizeof r->account, "%s",
+				 tenant_name_of(s, j->tenant));
+			n++;
 		}
 	}
 	pthread_mutex_unlock(&s->mu);
+	pthread_mutex_lock(&s->umu);
+	for (size_t i = 0; i < n; i++)
+		snprintf(q[i].user_name, DB_NAME_MAX, "%s", q[i].user > 0 &&
+			 q[i].user < s->users.n ? s->users.v[q[i].user].name : "?");
+	pthread_mutex_unlock(&s->umu);
+	for (size_t i = 0; i < n; i++) {
+		const struct qrow *r = &q[i];
+		json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s,"
+			      " s:{s:f, s:f, s:f, s:f}, s:I}",
+			      "id", (json_int_t)r->id, "account", r->account,
+			      "user", r->user_name,
+			      "state", "pending", "priority", r->prio,
+			      "reason", r->seen ? sched_reason_name(r->reason) : "new",
+			      "reason_text", r->seen ? sched_reason_text(r->reason)
+						     : "not yet looked at by the scheduler",
+			      "priority_parts", "fairshare", r->pp.fairshare,
+			      "age", r->pp.age, "size", r->pp.size, "class", r->pp.class_p,
+			      "gpus", (json_int_t)r->gpus);
+		json_object_set_new(o, "planned_start",
+				    r->seen && r->reason == SCHED_REASON_RESERVED ?
+				    json_integer(r->at) : json_null());
+		if (r->seen && r->blocker != SCHED_NO_JOB && r->blocker != 0 &&
+		    (r->reason == SCHED_REASON_PRIORITY ||
+		     r->reason == SCHED_REASON_BACKFILL))
+			json_object_set_new(o, "blocked_by", json_integer(r->blocker));
+		json_array_append_new(a, o);
+	}
+	free(q);
 	return json_pack("{s:o}", "jobs", a);
 }
 
@@ -1960,9 +2006,7 @@ svc_count_request(struct svc *s, int status)
 {
 	int c = status / 100;
 
-	pthread_mutex_lock(&s->mu);
-	s->req_by_class[c >= 1 && c <= 5 ? c : 0]++;
-	pthread_mutex_unlock(&s->mu);
+	atomic_fetch_add(&s->req_by_class[c >= 1 && c <= 5 ? c : 0], 1);
 }
 
 char *
@@ -2035,13 +2079,14 @@ svc_metrics_text(struct svc *s, size_t *len)
 		   "allot_jobs_finished_total %llu\n"
 		   "# HELP allot_jobs_running Jobs running now.\n"
 		   "# TYPE allot_jobs_running gauge\nallot_jobs_running %zu\n",
-		   (unsigned long long)s->submitted, (unsigned long long)s->started,
+		   (unsigned long long)atomic_load(&s->submitted),
+		   (unsigned long long)s->started,
 		   (unsigned long long)s->finished, s->nrun);
 	fprintf(f, "# HELP allot_http_requests_total Requests by status class.\n"
 		   "# TYPE allot_http_requests_total counter\n");
 	for (int c = 1; c <= 5; c++)
 		fprintf(f, "allot_http_requests_total{code=\"%dxx\"} %llu\n", c,
-			(unsigned long long)s->req_by_class[c]);
+			(unsigned long long)atomic_load(&s->req_by_class[c]));
 	pthread_mutex_unlock(&s->mu);
 	fclose(f);
 	return buf;

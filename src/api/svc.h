@@ -107,9 +107,10 @@ int svc_cancel(struct svc *s, uint64_t id, const char **state,
 int svc_hold(struct svc *s, uint64_t id, int hold, struct err *e);
 /* A job row as JSON (names resolved, the live pending reason added). */
 json_t *svc_job_json(struct svc *s, const struct db_job *j);
-/* The pending jobs in priority order as the last pass saw them, with
- * reasons and priority parts; tenant UINT32_MAX = all. */
-json_t *svc_queue_json(struct svc *s, uint32_t tenant);
+/* The first `limit` pending jobs in priority order as the last pass saw
+ * them (then those it has not seen yet), with reasons and priority
+ * parts; tenant UINT32_MAX = all. */
+json_t *svc_queue_json(struct svc *s, uint32_t tenant, size_t limit);
 
 /* ---- Pool, grants ------------------------------------------------------ */
 
