@@ -7,6 +7,7 @@
  * in docs/OPENCALL.md.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,39 @@ TEST(proposals_nothing_kept)
 	/* An empty file holds no proposals. */
 	CHECK_EQ_INT(parse("", &p, &ps, &e), 0);
 	CHECK_EQ_INT(ps.n, 0);
+	proposals_free(&ps);
+	pool_free(&p);
+}
+
+TEST(proposals_read_file)
+{
+	struct pool p;
+	struct proposals ps;
+	struct err e;
+	char path[512];
+	FILE *f;
+
+	three_models(&p);
+	proposals_init(&ps);
+	snprintf(path, sizeof path, "%s/p.csv", test_tmpdir());
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs(HDR "4,t,o,institute,1,B200,2,3,50,60,70\n", f);
+	fclose(f);
+	CHECK_EQ_INT(proposals_read(path, &p, &ps, &e), 0);
+	CHECK_EQ_INT(ps.n, 1);
+	CHECK_EQ_INT(ps.v[0].category, OC_INSTITUTE);
+	f = fopen(path, "a");
+	CHECK(f != NULL);
+	fputs("5,t,o,sme,1,B200,2,3,50,60\n", f);
+	fclose(f);
+	proposals_free(&ps);
+	proposals_init(&ps);
+	CHECK(proposals_read(path, &p, &ps, &e) == ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "/p.csv:3: line: 10 columns");
+	CHECK_EQ_INT(ps.n, 0);
+	snprintf(path, sizeof path, "%s/none.csv", test_tmpdir());
+	CHECK(proposals_read(path, &p, &ps, &e) == ERR_NOTFOUND);
 	proposals_free(&ps);
 	pool_free(&p);
 }

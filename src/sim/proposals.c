@@ -27,6 +27,7 @@
 
 #include "sim/trace_int.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/rng.h"
 
 #define SYNTH_MAX_N 100000
@@ -226,6 +227,21 @@ proposals_parse(const char *name, const char *buf, size_t len,
 		ps->n = start;
 	free(c.ids.key);
 	free(c.ids.line);
+	return rc;
+}
+
+int
+proposals_read(const char *path, const struct pool *pool,
+	       struct proposals *ps, struct err *e)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = file_read_all(path, PROPOSALS_MAX_BYTES, &buf, &len, e)) != 0)
+		return rc;
+	rc = proposals_parse(path, buf, len, pool, ps, e);
+	free(buf);
 	return rc;
 }
 

@@ -22,8 +22,8 @@
  *              panel scores 0..100 (scores[0], [1], [2] of the proposal)
  *
  * Blank lines are ignored.  Every error names the place, "FILE:LINE:
- * field: reason"; on error nothing is kept.  No I/O: the caller reads the
- * file.
+ * field: reason"; on error nothing is kept.  Only proposals_read touches
+ * the file system.
  */
 #ifndef ALLOT_SIM_PROPOSALS_H
 #define ALLOT_SIM_PROPOSALS_H
@@ -63,6 +63,13 @@ void proposals_free(struct proposals *ps);
 int proposals_parse(const char *name, const char *buf, size_t len,
 		    const struct pool *pool, struct proposals *ps,
 		    struct err *e);
+
+/* Reads the file at path (at most PROPOSALS_MAX_BYTES) and parses it as
+ * proposals_parse does, the path naming it in messages.  ERR_NOTFOUND,
+ * ERR_IO or ERR_LIMIT for the file itself. */
+#define PROPOSALS_MAX_BYTES ((size_t)256 << 20)
+int proposals_read(const char *path, const struct pool *pool,
+		   struct proposals *ps, struct err *e);
 
 /*
  * Writes ps as a proposals CSV (the header above, scores with one
