@@ -59,7 +59,9 @@ id2=$($A submit --parsable --hold -J held --wrap "touch $T/held-ran") || fail "s
 $A queue > "$T/q" || fail "queue"
 head -1 "$T/q" | grep -q "JOBID.*ACCOUNT.*USER.*NAME.*ST.*TIME.*GPUS.*REASON" || fail "queue header: $(head -1 "$T/q")"
 awk -v id="$id2" '$1 == id && $5 == "PD"' "$T/q" | grep -q . || fail "held job not PD in: $(cat "$T/q")"
-$A queue --why > /dev/null || fail "queue --why"
+$A queue --why > "$T/q" || fail "queue --why"
+grep -q "^ *why: " "$T/q" && grep -q "^ *priority [0-9.]* = " "$T/q" ||
+	fail "queue --why has no reason or priority parts: $(cat "$T/q")"
 $A queue --json | grep -q '"pending":\[' || fail "queue --json"
 $A cancel "$id2" || fail "cancel held"
 wait_state "$id2" cancelled
