@@ -286,6 +286,14 @@ TEST(roundin_errors)
 	CHECK_CONTAINS(e.msg, "samples_toy_2026.jsonl:2:");
 	snprintf(p, sizeof p, "%s/results/x/samples_toy_2026.jsonl", d);
 	CHECK(unlink(p) == 0);
+	/* a metric the harness says is lower-better */
+	put(d, "results/x/r.json",
+	    "{\"results\": {\"toy\": {\"acc,none\": 0.5}}, "
+	    "\"higher_is_better\": {\"toy\": {\"acc\": false}}}");
+	CHECK_EQ_INT(roundin_run("rub", rub, strlen(rub), d, &r, &e),
+	    ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "team x: task toy metric acc: the results say "
+	    "lower is better");
 	/* a rubric error comes first */
 	rub = "rubric e\npart bench 0 source panel norm minmax\nfinalists 1\n";
 	CHECK_EQ_INT(roundin_run("rub", rub, strlen(rub), d, &r, &e),

@@ -497,6 +497,11 @@ load_team_results(struct load *L, size_t t, struct err *e)
 			    "%s with metric %s%s%s in its results", L->dir, rel,
 			    L->teams[t], x->name, x->metric,
 			    x->filter ? "," : "", x->filter ? x->filter : "");
+		if (rc == 0 && m->higher == LMEVAL_LOWER)
+			rc = err_set(e, ERR_INVALID, "%s/%s: team %s: task %s "
+			    "metric %s: the results say lower is better; a "
+			    "rubric part scores higher as better", L->dir, rel,
+			    L->teams[t], x->name, x->metric);
 		if (rc == 0)
 			x->tt[t].value = m->value;
 	}
