@@ -220,16 +220,21 @@ proc_stat(pid_t pid, char *state, uint64_t *start)
 	return 0;
 }
 
-/* 1 if pid is the live (not zombie) process that started at start. */
+/* 1 if pid is the live (not zombie) process that started at start.  A
+ * start of 0 means unknown (no /proc when the pid file was written): then
+ * the pid alone decides, and a reused pid cannot be told apart. */
 static int
 proc_alive(pid_t pid, uint64_t start)
 {
 	char st;
 	uint64_t s;
 
-	if (pid <= 0 || proc_stat(pid, &st, &s) != 0)
+	if (pid <= 0)
 		return 0;
-	return s == start && st != 'Z' && st != 'X' && st != 'x';
+	if (proc_stat(pid, &st, &s) != 0)
+		return start == 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return (start == 0 || s == start) && st != 'Z' && st != 'X' &&
+	       st != 'x';
 }
 
 static int64_t
@@ -331,7 +336,7 @@ shepherd_fds(struct spawn *sp)
 	int hi[5] = {sp->jd, sp->out, sp->err, sp->wfd, sp->sd}, nul;
 
 	for (int i = 0; i < 5; i++)
-		if ((hi[i] = fcntl(hi[i], F_DUPFD, 100)) < 0)
+		if ((hi[i] = fcntl(hi[i], F_DUPFD, 8)) < 0) /* above 3..7 */
 			return -1;
 	if ((nul = open("/dev/null", O_RDWR)) < 0)
 		return -1;
