@@ -3,6 +3,7 @@
  * the history (sacct), from GET /v1/jobs/ID and GET /v1/jobs.
  *
  *	allot jobs ID [--json]
+ *	allot jobs ID --hold | --release       (scontrol hold / release)
  *	allot jobs [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all] [--json]
  *
  * The list follows next_cursor page after page until --limit jobs (100
@@ -76,6 +77,7 @@ jobs(int argc, char **argv)
 	const char *state = NULL, *account = NULL, *user = NULL, *v;
 	long long id = -1, limit = 100, page = 0;
 	int json = 0, status = 0, rc;
+	const char *action = NULL;   /* "hold" or "release" */
 	char path[1024] = "/v1/jobs";
 	struct client_resp r = {0};
 	struct client *c;
@@ -110,7 +112,11 @@ jobs(int argc, char **argv)
 			if ((page = cmd_parse_count(v)) < 1 || page > 1000)
 				return cmd_usage_error(&cmd_jobs_entry, "--page-size: expected "
 						       "1..1000, got \"%s\"", v);
-		} else if (strcmp(argv[i], "--all") == 0)
+		} else if (strcmp(argv[i], "--hold") == 0)
+			action = "hold";
+		else if (strcmp(argv[i], "--release") == 0)
+			action = "release";
+		else if (strcmp(argv[i], "--all") == 0)
 			limit = -1;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
@@ -123,8 +129,21 @@ jobs(int argc, char **argv)
 	}
 	if (id > 0 && (state || account || user))
 		return cmd_usage_error(&cmd_jobs_entry, "give a job id or filters, not both");
+	if (action != NULL && id <= 0)
+		return cmd_usage_error(&cmd_jobs_entry, "--%s needs a job id", action);
 	if ((c = client_open("jobs", o.url, o.token, o.timeout, &status)) == NULL)
 		return status;
+	if (id > 0 && action != NULL) {
+		/* scontrol hold / release */
+		snprintf(path, sizeof path, "/v1/jobs/%lld/%s", id, action);
+		if ((rc = client_call(c, "POST", path, NULL, 0, &r, &e)) != 0)
+			status = client_fail("jobs", rc, &r, &e);
+		else if (json)
+			printf("%s\n", r.body);
+		client_resp_clear(&r);
+		client_free(c);
+		return status;
+	}
 	if (id > 0) {
 		snprintf(path, sizeof path, "/v1/jobs/%lld", id);
 		if ((rc = client_call(c, "GET", path, NULL, CLIENT_RETRY, &r, &e)) != 0)
@@ -163,10 +182,12 @@ jobs(int argc, char **argv)
 
 const struct cmd_entry cmd_jobs_entry = {
 	"jobs",
-	"ID [--json] | [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all]\n"
+	"ID [--hold | --release] [--json] | [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all]\n"
 	"       [--page-size N] [--json]",
 	"one job in detail, or the job history (scontrol show job, sacct)",
 	"  ID                one job: every field the server keeps\n"
+	"      --hold, --release   hold a pending job / let it be scheduled\n"
+	"                    (scontrol hold|release); silent on success\n"
 	"  -s, --state S     pending, running, completed, failed, cancelled, preempted\n"
 	"  -A, --account A   one tenant's jobs\n"
 	"  -u, --user U      one user's jobs\n"

@@ -359,7 +359,7 @@ const struct cmd_entry cmd_submit_entry = {
 	"      --preemptible        may be preempted to give borrowed GPUs back\n"
 	"      --checkpointable     requeued (not failed) when preempted\n"
 	"      --grace S            seconds between SIGTERM and SIGKILL on preemption\n"
-	"  -H, --hold               submit held; `allot` release starts it\n"
+	"  -H, --hold               submit held; `allot jobs ID --release` frees it\n"
 	"      --wrap \"CMD\"         run CMD with /bin/sh -c (sbatch's --wrap)\n"
 	"      --idempotency-key K  repeat-safe key (default: a random one)\n"
 	"      --json               print the server's JSON reply\n"

@@ -69,6 +69,15 @@ $A cancel "$id2" 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] || fail "second cancel: exit $rc: $(cat "$T/err")"
 [ ! -e "$T/held-ran" ] || fail "a held, cancelled job ran"
 
+# hold and release: a held job waits; released, it runs
+id4=$($A submit --parsable --hold -J later -D "$T/work" -- touch released.txt) || fail "submit later"
+$A jobs "$id4" | grep -q '^held *true$' || fail "not held: $($A jobs "$id4")"
+$A jobs "$id4" --release || fail "release"
+wait_state "$id4" completed
+[ -e "$T/work/released.txt" ] || fail "released job did not run"
+$A jobs "$id4" --hold 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] || fail "hold of a finished job: exit $rc: $(cat "$T/err")"
+
 # a running job cancelled: SIGTERM reaches it
 id3=$($A submit --parsable -J sleeper --grace 1 --wrap "sleep 60") || fail "submit sleeper"
 wait_state "$id3" running
@@ -79,10 +88,10 @@ wait_state "$id3" cancelled
 # pages: 5 more held jobs; the list follows next_cursor 2 at a time
 for k in 1 2 3 4 5; do $A submit --parsable --hold -J "p$k" -- true > /dev/null || fail "submit p$k"; done
 n=$($A jobs --all --page-size 2 | tail -n +2 | wc -l)
-[ "$n" = 8 ] || fail "jobs --all --page-size 2: $n rows, want 8"
+[ "$n" = 9 ] || fail "jobs --all --page-size 2: $n rows, want 9"
 n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
-$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 8 ||
+$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 9 ||
 	fail "jobs --all --json"
 n=$($A jobs --state cancelled | tail -n +2 | wc -l)
 [ "$n" = 2 ] || fail "jobs --state cancelled: $n rows"
