@@ -388,3 +388,39 @@ TEST(whatif_bad_inputs)
 	CHECK_EQ_INT(whatif_check(&s, &e), ERR_INVALID);
 	CHECK_CONTAINS(e.msg, "model: quality: alpha");
 }
+
+/* Two teams, 200 round seeds, one goes: the stronger is (almost) never out
+ * when the gap is large, sometimes when it is small, and about half the
+ * time when the teams are equal (binomial: 100 +- 3 sd = 79..121). */
+static int
+strong_out(double weak, double strong)
+{
+	struct quality_model m;
+	struct quality_team t[2] = { { "w", weak, 1e6, 1 },
+				     { "s", strong, 1e6, 1 } };
+	double gh[2] = { 1.8e6, 1.8e6 };
+	struct round_cfg c = cfg_of(1);
+	struct round_team o[2];
+	struct err e = {0};
+	int n = 0;
+
+	quality_defaults(&m);
+	c.reps = 5;
+	for (uint64_t s = 0; s < 200; s++) {
+		CHECK_EQ_INT(quality_round(&m, quality_korea_rubric(), 2, t, gh,
+		    NULL, &c, s, o, NULL, 0, &e), 0);
+		CHECK_EQ_INT(o[0].out + o[1].out, 1);
+		n += o[1].out;
+	}
+	return n;
+}
+
+TEST(quality_round_noise_direction)
+{
+	int big = strong_out(0.8, 1.25), small = strong_out(0.97, 1.03);
+	int same = strong_out(1, 1);
+
+	CHECK(big <= 2);
+	CHECK(small > 5 && small < same);
+	CHECK(same >= 79 && same <= 121);
+}
