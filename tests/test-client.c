@@ -425,3 +425,43 @@ TEST(client_timeout)
 	client_free(c);
 	close(f.fd);
 }
+
+TEST(client_list_follows_cursor)
+{
+	static struct fake f;
+	pthread_t t;
+	struct client *c;
+	struct client_resp r;
+	struct err e = {0};
+	json_t *out = json_array();
+
+	f.nacts = 4;
+	f.acts[0].a = ACT_REPLY, f.acts[0].status = 200,
+	f.acts[0].body = "{\"jobs\":[{\"id\":1},{\"id\":2}],\"next_cursor\":\"c2\"}";
+	f.acts[1].a = ACT_REPLY, f.acts[1].status = 200,
+	f.acts[1].body = "{\"jobs\":[{\"id\":3}],\"next_cursor\":3}";
+	f.acts[2].a = ACT_REPLY, f.acts[2].status = 200,
+	f.acts[2].body = "{\"jobs\":[],\"next_cursor\":null}";
+	/* then --limit 1: one request for one job */
+	f.acts[3].a = ACT_REPLY, f.acts[3].status = 200,
+	f.acts[3].body = "{\"jobs\":[{\"id\":1}],\"next_cursor\":\"c1\"}";
+	fake_start(&f, &t);
+	c = fake_client(&f, 5000);
+	CHECK_EQ_INT(client_list(c, "/v1/jobs?state=pending", -1, 2, out, &r, &e), 0);
+	client_resp_clear(&r);
+	CHECK_EQ_INT(json_array_size(out), 3);
+	CHECK_EQ_INT(client_jint(json_array_get(out, 2), "id", -1), 3);
+	json_array_clear(out);
+	CHECK_EQ_INT(client_list(c, "/v1/jobs", 1, 0, out, &r, &e), 0);
+	client_resp_clear(&r);
+	CHECK_EQ_INT(json_array_size(out), 1);
+	pthread_join(t, NULL);
+	CHECK_EQ_INT(f.nreq, 4);
+	CHECK_CONTAINS(f.req[0], "GET /v1/jobs?state=pending&limit=2 HTTP/1.1");
+	CHECK_CONTAINS(f.req[1], "GET /v1/jobs?state=pending&limit=2&cursor=c2 HTTP/1.1");
+	CHECK_CONTAINS(f.req[2], "GET /v1/jobs?state=pending&limit=2&cursor=3 HTTP/1.1");
+	CHECK_CONTAINS(f.req[3], "GET /v1/jobs?limit=1 HTTP/1.1");
+	json_decref(out);
+	client_free(c);
+	close(f.fd);
+}
