@@ -94,9 +94,12 @@ acked=$(wc -l < "$T/acked")
 [ "$acked" -gt 0 ] || fail "no submission was acknowledged in $ROUNDS rounds: $(tail -3 "$T/client.err")"
 
 # Let every job finish: nothing running or pending.
+left=unknown
 for _ in $(seq 600); do
-	left=$($A queue 2> /dev/null | tail -n +2 | wc -l)
-	[ "$left" = 0 ] && break
+	if q=$($A queue 2> /dev/null); then
+		left=$(echo "$q" | tail -n +2 | wc -l)
+		[ "$left" = 0 ] && break
+	fi
 	sleep 0.05
 done
 [ "$left" = 0 ] || fail "$left jobs still pending or running: $($A queue | head -5)"
