@@ -605,6 +605,15 @@ write_stop(const struct local *l, uint64_t id, uint32_t grace)
 	return rc;
 }
 
+static void
+unlink_in(const struct local *l, uint64_t id, const char *name)
+{
+	char *p = job_path(l, id, name);
+
+	unlink(p);
+	free(p);
+}
+
 /* The shepherd is gone without an exit file: kill whatever is left of the
  * job (it has no supervisor and would otherwise run on unaccounted). */
 static void
@@ -1069,6 +1078,10 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 				ev_lost(&ev[i], id);
 				continue;
 			}
+			/* It got there first: STARTED either way (if it still
+			 * saw `stop`, its EXITED says stopped).  Take the
+			 * request back so a later stop signal gets the grace. */
+			unlink_in(l, id, "stop");
 		}
 		if (settle(l, &tmp, &ev[i]) == 0)
 			continue;
