@@ -3,9 +3,10 @@
 # temporary database, stream submissions from several concurrent clients
 # (`allot submit`, each with its own idempotency key and a job name equal
 # to it) recording every acknowledged id, kill -9 the daemon at a random
-# moment, restart it, and repeat.  At the end, with every job finished:
+# moment, restart it, send again (same key) what was in flight, and
+# repeat.  At the end, with every job finished:
 #   - every acknowledged job is present, under its id, exactly once;
-#   - no key was submitted twice (no duplicate made by a retry);
+#   - no key became two jobs (a resent key got its committed job back);
 #   - no job ran twice: each job appends its key to one shared file, and
 #     no key appears there twice; every completed job appears once.
 # CRASH_ROUNDS (default 20) and CRASH_CLIENTS (default 4) scale it; the
@@ -58,6 +59,7 @@ client() { # round, client
 	while [ ! -e "$T/stop" ]; do
 		n=$((n + 1))
 		key=r$1c$2n$n
+		echo "$key" >> "$T/tried"
 		if id=$($A submit --parsable --idempotency-key "$key" --job-name "$key" \
 			--wrap "echo $key >> $T/ran" 2>> "$T/client.err"); then
 			echo "$key $id" >> "$T/acked"
@@ -65,12 +67,39 @@ client() { # round, client
 	done
 }
 
+# After a restart: the submissions in flight when the daemon died are sent
+# again with the same key.  Committed before the crash, they must come
+# back as the same job; not committed, they become one new job.
+resend() {
+	local key id rpids=""
+	sort "$T/tried" > "$T/tried.s"
+	awk '{ print $1 }' "$T/acked" | sort > "$T/acked.s"
+	for key in $(comm -23 "$T/tried.s" "$T/acked.s"); do
+		(
+			if id=$($A submit --parsable --idempotency-key "$key" --job-name "$key" \
+				--wrap "echo $key >> $T/ran" 2>> "$T/client.err"); then
+				echo "$key $id" >> "$T/acked"
+			else
+				echo "$key" >> "$T/resend.failed"
+			fi
+		) &
+		rpids="$rpids $!"
+		resent=$((resent + 1))
+	done
+	for p in $rpids; do wait "$p"; done   # not a bare wait: the daemon is a child too
+	[ ! -s "$T/resend.failed" ] ||
+		fail "resending $(head -1 "$T/resend.failed") after a restart: $(tail -1 "$T/client.err")"
+}
+
+resent=0
+: > "$T/tried"
 : > "$T/acked"
 : > "$T/ran"
 t0=$(date +%s)
 for r in $(seq "$ROUNDS"); do
 	rm -f "$T/stop"
 	start
+	resend
 	cpids=""
 	set -m   # each client loop in its own process group, to stop it at once
 	for k in $(seq "$CLIENTS"); do
@@ -90,6 +119,7 @@ for r in $(seq "$ROUNDS"); do
 	cpids=""
 done
 start
+resend
 acked=$(wc -l < "$T/acked")
 [ "$acked" -gt 0 ] || fail "no submission was acknowledged in $ROUNDS rounds: $(tail -3 "$T/client.err")"
 
@@ -128,6 +158,6 @@ done_=$(awk 'FNR > 1 && $5 == "CD"' "$T/all" | wc -l)
 # Jobs marked for start when the daemon died, that the executor never
 # started, come back failed with reason "lost" (never run, never twice).
 lost=$(awk 'FNR > 1 && $5 == "F" && $NF == "lost"' "$T/all" | wc -l)
-echo "ok: $ROUNDS kill -9 rounds, $CLIENTS clients, $acked acknowledged, $jobs jobs," \
+echo "ok: $ROUNDS kill -9 rounds, $CLIENTS clients, $acked acknowledged ($resent resent after a restart), $jobs jobs," \
 	"$done_ completed, $lost lost at start, $(wc -l < "$T/ran") runs, $(($(date +%s) - t0)) s"
 exit 0
