@@ -66,11 +66,14 @@ struct exec {
 	const struct exec_ops *ops;
 };
 
-/* Starts j.  Returns 0 once the job is handed to the executor (it is then
- * reported by exec_poll: STARTED, later EXITED), ERR_CONFLICT if j->id was
- * ever started by this executor's state (nothing runs), ERR_INVALID naming
- * "command" (NULL or empty) or "workdir" (missing, not a directory) with
- * nothing started, ERR_IO when the system refused (fork, disk). */
+/* Starts j without waiting for it to begin.  Returns 0 once the job is
+ * handed to the executor: exec_poll then reports STARTED and later EXITED
+ * (or LOST if it could not begin).  ERR_CONFLICT if j->id was ever
+ * started by this executor's state (nothing runs); ERR_INVALID naming
+ * "command" (NULL or empty), "workdir" (missing, not a directory),
+ * "time_limit_s" (negative), "out_path"/"err_path" (cannot be opened) with
+ * nothing started and the id still free; ERR_IO when the system refused
+ * (fork, disk) — after a failed fork the id is used up. */
 int exec_start(struct exec *x, const struct exec_job *j, struct err *e);
 /* Asks the job to stop: SIGTERM to its process group, SIGKILL grace_s
  * seconds later if it is still there.  Its EXITED event then has

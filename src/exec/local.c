@@ -791,7 +791,7 @@ fail:
 		       l->dir, j->id, strerror(errno));
 }
 
-/* Undoes claim when it is certain no shepherd exists. */
+/* Undoes a claim that failed before its `started` marker was written. */
 static void
 unclaim(struct local *l, uint64_t id, int jd)
 {
@@ -853,6 +853,11 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		errfd = fcntl(out, F_DUPFD_CLOEXEC, 0);
 	else if ((rc = open_out(j->err_path, "err_path", &errfd, e)) != 0)
 		goto out;
+	if ((sd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    pipe2(pfd, O_CLOEXEC) != 0) {
+		rc = err_set(e, ERR_IO, "%s: %s", l->dir, strerror(errno));
+		goto out;
+	}
 	if ((rc = claim(l, j, &jd, e)) != 0) {
 		if (rc != ERR_CONFLICT) {
 			unclaim(l, j->id, jd);
@@ -860,21 +865,15 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		}
 		goto out;
 	}
-	if ((sd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    pipe2(pfd, O_CLOEXEC) != 0) {
-		rc = err_set(e, ERR_IO, "%s: %s", l->dir, strerror(errno));
-		unclaim(l, j->id, jd);
-		jd = -1;
-		goto out;
-	}
+	/* From here on the `started` marker stays, whatever happens: a
+	 * failed fork burns the id (recovery would call it LOST). */
 	argv[2] = (char *)j->command;
 	envp = env_build(j);
 	sp = (struct spawn){jd, out, errfd, pfd[1], sd, argv, envp, j->workdir,
 			    j->time_limit_s, j->grace_s, max_fd()};
 	if ((pid = fork()) < 0) {
-		rc = err_set(e, ERR_IO, "fork: %s", strerror(errno));
-		unclaim(l, j->id, jd);
-		jd = -1;
+		rc = err_set(e, ERR_IO, "job %" PRIu64 ": fork: %s", j->id,
+			     strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
@@ -887,8 +886,6 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 		/* the shepherd was never forked */
 		rc = err_set(e, ERR_IO, "job %" PRIu64 ": cannot fork the "
 			     "shepherd", j->id);
-		unclaim(l, j->id, jd);
-		jd = -1;
 		goto out;
 	}
 	/* The shepherd answers through the pipe once its pid file is
