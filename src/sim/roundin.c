@@ -1303,4 +1303,21 @@ roundin_write_table(FILE *f, const struct roundin_result *r)
 		    x->out ? "out" : "stays");
 	}
 	fprintf(f, "decision: %s\n", r->why);
+	fprintf(f, "\nparts: raw score on the data (bootstrap sd)\n%-20s",
+	    "team");
+	for (size_t k = 0; k < rf->nparts; k++)
+		fprintf(f, " %20s", rf->parts[k].name);
+	fputc('\n', f);
+	for (size_t t = 0; t < r->nteams; t++) {
+		fprintf(f, "%-20s", r->teams[t]);
+		for (size_t k = 0; k < rf->nparts; k++) {
+			char cell[48];
+
+			snprintf(cell, sizeof cell, "%.4g (%.2g)",
+			    r->raw[k * r->nteams + t],
+			    r->raw_se[k * r->nteams + t]);
+			fprintf(f, " %20s", cell);
+		}
+		fputc('\n', f);
+	}
 }

@@ -89,8 +89,9 @@ void roundin_free(struct roundin_result *r);
 char *roundin_payload(const struct roundin_result *r);
 /* Writes the payload and a newline. */
 void roundin_write_json(FILE *f, const struct roundin_result *r);
-/* Writes the table (team, score [lo, hi], P(last), gate, rank, decision)
- * and the decision text. */
+/* Writes the table (team, score [lo, hi], P(last), gate, rank, decision),
+ * the decision text, and each part's raw score per team with its
+ * bootstrap sd. */
 void roundin_write_table(FILE *f, const struct roundin_result *r);
 
 #endif

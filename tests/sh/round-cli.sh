@@ -21,6 +21,8 @@ echo "$out" | grep -Eq '^gamma +57\.50 .* 2 +pass +stays$' || bad "gamma row: $o
 echo "$out" | grep -Eq '^delta +87\.12 .* - +- +FAIL +out$' || bad "delta row: $out"
 echo "$out" | grep -q '^decision: delta: out, gate failed; beta: out' ||
 	bad "decision: $out"
+echo "$out" | grep -Eq '^gamma +0\.75 \(0\.22\) +5 \(0\.5\) +0\.4 \(0\.12\)$' ||
+	bad "parts row: $out"
 
 # -- --json: deterministic ------------------------------------------------
 "$ALLOT" round run --rubric $B/rubric.txt --dir $B --json >"$T/j1" || bad "json 1"
