@@ -419,3 +419,92 @@ TEST(roundin_prd_votes)
 	roundin_free(&r);
 	free(av);
 }
+
+/*
+ * Results across files and layouts: x has task t1 in a 0.4 file and t2
+ * in a 0.3 file, y both in one 0.4 file; `metric=acc` (no filter)
+ * matches both layouts.  Raw = mean over the tasks: x (0.6 + 0.8) / 2 =
+ * 0.7, y (0.4 + 0.6) / 2 = 0.5.  A task in two of a team's files is an
+ * error naming both.
+ */
+TEST(roundin_results_files)
+{
+	const char *d = test_tmpdir();
+	const char *rub =
+	    "rubric files\n"
+	    "part bench 1 source results task=t1,t2 metric=acc norm fixed 0 1\n"
+	    "finalists 2\n";
+	struct roundin_result r;
+	struct err e;
+
+	put(d, "teams.csv", "team\nx\ny\n");
+	sub(d, "results");
+	sub(d, "results/x");
+	sub(d, "results/y");
+	put(d, "results/x/a.json", "{\"results\": {\"t1\": {\"acc,none\": 0.6, "
+	    "\"acc_stderr,none\": 0.1}}}");
+	put(d, "results/x/b.json", "{\"results\": {\"t2\": {\"acc\": 0.8, "
+	    "\"acc_stderr\": 0.05}}}");
+	put(d, "results/x/notes.txt", "not read");
+	put(d, "results/y/r.json", "{\"results\": {\"t1\": {\"acc,none\": 0.4}, "
+	    "\"t2\": {\"acc,none\": 0.6}}}");
+	run_dir(d, rub, &r, 0);
+	CHECK_NEAR(r.raw[0], 0.7, 1e-12);
+	CHECK_NEAR(r.raw[1], 0.5, 1e-12);
+	CHECK_NEAR(r.t[0].score, 70, 1e-9);
+	CHECK_NEAR(r.t[1].score, 50, 1e-9);
+	/* no samples: no strata, a degenerate interval */
+	CHECK_EQ_INT(r.nstrata, 0);
+	CHECK(r.t[1].lo == 50 && r.t[1].hi == 50);
+	CHECK_EQ_INT(r.nfiles, 4);
+	CHECK_STR(r.files[0].name, "results/x/a.json");
+	CHECK_STR(r.files[2].name, "results/y/r.json");
+	roundin_free(&r);
+	put(d, "results/y/s.json", "{\"results\": {\"t1\": {\"acc,none\": 0.5}}}");
+	memset(&e, 0, sizeof e);
+	CHECK_EQ_INT(roundin_run("rub", rub, strlen(rub), d, &r, &e),
+	    ERR_INVALID);
+	CHECK_CONTAINS(e.msg, "/results/y: task t1 is in both r.json and "
+	    "s.json");
+}
+
+/*
+ * The tie rule `part` through a rubric file: with confidence 1 no two
+ * teams whose replicates overlap are separable, so the lower of the last
+ * two on part `users` goes out.  Panel: a 4,6 (5), b 5,5 (5.5), c 9,9;
+ * votes: b beats a twice, c beats a once and b twice.  Composites
+ * (experts / 10 + win rate) / 2 x 100: a (0.5 + 0/3) = 25, b (0.55 +
+ * 2/4) = 52.5, c (0.9 + 3/3) = 95.  a is lowest, b next; with
+ * confidence 1 they are not separable (a replicate drawing only e2 and
+ * u3 ties them), and on users a (0) is below b (0.5): a is out.
+ */
+TEST(roundin_tie_part)
+{
+	const char *d = test_tmpdir();
+	const char *rub =
+	    "rubric tie\n"
+	    "part experts 1 source panel norm fixed 0 10\n"
+	    "part users 1 source votes rating=winrate norm fixed 0 1\n"
+	    "finalists 2\n"
+	    "tie part users\n"
+	    "bootstrap reps 300 confidence 1 seed 2\n";
+	struct roundin_result r;
+
+	put(d, "teams.csv", "team\na\nb\nc\n");
+	put(d, "panel.csv", "evaluator,team,criterion,score\n"
+	    "e1,a,q,4\ne2,a,q,6\ne1,b,q,5\ne2,b,q,6\ne1,c,q,9\ne2,c,q,9\n");
+	put(d, "votes.csv", "voter,model_a,model_b,winner\n"
+	    "u1,a,b,b\nu2,b,a,b\nu1,c,a,c\nu2,c,b,c\nu3,b,c,c\n");
+	run_dir(d, rub, &r, 0);
+	CHECK_NEAR(r.raw[0], 5, 1e-12);
+	CHECK_NEAR(r.raw[1], 5.5, 1e-12);
+	CHECK_NEAR(r.raw[3 + 0], 0, 1e-12);
+	CHECK_NEAR(r.raw[3 + 1], 0.5, 1e-12);
+	CHECK_NEAR(r.raw[3 + 2], 1, 1e-12);
+	CHECK_NEAR(r.t[0].score, 25, 1e-9);
+	CHECK_NEAR(r.t[1].score, 52.5, 1e-9);
+	CHECK_NEAR(r.t[2].score, 95, 1e-9);
+	CHECK(r.t[0].out && !r.t[1].out && !r.t[2].out);
+	CHECK_CONTAINS(r.why, "tie rule part users");
+	roundin_free(&r);
+}
