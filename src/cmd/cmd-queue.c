@@ -46,6 +46,8 @@ fill(struct row *w, const json_t *j, int running, int64_t now)
 	snprintf(w->user, sizeof w->user, "%s", col(j, "user", "-"));
 	snprintf(w->name, sizeof w->name, "%s", col(j, "name", "-"));
 	s = client_jstr(j, "state", running ? "running" : "pending");
+	if (client_jint(j, "starting", 0) == 1)
+		s = "starting";   /* marked running, the executor not yet confirmed */
 	snprintf(w->st, sizeof w->st, "%s", client_state_code(s));
 	slurmtime_format(client_job_elapsed(j, now), w->time, sizeof w->time);
 	client_job_gpus(j, w->gpus, sizeof w->gpus);
@@ -114,7 +116,7 @@ static int
 queue(int argc, char **argv)
 {
 	struct client_opts o = {0};
-	const char *account = NULL, *user = NULL, *v;
+	const char *account = NULL, *user = NULL, *limit = NULL, *v;
 	int why = 0, json = 0, status = 0, rc;
 	char path[1024] = "/v1/queue", rpath[1024] = "/v1/jobs?state=running";
 	struct client_resp r = {0};
@@ -143,6 +145,13 @@ queue(int argc, char **argv)
 				return cmd_usage_error(&cmd_queue_entry, "--user needs a value");
 			}
 			user = v;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--limit")) != NULL) {
+			if (cmd_parse_count(v) < 1 || cmd_parse_count(v) > 100000) {
+				json_decref(running);
+				return cmd_usage_error(&cmd_queue_entry, "--limit: expected "
+						       "1..100000, got \"%s\"", v);
+			}
+			limit = v;
 		} else if (strcmp(argv[i], "--why") == 0)
 			why = 1;
 		else if (strcmp(argv[i], "--json") == 0)
@@ -157,6 +166,8 @@ queue(int argc, char **argv)
 		client_path_add(path, sizeof path, "account", account);
 		client_path_add(rpath, sizeof rpath, "account", account);
 	}
+	if (limit != NULL)
+		client_path_add(path, sizeof path, "limit", limit);
 	if (user != NULL) {
 		client_path_add(path, sizeof path, "user", user);
 		client_path_add(rpath, sizeof rpath, "user", user);
@@ -224,10 +235,11 @@ out:
 
 const struct cmd_entry cmd_queue_entry = {
 	"queue",
-	"[-A ACCOUNT] [-u USER] [--why] [--json]",
+	"[-A ACCOUNT] [-u USER] [--limit N] [--why] [--json]",
 	"running and pending jobs, squeue-style, with why each one waits",
 	"  -A, --account A   one tenant's jobs\n"
 	"  -u, --user U      one user's jobs\n"
+	"      --limit N     at most N pending jobs (default: the server's, 1000)\n"
 	"      --why         the reason text and priority breakdown of each\n"
 	"                    pending job (sprio), and its planned start\n"
 	"      --json        {\"running\": [...], \"pending\": [...]} as served\n"

@@ -31,6 +31,7 @@ expect 64 "unknown class" $A submit $C --class party -- true
 expect 64 "unknown option --bogus" $A submit $C --bogus -- true
 expect 64 "--account needs a value" $A submit $C --account= -- true
 expect 64 "unexpected argument --bogus" $A queue $C --bogus
+expect 64 "--limit: expected 1..100000" $A queue $C --limit 0
 expect 64 "not a job id" $A cancel $C 12x
 expect 64 "no job id" $A cancel $C
 expect 64 "--limit: expected a positive integer" $A jobs $C --limit 0

@@ -93,6 +93,10 @@ n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
 $A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 9 ||
 	fail "jobs --all --json"
+n=$($A queue | awk '$5 == "PD"' | wc -l)
+[ "$n" = 5 ] || fail "queue: $n pending, want 5"
+n=$($A queue --limit 2 | awk '$5 == "PD"' | wc -l)
+[ "$n" = 2 ] || fail "queue --limit 2: $n pending"
 n=$($A jobs --state cancelled | tail -n +2 | wc -l)
 [ "$n" = 2 ] || fail "jobs --state cancelled: $n rows"
 
