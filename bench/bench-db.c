@@ -7,6 +7,8 @@
  * paging through GET-/v1/jobs-style lists (100 rows, cursor) meanwhile.
  * A last row ("async") has one thread keep 256 submissions in flight
  * with db_job_submit_async, as a server that suspends requests would.
+ * "wal MB" is the WAL file's size at the end of the row (it must stay
+ * bounded: see the checkpoints in src/store/db.c).
  * Then the kill -9 test at more rounds than make check runs: a child
  * submitting from 8 threads is killed at a random moment; every
  * acknowledged id must be in the reopened database, none twice.
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,6 +145,17 @@ reader_main(void *arg)
 	return NULL;
 }
 
+/* The size of path's WAL file in MB (0 if none). */
+static double
+wal_mb(const char *path)
+{
+	char w[700];
+	struct stat sb;
+
+	snprintf(w, sizeof w, "%s-wal", path);
+	return stat(w, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -161,7 +175,7 @@ run(const char *dir, int nthreads, double seconds, int with_reader)
 	pthread_t *th = xcalloc((size_t)nthreads, sizeof *th), rth;
 	struct reader rd = {0};
 	volatile int stop = 0;
-	double t0, el, *all;
+	double t0, el, *all, wal;
 	size_t n = 0;
 	int errors = 0;
 	struct db_stats st;
@@ -192,6 +206,7 @@ run(const char *dir, int nthreads, double seconds, int with_reader)
 	if (with_reader)
 		pthread_join(rth, NULL);
 	db_stats(d, &st);
+	wal = wal_mb(path);
 	all = xcalloc(n + 1, sizeof *all);
 	n = 0;
 	for (int k = 0; k < nthreads; k++) {
@@ -200,12 +215,12 @@ run(const char *dir, int nthreads, double seconds, int with_reader)
 		free(s[k].lat);
 	}
 	qsort(all, n, sizeof *all, cmp_double);
-	printf("%8d %9s %10.0f %9.2f %9.2f %9.2f %9.1f %7" PRIu64 "%s",
+	printf("%8d %9s %10.0f %9.2f %9.2f %9.2f %9.1f %7" PRIu64 " %7.1f%s",
 	       nthreads, with_reader ? "+reader" : "", (double)n / el,
 	       n ? all[n / 2] * 1e3 : 0, n ? all[n * 99 / 100] * 1e3 : 0,
 	       n ? all[n - 1] * 1e3 : 0,
 	       st.commits ? (double)st.ops / (double)st.commits : 0,
-	       st.max_batch, errors ? "  ERRORS" : "");
+	       st.max_batch, wal, errors ? "  ERRORS" : "");
 	if (with_reader)
 		printf("  (reader: %.0f pages/s of 100)",
 		       (double)rd.pages / el);
@@ -308,13 +323,13 @@ run_async(const char *dir, int window, double seconds)
 	el = now_s() - t0;
 	db_stats(d, &st);
 	qsort(a.lat, a.n, sizeof *a.lat, cmp_double);
-	printf("%8d %9s %10.0f %9.2f %9.2f %9.2f %9.1f %7" PRIu64 "%s\n",
+	printf("%8d %9s %10.0f %9.2f %9.2f %9.2f %9.1f %7" PRIu64 " %7.1f%s\n",
 	       window, "async", (double)a.n / el,
 	       a.n ? a.lat[a.n / 2] * 1e3 : 0,
 	       a.n ? a.lat[a.n * 99 / 100] * 1e3 : 0,
 	       a.n ? a.lat[a.n - 1] * 1e3 : 0,
 	       st.commits ? (double)st.ops / (double)st.commits : 0,
-	       st.max_batch, a.errors ? "  ERRORS" : "");
+	       st.max_batch, wal_mb(path), a.errors ? "  ERRORS" : "");
 	fflush(stdout);
 	db_close(d);
 	free(a.lat);
@@ -481,8 +496,9 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (system(cmd) != 0)
 		printf("  file system: unknown\n");
-	printf("%8s %9s %10s %9s %9s %9s %9s %7s\n", "threads", "", "subm/s",
-	       "p50 ms", "p99 ms", "max ms", "ops/txn", "max");
+	printf("%8s %9s %10s %9s %9s %9s %9s %7s %7s\n", "threads", "",
+	       "subm/s", "p50 ms", "p99 ms", "max ms", "ops/txn", "max",
+	       "wal MB");
 	for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++)
 		run(dir, threads[k], seconds, 0);
 	run(dir, 64, seconds, 1);

@@ -40,6 +40,8 @@
 
 #define READ_MAX 8
 #define BUSY_MS 10000
+#define CKPT_PASSIVE 1000 /* WAL pages: copy back what readers allow */
+#define CKPT_RESTART 8000 /* WAL pages: wait for readers, start over */
 
 struct db_op {
 	db_op_fn run;
@@ -629,6 +631,30 @@ db__read_end(struct db *d, struct db_conn *c)
 	pthread_mutex_unlock(&d->rmu);
 }
 
+/* ---- Checkpoints ------------------------------------------------------- */
+
+/* Called by SQLite on the writer thread after each commit (the write lock
+ * released), with the WAL's size in pages; it replaces the automatic
+ * checkpoint.  A passive checkpoint copies back only the frames no
+ * reader still needs, and the WAL starts over from its beginning only
+ * when no reader uses it, so under a steady stream of overlapping reads
+ * (the API's lists) passive checkpoints alone let the WAL grow without
+ * bound (190 MB in 12 s with 4 readers).  Past CKPT_RESTART pages the
+ * writer therefore waits (busy_timeout) for the readers of old snapshots
+ * to finish — reads are short — and restarts the WAL. */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	(void)arg;
+	if (pages >= CKPT_RESTART)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_RESTART,
+					  NULL, NULL);
+	else if (pages >= CKPT_PASSIVE)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
+	return SQLITE_OK;
+}
+
 /* ---- Open and close ---------------------------------------------------- */
 
 static void
@@ -708,6 +734,7 @@ db_open(const char *path, struct db **out, struct err *e)
 	}
 	if ((rc = migrate(d, e)) < 0)
 		goto fail;
+	sqlite3_wal_hook(d->w->h, wal_hook, d);
 	if (pthread_create(&d->writer, NULL, writer_main, d) != 0) {
 		rc = err_set(e, ERR_INTERNAL, "%s: cannot start the writer: %s",
 			     path, strerror(errno));
