@@ -85,7 +85,7 @@ struct load {
 	char *sname[ROUND_MAX_STRATA];
 	/* callback statistics */
 	long ncalls;
-	double *raw0, *sum, *sumsq;
+	double *raw0, *sum, *sumsq; /* replicate mean, squared deviations */
 	long *cnt;
 };
 
@@ -923,11 +923,15 @@ raw_scores(void *ctx, const uint32_t *const *counts, double *raw)
 		return;
 	}
 	for (size_t i = 0; i < rf->nparts * nt; i++) {
+		double d;
+
 		if (isnan(raw[i]))
 			continue;
-		L->sum[i] += raw[i];
-		L->sumsq[i] += raw[i] * raw[i];
+		/* Welford: mean in sum[], squared deviations in sumsq[] */
 		L->cnt[i]++;
+		d = raw[i] - L->sum[i];
+		L->sum[i] += d / (double)L->cnt[i];
+		L->sumsq[i] += d * (raw[i] - L->sum[i]);
 	}
 }
 
@@ -1052,9 +1056,8 @@ roundin_run(const char *rname, const char *rubric, size_t rlen,
 	L.raw0 = NULL;
 	R.raw_se = xcalloc(np * nt, sizeof *R.raw_se);
 	for (size_t i = 0; i < np * nt; i++) {
-		double m = L.cnt[i] > 0 ? L.sum[i] / (double)L.cnt[i] : NAN;
-		double v = L.cnt[i] > 1 ? (L.sumsq[i] - (double)L.cnt[i] * m *
-		    m) / (double)(L.cnt[i] - 1) : 0;
+		double v = L.cnt[i] > 1 ? L.sumsq[i] / (double)(L.cnt[i] - 1) :
+		    0;
 
 		R.raw_se[i] = v > 0 ? sqrt(v) : 0;
 	}
