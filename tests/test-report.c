@@ -398,7 +398,7 @@ TEST(svg_basics)
 TEST(svg_charts)
 {
 	static const double x[] = {0, 1, 2}, y0[] = {1, 2, 3},
-			    y1[] = {4, NAN, 6};
+			    y1[] = {4, NAN, 6}, days[] = {20301, 20301 + 730};
 	const struct svg_series s[] = {{"a<", y0, NULL, 0}, {"b", y1, "#123456", 1}};
 	const char *const cat[] = {"p1", "p2", "p3"};
 	const struct svg_point p[] = {{5, 4, 6, SVG_MARK_IN},
@@ -426,9 +426,18 @@ TEST(svg_charts)
 	svg_points(f, &c, p);
 	c.n = 0;
 	svg_lines(f, &c); /* no data: axes only, no crash */
+	c.x = days;
+	c.n = 2;
+	c.xdate = 1;
+	svg_lines(f, &c);
 	fclose(f);
-	CHECK_EQ_INT(count(out, "<svg width=\"400\" height=\"200\""), 6);
-	CHECK_EQ_INT(count(out, "aria-label=\"t&amp;\""), 6);
+	CHECK_EQ_INT(count(out, "<svg width=\"400\" height=\"200\""), 7);
+	CHECK_EQ_INT(count(out, "aria-label=\"t&amp;\""), 7);
+	/* 2025-08-01 .. 2027-08-01: a tick every 6 months, from January. */
+	CHECK_CONTAINS(out, ">2026-01</text>\n<line ");
+	CHECK_CONTAINS(out, ">2026-07</text>\n<line ");
+	CHECK_CONTAINS(out, ">2027-07</text>\n<rect ");
+	CHECK_EQ_INT(count(out, "-01</text>") + count(out, "-07</text>"), 4);
 	CHECK_CONTAINS(out, "<title>a&lt;</title>");
 	/* Stacked area: the top of "b" is 1+4 = 5 at x=0; the y axis runs
 	 * 0..10 over pixels 156..12, so y(5) = 84. */

@@ -872,13 +872,39 @@ sec_summary(FILE *f, const struct report *r)
 		      f);
 }
 
+/* The x axis of a chart over scenario days: dates when summary.json
+ * gives a start date (a new array the caller frees), else the days. */
+static double *
+day_axis(const struct report *r, struct svg_chart *c, const double *day,
+	 size_t n)
+{
+	int y, m, d;
+	char tail;
+	double *x;
+
+	c->x = day;
+	c->n = n;
+	c->xlabel = "day of the scenario";
+	if (r->start == NULL || sscanf(r->start, "%4d-%2d-%2d%c", &y, &m, &d,
+				       &tail) != 3 || y < 1900 || m < 1 ||
+	    m > 12 || d < 1 || d > 31)
+		return NULL;
+	x = xmalloc((n + 1) * sizeof *x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = day[i] + (double)csv_days_from_civil(y, m, d);
+	c->x = x;
+	c->xdate = 1;
+	c->xlabel = "date";
+	return x;
+}
+
 static void
 sec_tenants(FILE *f, const struct report *r)
 {
 	const struct report_stack *s = &r->stack;
 	struct svg_series *ser;
 	struct svg_chart c = {0};
-	double all = 0;
+	double all = 0, *x;
 
 	head(f, "tenants", "GPUs per tenant over time");
 	if (nodata(f, r, REPORT_GPUS))
@@ -890,10 +916,8 @@ sec_tenants(FILE *f, const struct report *r)
 		all += s->gpu_days[k];
 	}
 	c.title = "GPUs per tenant over time (stacked)";
-	c.xlabel = "day of the scenario";
 	c.ylabel = "GPUs allocated (daily mean)";
-	c.x = s->day;
-	c.n = s->ndays;
+	x = day_axis(r, &c, s->day, s->ndays);
 	c.s = ser;
 	c.ns = s->nseries;
 	svg_area(f, &c);
@@ -909,6 +933,7 @@ sec_tenants(FILE *f, const struct report *r)
 	}
 	fputs("</table>\n", f);
 	free(ser);
+	free(x);
 }
 
 static void
@@ -917,7 +942,7 @@ sec_sites(FILE *f, const struct report *r)
 	struct pivot cap, al;
 	struct svg_series *ser;
 	struct svg_chart c = {0};
-	double *u;
+	double *u, *x;
 
 	head(f, "sites", "Utilisation by site");
 	if (nodata(f, r, REPORT_CAPACITY))
@@ -943,10 +968,8 @@ sec_sites(FILE *f, const struct report *r)
 		ser[i].dashed = i == cap.nr;
 	}
 	c.title = "GPU capacity allocated by site";
-	c.xlabel = "day of the scenario";
 	c.ylabel = "% of the site's GPUs allocated";
-	c.x = cap.ckey;
-	c.n = cap.nc;
+	x = day_axis(r, &c, cap.ckey, cap.nc);
 	c.s = ser;
 	c.ns = cap.nr + 1;
 	svg_lines(f, &c);
@@ -969,6 +992,7 @@ sec_sites(FILE *f, const struct report *r)
 	}
 	fputs("</table>\n", f);
 	free(u);
+	free(x);
 	free(ser);
 	pivot_free(&cap);
 	pivot_free(&al);
@@ -1302,6 +1326,7 @@ sec_budget(FILE *f, const struct report *r)
 	struct svg_chart c = {0};
 	char **lab;
 	char w[32];
+	double *x;
 
 	head(f, "budget", "Budget drawn");
 	if (nodata(f, r, REPORT_BUDGET))
@@ -1338,13 +1363,12 @@ sec_budget(FILE *f, const struct report *r)
 	}
 	fputs("</table>\n", f);
 	c.title = "Budget drawn (solid) against the budget (dashed)";
-	c.xlabel = "day of the scenario";
 	c.ylabel = "won";
-	c.x = b.ckey;
-	c.n = b.nc;
+	x = day_axis(r, &c, b.ckey, b.nc);
 	c.s = ser;
 	c.ns = 2 * b.nr;
 	svg_lines(f, &c);
+	free(x);
 	for (size_t i = 0; i < 2 * b.nr; i++)
 		free(lab[i]);
 	free(lab);

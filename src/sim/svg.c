@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/csv.h"
 
 #define LEGEND_W 170 /* pixels right of the plot for the legend */
 #define LEGEND_MAX 16
@@ -90,22 +91,30 @@ svg_num(char *buf, size_t cap, double v)
 	return buf;
 }
 
-char *
-svg_date(char *buf, size_t cap, int64_t z)
+/* Days since 1970-01-01 to the civil date (H. Hinnant's algorithm,
+ * proleptic Gregorian). */
+static void
+civil(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 {
-	int64_t era, doe, yoe, y, doy, mp, d, m;
+	int64_t era, doe, yoe, doy, mp;
 
-	/* Days to civil date (H. Hinnant's algorithm, proleptic Gregorian). */
 	z += 719468;
 	era = (z >= 0 ? z : z - 146096) / 146097;
 	doe = z - era * 146097;
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+char *
+svg_date(char *buf, size_t cap, int64_t z)
+{
+	int64_t y, m, d;
+
+	civil(z, &y, &m, &d);
 	snprintf(buf, cap, "%04lld-%02lld-%02lld", (long long)y, (long long)m,
 		 (long long)d);
 	return buf;
@@ -214,22 +223,61 @@ frame(FILE *f, const struct svg_chart *c, struct plot *pl)
 }
 
 static void
+x_tick(FILE *f, const struct plot *pl, double v, const char *label)
+{
+	double x = px(pl, v);
+
+	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		   "stroke=\"#333\"/>\n", x, pl->y1, x, pl->y1 + 4);
+	text(f, x, pl->y1 + 16, "middle", label);
+}
+
+/* Dates over two months or more: ticks on the first of every 1, 2, 3, 6
+ * or 12 months (at most 7), labelled YYYY-MM. */
+static int
+month_ticks(FILE *f, const struct plot *pl)
+{
+	static const int steps[] = {1, 2, 3, 6, 12, 24, 60};
+	double span = (pl->xa.hi - pl->xa.lo) / 30.44;
+	int64_t y, m, d, ym;
+	int step = 120;
+	char buf[32];
+
+	if (span < 2)
+		return 0;
+	for (int k = 6; k >= 0; k--)
+		if (span / steps[k] <= 6)
+			step = steps[k];
+	civil((int64_t)ceil(pl->xa.lo), &y, &m, &d);
+	ym = y * 12 + m - 1 + (d > 1);
+	ym = (ym + step - 1) / step * step;
+	for (int k = 0; k < 20; k++, ym += step) {
+		double v = (double)csv_days_from_civil(ym / 12, (int)(ym % 12) + 1, 1);
+		if (v > pl->xa.hi)
+			break;
+		snprintf(buf, sizeof buf, "%04lld-%02lld", (long long)(ym / 12),
+			 (long long)(ym % 12 + 1));
+		x_tick(f, pl, v, buf);
+	}
+	return 1;
+}
+
+static void
 x_ticks(FILE *f, const struct svg_chart *c, const struct plot *pl)
 {
 	char buf[32];
 
+	if (c->xdate && month_ticks(f, pl))
+		return;
 	for (int k = 0; k <= 20; k++) {
-		double v = pl->xa.lo + k * pl->xa.step, x;
+		double v = pl->xa.lo + k * pl->xa.step;
 		if (v > pl->xa.hi + pl->xa.step * 1e-6)
 			break;
-		x = px(pl, v);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			   "stroke=\"#333\"/>\n", x, pl->y1, x, pl->y1 + 4);
 		if (c->xdate)
 			svg_date(buf, sizeof buf, (int64_t)llround(v));
 		else
 			svg_num(buf, sizeof buf, v);
-		text(f, x, pl->y1 + 16, "middle", buf);
+		x_tick(f, pl, v, buf);
 	}
 }
 
@@ -243,7 +291,7 @@ cat_ticks(FILE *f, const struct svg_chart *c, const struct plot *pl)
 	for (size_t i = 0; i < c->n; i += every) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
 			pl->x0 + band * ((double)i + 0.5), pl->y1 + 16);
-		text_cut(f, c->cat[i], (size_t)(band * (double)every / 6.5));
+		text_cut(f, c->cat[i], (size_t)(band * (double)every / 7.5));
 		fputs("</text>\n", f);
 	}
 }
