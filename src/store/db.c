@@ -42,6 +42,7 @@
 #define BUSY_MS 10000
 #define CKPT_PASSIVE 1000 /* WAL pages: copy back what readers allow */
 #define CKPT_RESTART 8000 /* WAL pages: wait for readers, start over */
+#define CKPT_WAIT_MS 50   /* at most this long, then retry later */
 
 struct db_op {
 	db_op_fn run;
@@ -71,6 +72,7 @@ struct db {
 	pthread_t writer;
 	struct db_conn *w;
 	struct db_stats stats;     /* under mu */
+	int restart_at;            /* WAL pages; the writer thread's own */
 
 	pthread_mutex_t rmu;       /* guards the read pool */
 	pthread_cond_t rcv;
@@ -640,18 +642,29 @@ db__read_end(struct db *d, struct db_conn *c)
  * when no reader uses it, so under a steady stream of overlapping reads
  * (the API's lists) passive checkpoints alone let the WAL grow without
  * bound (190 MB in 12 s with 4 readers).  Past CKPT_RESTART pages the
- * writer therefore waits (busy_timeout) for the readers of old snapshots
- * to finish — reads are short — and restarts the WAL. */
+ * writer therefore waits for the readers of old snapshots to finish —
+ * reads are short — and restarts the WAL.  It waits at most CKPT_WAIT_MS
+ * (a read callback may be slow), and after a failed attempt tries again
+ * only CKPT_PASSIVE pages later, so a long read costs the writer one
+ * short stall per 4 MB of WAL, not one per commit. */
 static int
 wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
-	(void)arg;
-	if (pages >= CKPT_RESTART)
-		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_RESTART,
-					  NULL, NULL);
-	else if (pages >= CKPT_PASSIVE)
+	struct db *d = arg;
+	int rc;
+
+	if (pages >= d->restart_at) {
+		sqlite3_busy_timeout(h, CKPT_WAIT_MS);
+		rc = sqlite3_wal_checkpoint_v2(h, name,
+					       SQLITE_CHECKPOINT_RESTART, NULL,
+					       NULL);
+		sqlite3_busy_timeout(h, BUSY_MS);
+		d->restart_at = rc == SQLITE_OK ? CKPT_RESTART :
+			pages + CKPT_PASSIVE;
+	} else if (pages >= CKPT_PASSIVE) {
 		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE,
 					  NULL, NULL);
+	}
 	return SQLITE_OK;
 }
 
@@ -734,6 +747,7 @@ db_open(const char *path, struct db **out, struct err *e)
 	}
 	if ((rc = migrate(d, e)) < 0)
 		goto fail;
+	d->restart_at = CKPT_RESTART;
 	sqlite3_wal_hook(d->w->h, wal_hook, d);
 	if (pthread_create(&d->writer, NULL, writer_main, d) != 0) {
 		rc = err_set(e, ERR_INTERNAL, "%s: cannot start the writer: %s",
