@@ -3,7 +3,7 @@
  * API on loopback, and their latency, while other connections read the
  * queue (DESIGN.md §6: >= 20,000 submissions/s, p99 <= 20 ms).
  *
- *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32]
+ *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128]
  *	            [--queriers N] [--url URL --token T]
  *
  * Without --url it starts `allot serve` itself on 127.0.0.1 (port 0)
@@ -277,7 +277,7 @@ rm_rf(const char *path)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32] "
+	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128] "
 		"[--queriers N] [--url URL --token T]\n");
 	exit(64);
 }
@@ -286,7 +286,7 @@ int
 main(int argc, char **argv)
 {
 	const char *allot = getenv("ALLOT"), *url = NULL, *token = NULL;
-	const char *conns = "1,8,32";
+	const char *conns = "1,8,32,128";
 	double seconds = 3;
 	int queriers = 1;
 	char self[PATH_MAX], dir[PATH_MAX] = "", urlbuf[256], tokbuf[CLIENT_TOKEN_MAX];
