@@ -158,3 +158,25 @@ TEST(rubricfile_errors)
 		CHECK(rf.name == NULL && rf.nparts == 0 && rf.parts == NULL);
 	}
 }
+
+/* \r\n line ends, tabs, comments after directives and a byte order mark
+ * change nothing. */
+TEST(rubricfile_crlf_tabs)
+{
+	struct rubricfile rf;
+	struct err e;
+
+	CHECK_EQ_INT(parse("\xef\xbb\xbfrubric r version 2\r\n"
+	    "  # a comment line\r\n"
+	    "part\ta\t2\tsource votes rating=winrate norm fixed 0 1 # users\r\n"
+	    "\r\n"
+	    "finalists\t1\r\n"
+	    "tie point\r\n", &rf, &e), 0);
+	CHECK_STR(rf.name, "r");
+	CHECK_STR(rf.version, "2");
+	CHECK_EQ_INT(rf.nparts, 1);
+	CHECK(rf.parts[0].rating == RUBRICFILE_WINRATE);
+	CHECK(rf.parts[0].weight == 2 && rf.parts[0].hi == 1);
+	CHECK(rf.cfg.tie == ROUND_TIE_POINT && rf.cfg.finalists == 1);
+	rubricfile_free(&rf);
+}
