@@ -123,7 +123,8 @@ TEST(report_fixture)
 	CHECK_NEAR(r.budget_last, 1e12, 0);
 	CHECK_NEAR(r.drawn_last, 2.5e11, 0);
 	CHECK_EQ_INT(r.t[REPORT_ROUNDS].nrows, 9);
-	CHECK(isnan(report_cell(&r.t[REPORT_ROUNDS], 4, 6))); /* naver p_last */
+	CHECK(isnan(report_cell(&r.t[REPORT_ROUNDS], 4, 3))); /* naver: no */
+	CHECK(isnan(report_cell(&r.t[REPORT_ROUNDS], 4, 6))); /* score */
 	CHECK_NEAR(report_cell(&r.t[REPORT_ROUNDS], 4, 7), 1, 0); /* fail */
 	CHECK_EQ_INT(r.t[REPORT_RECLAIM].line[5], 7);
 	report_free(&r);
@@ -162,9 +163,13 @@ TEST(report_html)
 	CHECK_CONTAINS(a, "<tr><td>p2</td><td>2026-02-01</td><td>2026-07-31</td>"
 			  "<td class=\"n\">1024</td>");
 	CHECK_CONTAINS(a, "<h3>Round r1 (2026-01-15): scores with intervals</h3>");
-	CHECK_CONTAINS(a, "<tr><td>naver</td><td class=\"n\">75.0</td>"
-			  "<td class=\"n\">71.0&ndash;79.0</td><td class=\"n\">-"
-			  "</td><td>fail</td><td>out</td></tr>");
+	CHECK_CONTAINS(a, "<tr><td>nc</td><td class=\"n\">70.3</td>"
+			  "<td class=\"n\">66.2&ndash;74.1</td><td class=\"n\">"
+			  "0.810</td><td>pass</td><td>out</td></tr>");
+	CHECK_CONTAINS(a, "<tr><td>naver</td><td class=\"n\">-</td>"
+			  "<td class=\"n\">-</td><td class=\"n\">-</td>"
+			  "<td>fail</td><td>out</td></tr>");
+	CHECK_CONTAINS(a, "fill=\"#888888\">no score</text>");
 	CHECK_CONTAINS(a, "<tr><td>kakao</td><td class=\"n\">2040.0</td>"
 			  "<td class=\"n\">1013.3</td><td class=\"n\">49.7</td>");
 	CHECK_CONTAINS(a, "2 warnings; 2 reclaims of 6 servers in all; 1 "
@@ -244,6 +249,9 @@ TEST(report_bad_lines)
 		{"rounds.csv", "round,date,team,score,lo,hi,p_last,gate,out\n"
 		 "r1,2026-01-15,lg,90,85,95,,pass,0\n",
 		 "rounds.csv:2: p_last: empty, but the gate passed"},
+		{"rounds.csv", "round,date,team,score,lo,hi,p_last,gate,out\n"
+		 "r1,2026-01-15,lg,,85,95,0.1,pass,0\n",
+		 "rounds.csv:2: score: empty, but the gate passed"},
 		{"rounds.csv", "round,date,team,score,lo,hi,p_last,gate,out\n"
 		 "r1,2026-01-15,lg,nan,85,95,0.1,pass,0\n",
 		 "rounds.csv:2: score: "},

@@ -72,8 +72,9 @@ static const struct spec specs[REPORT_NFILES] = {
 		{"p90_s", C_NUM, 0, 1e12, NULL}, {"p99_s", C_NUM, 0, 1e12, NULL}}},
 	{"rounds.csv", 9, 0, 2, {{"round", C_NAME, 0, 0, NULL},
 		{"date", C_DATE, 0, 0, NULL}, {"team", C_NAME, 0, 0, NULL},
-		{"score", C_NUM, -1e9, 1e9, NULL}, {"lo", C_NUM, -1e9, 1e9, NULL},
-		{"hi", C_NUM, -1e9, 1e9, NULL}, {"p_last", C_OPTNUM, 0, 1, NULL},
+		{"score", C_OPTNUM, -1e9, 1e9, NULL},
+		{"lo", C_OPTNUM, -1e9, 1e9, NULL},
+		{"hi", C_OPTNUM, -1e9, 1e9, NULL}, {"p_last", C_OPTNUM, 0, 1, NULL},
 		{"gate", C_ENUM, 0, 0, gates}, {"out", C_ENUM, 0, 0, outs}}},
 	{"phases.csv", 5, 0, 3, {{"phase", C_NAME, 0, 0, NULL},
 		{"start", C_DATE, 0, 0, NULL}, {"end", C_DATE, 0, 0, NULL},
@@ -192,8 +193,8 @@ check_row(int k, const char *path, long line, const double *x, struct err *e)
 	const char *bad = NULL, *why = NULL;
 
 	switch (k) {
-	case REPORT_CAPACITY:
-		if (x[3] > x[2] * (1 + 1e-9) + 1e-9)
+	case REPORT_CAPACITY: /* both may be rounded to 3 decimals */
+		if (x[3] > x[2] * (1 + 1e-9) + 0.0011)
 			bad = "allocated", why = "more than the capacity";
 		break;
 	case REPORT_WAITS:
@@ -202,13 +203,15 @@ check_row(int k, const char *path, long line, const double *x, struct err *e)
 		else if (x[4] < x[3])
 			bad = "p99_s", why = "less than p90_s";
 		break;
-	case REPORT_ROUNDS:
-		if (x[4] > x[3])
+	case REPORT_ROUNDS: /* empty numbers only for a gate failure */
+		for (int j = 3; j <= 6 && bad == NULL; j++)
+			if (isnan(x[j]) && x[7] == 0)
+				bad = specs[k].c[j].name,
+				why = "empty, but the gate passed";
+		if (bad == NULL && x[4] > x[3])
 			bad = "lo", why = "above the score";
-		else if (x[5] < x[3])
+		else if (bad == NULL && x[5] < x[3])
 			bad = "hi", why = "below the score";
-		else if (isnan(x[6]) && x[7] == 0)
-			bad = "p_last", why = "empty, but the gate passed";
 		break;
 	case REPORT_PHASES:
 		if (x[2] < x[1])
@@ -1095,8 +1098,11 @@ sec_rounds(FILE *f, const struct report *r)
 			fputs("<tr>", f);
 			td_name(f, cat[i]);
 			td(f, pt[i].y, 1);
-			fprintf(f, "<td class=\"n\">%.1f&ndash;%.1f</td>", pt[i].lo,
-				pt[i].hi);
+			if (isnan(pt[i].lo) || isnan(pt[i].hi))
+				fputs("<td class=\"n\">-</td>", f);
+			else
+				fprintf(f, "<td class=\"n\">%.1f&ndash;%.1f</td>",
+					pt[i].lo, pt[i].hi);
 			for (size_t j = 0; j < t->nrows; j++)
 				if (report_cell(t, j, 0) == keys[k] &&
 				    name_of(r, report_cell(t, j, 2)) == cat[i]) {

@@ -509,6 +509,9 @@ svg_points(FILE *f, const struct svg_chart *c, const struct svg_point *p)
 			fprintf(f, " [%s, ", svg_num(buf, sizeof buf, p[i].lo));
 			fprintf(f, "%s]</title></circle>\n",
 				svg_num(buf, sizeof buf, p[i].hi));
+		} else {
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+				   "fill=\"%s\">no score</text>\n", x, pl.y1 - 6, col);
 		}
 	}
 	if (c->n > 0)
