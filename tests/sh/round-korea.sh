@@ -14,23 +14,21 @@ bad() { echo "FAIL: $*"; fail=1; }
 "$ALLOT" round run --dir $K --json >"$T/j1" 2>"$T/err" || bad "run: $(cat "$T/err")"
 "$ALLOT" round run --dir $K --json >"$T/j2" 2>&1 || bad "run 2"
 cmp -s "$T/j1" "$T/j2" || bad "two runs differ"
-j() { jq -r "$1" "$T/j1"; }
-[ "$(j '.strata | map("\(.name)=\(.units)") | join(" ")')" = \
-  "panel=5 voters=10 items:kmmlu=20 items:own=20" ] || bad "strata: $(j .strata)"
-[ "$(j '.out | join(",")')" = "team-c,team-e" ] || bad "out: $(j .out)"
-[ "$(j '.finalists | join(",")')" = "team-a,team-b,team-d" ] || bad "finalists"
-[ "$(j '.teams[4].gates_failed')" = "from-scratch" ] || bad "team-e gate"
-[ "$(j '.inputs | length')" = 19 ] || bad "inputs: $(j '.inputs | length')"
-j .decision | grep -q "^team-e: out, gate failed; team-c: out, team-c and team-a not separable .*tie rule part users" ||
-	bad "decision: $(j .decision)"
+# (no jq: the output is canonical, so plain patterns do)
+has() { grep -q -- "$1" "$T/j1" || bad "${2:-$1} not in the output"; }
+has '"strata":\[{"name":"panel","units":5},{"name":"voters","units":10},{"name":"items:kmmlu","units":20},{"name":"items:own","units":20}\]' strata
+has '"out":\["team-c","team-e"\]'
+has '"finalists":\["team-a","team-b","team-d"\]'
+has '"name":"team-e","gate":false,"gates_failed":"from-scratch"'
+[ "$(grep -o '{"name":"[^"]*","sha256":"[0-9a-f]*"}' "$T/j1" | wc -l)" -eq 19 ] || bad "19 inputs"
+has '"decision":"team-e: out, gate failed; team-c: out, team-c and team-a not separable .*: tie rule part users' decision
 # raw scores from the files: kmmlu and own are the item means, common the
-# mean of mmlu, arc_challenge and hellaswag (0.75 + 0.65 + 0.78) / 3
-[ "$(j '.teams[0].raw[0]')" = 0.75 ] || bad "team-a kmmlu"
-[ "$(j '.teams[0].raw[1] * 10000 | round')" = 7267 ] || bad "team-a common"
-[ "$(j '.teams[0].raw[3]')" = 8 ] || bad "team-a experts"
-# every gate passer's P(last) sums to 1
-[ "$(j '[.teams[] | select(.gate) | .p_last] | add * 1e9 | round')" = 1000000000 ] ||
-	bad "P(last) sum"
+# mean of mmlu, arc_challenge and hellaswag (0.75 + 0.65 + 0.78) / 3,
+# experts the panel mean 8
+has '"name":"team-a","gate":true,"gates_failed":"","raw":\[0\.75,0\.726666666666666[0-9]*,0\.69999999999999996,8,' "team-a raw"
+# the gate passers' P(last) sum to 1
+sum=$(grep -o '"p_last":[-0-9.e]*' "$T/j1" | cut -d: -f2 | awk '{s += $1} END {printf "%.9f", s}')
+[ "$sum" = 1.000000000 ] || bad "P(last) sum $sum"
 
 L=$T/audit.jsonl
 "$ALLOT" round run --dir $K --audit "$L" --time 1768003200 >/dev/null 2>&1 || bad "audit run"
