@@ -662,6 +662,15 @@ TEST(exec_shepherd_keeps_no_inherited_fds)
 		CHECK_STR(s, "allot-shepherd\n");
 		free(s);
 	}
+	/* re-executed, not a copy of this process: its argv is its own */
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)sp);
+	{
+		char *s = slurp(path);
+		CHECK_STR(s, "allot-shepherd"); /* up to the first NUL */
+		CHECK_STR(s + strlen(s) + 1, "0");          /* no time limit */
+		CHECK_STR(s + strlen(s) + 3, "5");          /* grace */
+		free(s);
+	}
 	close(pfd[0]);
 	close(pfd[1]);
 	CHECK_EQ_INT(wait_ev(x, 16, EXEC_EXITED, WAIT_MS).status, 0);

@@ -8,7 +8,9 @@
  * job's argv and environment, and forks.  The child calls setsid and
  * forks the shepherd, then exits at once (exec_start reaps it, so the
  * daemon keeps no zombies and the shepherd belongs to init: it outlives
- * the daemon).  The shepherd writes state_dir/ID/pid durably, tells
+ * the daemon).  The shepherd re-executes this binary (see shepherd()) so
+ * that it does not pin a copy of the daemon's memory, writes
+ * state_dir/ID/pid durably, tells
  * exec_start through a pipe that it did, checks for a stop request, forks
  * the job (/bin/sh -c COMMAND in its own process group, in the workdir),
  * then waits with sigtimedwait for SIGCHLD, a stop request (SIGUSR1,
@@ -18,11 +20,12 @@
  * blocks the signals it waits for, and the daemon's dispositions are not
  * touched (libmicrohttpd keeps its own).
  *
- * The shepherd is a forked child of a multi-threaded process that never
- * calls exec itself, so it may only use async-signal-safe functions: no
- * malloc, no stdio.  Everything it needs (paths as directory-relative
- * names, argv, envp, numbers) is built before the fork, and it formats
- * its few numbers by hand (put_u64).  It closes every inherited file
+ * Between the fork and its exec, and for good if the exec fails (no
+ * /proc), the shepherd is a forked child of a multi-threaded process, so
+ * its code uses only async-signal-safe functions: no malloc, no stdio.
+ * Everything it needs (paths as directory-relative names, argv, envp,
+ * numbers) is built before the fork, and it formats its few numbers by
+ * hand (put_u64).  It closes every inherited file
  * descriptor it does not own (close_range): a shepherd that kept the
  * daemon's listening socket would keep its port busy after a restart.
  *
@@ -90,7 +93,12 @@ struct spawn {
 	int64_t limit_s;
 	uint32_t grace_s;
 	int maxfd;              /* close_range fallback */
+	char *const *sh_argv;   /* the shepherd's own exec (SHEPHERD_ARGV0) */
+	char *const *sh_envp;   /* envp + SHEPHERD_ENV */
 };
+
+#define SHEPHERD_ARGV0 "allot-shepherd"
+#define SHEPHERD_ENV "ALLOT_SHEPHERD=1"
 
 /* Numbers and the durable write, async-signal-safe ----------------------- */
 
@@ -357,8 +365,9 @@ shepherd_fds(struct spawn *sp)
 	return 0;
 }
 
+/* The shepherd proper, with its descriptors in place (shepherd_fds). */
 static _Noreturn void
-shepherd(struct spawn *sp)
+shepherd_run(const struct spawn *sp)
 {
 	char buf[160], *p;
 	sigset_t set;
@@ -367,10 +376,7 @@ shepherd(struct spawn *sp)
 	int64_t limit_at = -1, kill_at = -1;
 	int wst = 0, done = 0, timed_out = 0, stopped = 0, termed = 0;
 
-	if (shepherd_fds(sp) != 0)
-		_exit(1);
-	/* its argv is the daemon's; the name tells them apart in ps -o comm */
-	prctl(PR_SET_NAME, "allot-shepherd", 0, 0, 0);
+	prctl(PR_SET_NAME, SHEPHERD_ARGV0, 0, 0, 0);
 	/* Durable before the job runs: the pid file, the job directory's
 	 * entries (started, pid) and its entry in the state directory. */
 	if (put_file(3, "pid.tmp", "pid", buf, fmt_pid(buf, getpid()), 1) != 0 ||
@@ -471,6 +477,59 @@ shepherd(struct spawn *sp)
 	p = put_str(p, " ran=1\n");
 	put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
 	_exit(0);
+}
+
+/*
+ * A forked copy of the daemon would pin the daemon's memory as it was at
+ * the fork (copy-on-write: every page the daemon writes afterwards is
+ * duplicated, once per running job), so the shepherd re-executes its own
+ * binary: /proc/self/exe with argv {SHEPHERD_ARGV0, limit, grace, workdir,
+ * command} and SHEPHERD_ENV in the environment.  shepherd_entry, run by
+ * the C library before main in any program that links this file (allot,
+ * allot-test), recognises that and becomes the shepherd, on a fresh small
+ * process.  The descriptors (3-7) and the blocked signals survive the
+ * exec.  Without /proc the exec fails and the forked copy carries on.
+ */
+static _Noreturn void
+shepherd(struct spawn *sp)
+{
+	if (shepherd_fds(sp) != 0)
+		_exit(1);
+	execve("/proc/self/exe", sp->sh_argv, sp->sh_envp);
+	shepherd_run(sp);
+}
+
+/* glibc calls .init_array functions with (argc, argv, envp). */
+__attribute__((constructor)) static void
+shepherd_entry(int argc, char **argv, char **envp)
+{
+	struct spawn sp;
+	char *cmd[4] = {"/bin/sh", "-c", NULL, NULL}, *end;
+	size_t k, n;
+
+	if (argc != 5 || argv == NULL || argv[0] == NULL || envp == NULL ||
+	    strcmp(argv[0], SHEPHERD_ARGV0) != 0)
+		return;
+	for (k = 0; envp[k] != NULL && strcmp(envp[k], SHEPHERD_ENV) != 0; k++)
+		;
+	if (envp[k] == NULL)
+		return;
+	for (n = k; envp[n] != NULL; n++) /* the job must not see it */
+		envp[n] = envp[n + 1];
+	memset(&sp, 0, sizeof sp);
+	sp.jd = 3;
+	sp.out = 4;
+	sp.err = 5;
+	sp.wfd = 6;
+	sp.sd = 7;
+	sp.limit_s = strtoll(argv[1], &end, 10);
+	sp.grace_s = (uint32_t)strtoul(argv[2], &end, 10);
+	sp.workdir = argv[3];
+	cmd[2] = argv[4];
+	sp.argv = cmd;
+	sp.envp = envp;
+	sp.maxfd = 1024;
+	shepherd_run(&sp);
 }
 
 /* The forked child of exec_start: detaches and forks the shepherd. */
@@ -821,6 +880,8 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 	struct spawn sp;
 	struct stat st;
 	char *argv[4] = {"/bin/sh", "-c", NULL, NULL}, **envp = NULL;
+	char *sh_argv[6], **sh_envp = NULL, limit[24], grace[16];
+	size_t n;
 	int out = -1, errfd = -1, jd = -1, sd = -1, pfd[2] = {-1, -1}, rc, wst;
 	pid_t pid, r;
 
@@ -869,8 +930,23 @@ l_start(struct exec *x, const struct exec_job *j, struct err *e)
 	 * failed fork burns the id (recovery would call it LOST). */
 	argv[2] = (char *)j->command;
 	envp = env_build(j);
+	for (n = 0; envp[n] != NULL; n++)
+		;
+	sh_envp = xmalloc((n + 2) * sizeof *sh_envp);
+	memcpy(sh_envp, envp, n * sizeof *sh_envp);
+	sh_envp[n] = SHEPHERD_ENV;
+	sh_envp[n + 1] = NULL;
+	snprintf(limit, sizeof limit, "%" PRId64, j->time_limit_s);
+	snprintf(grace, sizeof grace, "%" PRIu32, j->grace_s);
+	sh_argv[0] = SHEPHERD_ARGV0;
+	sh_argv[1] = limit;
+	sh_argv[2] = grace;
+	sh_argv[3] = (char *)j->workdir;
+	sh_argv[4] = (char *)j->command;
+	sh_argv[5] = NULL;
 	sp = (struct spawn){jd, out, errfd, pfd[1], sd, argv, envp, j->workdir,
-			    j->time_limit_s, j->grace_s, max_fd()};
+			    j->time_limit_s, j->grace_s, max_fd(), sh_argv,
+			    sh_envp};
 	if ((pid = fork()) < 0) {
 		rc = err_set(e, ERR_IO, "job %" PRIu64 ": fork: %s", j->id,
 			     strerror(errno));
@@ -908,6 +984,7 @@ out:
 		close(pfd[0]);
 	if (pfd[1] >= 0)
 		close(pfd[1]);
+	free(sh_envp);
 	env_free(envp);
 	return rc;
 }
