@@ -179,6 +179,13 @@ TEST(client_error_bodies)
 	CHECK_EQ_INT(client_error_from_body(400, b, strlen(b), &e), ERR_INVALID);
 	CHECK_STR(e.msg, "gpus: must be 1..64 (HTTP 400 invalid)");
 	CHECK_EQ_INT(client_exit_status(ERR_INVALID, 400), 1);
+	/* a message that names its field already is not prefixed twice */
+	b = "{\"error\":{\"code\":\"invalid\",\"message\":\"gpus: too many\",\"field\":\"gpus\"}}";
+	CHECK_EQ_INT(client_error_from_body(400, b, strlen(b), &e), ERR_INVALID);
+	CHECK_STR(e.msg, "gpus: too many (HTTP 400 invalid)");
+	b = "{\"error\":{\"code\":\"invalid\",\"message\":\"gpusx: y\",\"field\":\"gpus\"}}";
+	CHECK_EQ_INT(client_error_from_body(400, b, strlen(b), &e), ERR_INVALID);
+	CHECK_STR(e.msg, "gpus: gpusx: y (HTTP 400 invalid)");
 	b = "{\"error\":{\"code\":\"unauthorized\",\"message\":\"no valid token\"}}";
 	CHECK_EQ_INT(client_error_from_body(401, b, strlen(b), &e), ERR_DENIED);
 	CHECK_STR(e.msg, "no valid token (HTTP 401 unauthorized)");

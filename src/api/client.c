@@ -394,6 +394,9 @@ client_error_from_body(long status, const char *body, size_t len, struct err *e)
 		     status == 413 || status == 429 ? ERR_LIMIT : ERR_INVALID;
 	if (status >= 500 && rc != ERR_INTERNAL)
 		rc = ERR_INTERNAL;
+	if (field != NULL && msg != NULL && strncmp(msg, field, strlen(field)) == 0 &&
+	    msg[strlen(field)] == ':')
+		field = NULL;   /* the message names the field already */
 	if (msg != NULL)
 		err_set(e, rc, "%s%s%s (HTTP %ld %s)", field ? field : "",
 			field ? ": " : "", msg, status, code ? code : err_name(rc));

@@ -73,7 +73,9 @@ usage(int argc, char **argv)
 			json_object_foreach(r.json, k, m)
 				if (rows == NULL && json_is_array(m))
 					rows = m;
-		if (rows != NULL)
+		if (rows != NULL && json_array_size(rows) == 0)
+			printf("no usage\n");
+		else if (rows != NULL)
 			client_print_table(stdout, rows, NULL);
 		else
 			printf("%s\n", r.body);

@@ -44,7 +44,7 @@ wait_state() { # id, state
 
 # submit -> run -> complete; the job sees its GPUs and its directory
 mkdir -p "$T/work"
-out=$($A submit -J first -D "$T/work" --gpus 2 --time 5 -- sh -c 'echo "gpus=$CUDA_VISIBLE_DEVICES" > out.txt') ||
+out=$($A submit -J first -D "$T/work" --gpus 2 --time 5 -- sh -c 'echo "gpus=$CUDA_VISIBLE_DEVICES" > out.txt; sleep 1') ||
 	fail "submit: $out"
 echo "$out" | grep -Eq '^Submitted batch job [0-9]+$' || fail "submit said: $out"
 id1=${out##* }
@@ -53,6 +53,15 @@ grep -Eq '^gpus=[0-9]+,[0-9]+$' "$T/work/out.txt" || fail "job output: $(cat "$T
 $A jobs "$id1" | grep -q '^exit_code *0$' || fail "exit code: $($A jobs "$id1")"
 $A jobs "$id1" | grep -q '^name *first$' || fail "name"
 $A jobs "$id1" --json | grep -q "\"id\":$id1" || fail "jobs ID --json"
+
+# usage: the first job's GPU-seconds (2 GPUs, >= 1 s) are booked to its
+# account and model
+$A usage > "$T/u" || fail "usage"
+head -1 "$T/u" | grep -q "ACCOUNT" || fail "usage header: $(cat "$T/u")"
+awk '$1 == "admin" && $2 == "H100" && $3 >= 2' "$T/u" | grep -q . || fail "usage rows: $(cat "$T/u")"
+$A usage --json | grep -q '"usage":\[' || fail "usage --json"
+$A usage -A nobody 2> "$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '^allot usage: account: no account' "$T/err" || fail "usage -A nobody: exit $rc: $(cat "$T/err")"
 
 # held: pending in the queue, then cancelled; a second cancel is refused
 id2=$($A submit --parsable --hold -J held --wrap "touch $T/held-ran") || fail "submit --hold"
