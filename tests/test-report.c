@@ -308,6 +308,65 @@ TEST(report_bad_lines)
 	}
 }
 
+TEST(report_grid_limit)
+{
+	char dir[1024], *text = malloc(2200 * 32), *p = text;
+	struct report r;
+	struct err e;
+
+	/* 2,100 tenants, each on its own day: a grid of 2,100 x 2,100 =
+	 * 4,410,000 cells, over 2^22 = 4,194,304. */
+	CHECK(text != NULL);
+	p += sprintf(p, "day,tenant,gpus\n");
+	for (int i = 0; i < 2100; i++)
+		p += sprintf(p, "%d,t%d,1\n", i, i);
+	fresh_dir(dir, sizeof dir, "grid", 0);
+	put(dir, "gpus_by_tenant.csv", text);
+	CHECK_EQ_INT(report_read(dir, &r, &e), ERR_LIMIT);
+	CHECK_CONTAINS(e.msg, "gpus_by_tenant.csv: 2100 tenants x 2100 days: "
+			      "more than 4194304 cells");
+	/* One day fewer is fine. */
+	p = text + sprintf(text, "day,tenant,gpus\n");
+	for (int i = 0; i < 2048; i++)
+		p += sprintf(p, "%d,t%d,1\n", i, i);
+	put(dir, "gpus_by_tenant.csv", text);
+	CHECK_EQ_INT(report_read(dir, &r, &e), 0);
+	CHECK_EQ_INT(r.stack.ndays, 2048);
+	report_free(&r);
+	free(text);
+}
+
+TEST(report_order_and_labels)
+{
+	char dir[1024], *out = NULL;
+	size_t len = 0;
+	struct report r;
+	struct err e;
+	FILE *f;
+
+	fresh_dir(dir, sizeof dir, "order", 0);
+	/* Phases out of time order in the file; tenant names that carry
+	 * their program already. */
+	put(dir, "phases.csv", "phase,start,end,team,gpus\n"
+	    "late,2026-08-01,2027-01-31,a,8\nearly,2025-08-01,2026-01-31,a,16\n"
+	    "late,2026-08-01,2027-01-31,b,24\n");
+	put(dir, "tenants.csv", "tenant,program,kind\ncomp/a,comp,team\n"
+	    "b,comp,team\n");
+	put(dir, "gpus_by_tenant.csv", "day,tenant,gpus\n0,comp/a,1\n0,b,2\n");
+	CHECK_EQ_INT(report_read(dir, &r, &e), 0);
+	CHECK_EQ_INT(r.t[REPORT_PHASES].line[0], 3); /* early first */
+	CHECK_STR(r.stack.name[0], "b (comp)");
+	CHECK_STR(r.stack.name[1], "comp/a");
+	f = open_memstream(&out, &len);
+	report_summary(f, &r);
+	fclose(f);
+	CHECK_CONTAINS(out, "\n  early        2025-08-01 2026-01-31       16"
+			    "        0\n  late         2026-08-01 2027-01-31"
+			    "        8       24\n");
+	free(out);
+	report_free(&r);
+}
+
 TEST(report_hostile_names)
 {
 	char dir[1024], *h, *out = NULL;
@@ -409,6 +468,8 @@ TEST(svg_charts)
 			    y1[] = {4, NAN, 6}, days[] = {20301, 20301 + 730};
 	const struct svg_series s[] = {{"a<", y0, NULL, 0}, {"b", y1, "#123456", 1}};
 	const char *const cat[] = {"p1", "p2", "p3"};
+	const char *const longcat[] = {"call-2026a academia",
+		"call-2026a institute", "a-name-longer-than-thirty-bytes-in-all"};
 	const struct svg_point p[] = {{5, 4, 6, SVG_MARK_IN},
 				      {3, 2, 4, SVG_MARK_OUT},
 				      {2, NAN, NAN, SVG_MARK_GATE}};
@@ -438,9 +499,18 @@ TEST(svg_charts)
 	c.n = 2;
 	c.xdate = 1;
 	svg_lines(f, &c);
+	c.x = NULL; /* long category names: turned */
+	c.cat = longcat;
+	c.n = 3;
+	c.width = 0;
+	svg_bars(f, &c);
 	fclose(f);
 	CHECK_EQ_INT(count(out, "<svg width=\"400\" height=\"200\""), 7);
-	CHECK_EQ_INT(count(out, "aria-label=\"t&amp;\""), 7);
+	CHECK_EQ_INT(count(out, "<svg width=\"800\" height=\"200\""), 1);
+	CHECK_EQ_INT(count(out, "aria-label=\"t&amp;\""), 8);
+	CHECK_EQ_INT(count(out, "rotate(-35)\" text-anchor=\"end\">"), 3);
+	CHECK_CONTAINS(out, ">call-2026a institute</text>");
+	CHECK_CONTAINS(out, ">a-name-longer-than-thirty-byt\xe2\x80\xa6</text>");
 	/* 2025-08-01 .. 2027-08-01: a tick every 6 months, from January. */
 	CHECK_CONTAINS(out, ">2026-01</text>\n<line ");
 	CHECK_CONTAINS(out, ">2026-07</text>\n<line ");

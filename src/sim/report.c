@@ -28,7 +28,8 @@
 #include "util/csv.h"
 #include "util/file.h"
 
-#define MAX_FILE ((size_t)256 << 20)
+#define MAX_FILE ((size_t)64 << 20)
+#define MAX_CELLS ((size_t)1 << 22) /* of a chart's grid: rows x columns */
 #define MAX_DAY 36600          /* a century of days */
 #define MAX_NAME 64
 #define MAX_STR 256            /* bytes of a string in summary.json */
@@ -640,11 +641,15 @@ make_stack(struct report *r)
 		}
 		s->gpu_days[k] += tr[i].total;
 		if (i < shown) {
-			size_t n = strlen(tr[i].name) + (tr[i].prog ?
-				   strlen(tr[i].prog) + 3 : 0) + 1;
+			/* "tenant (program)", unless the name says it already */
+			const char *pg = tr[i].prog;
+			size_t n = strlen(tr[i].name) + (pg ? strlen(pg) + 3 : 0) + 1;
+			if (pg != NULL && strncmp(tr[i].name, pg, strlen(pg)) == 0 &&
+			    tr[i].name[strlen(pg)] == '/')
+				pg = NULL;
 			s->name[k] = xmalloc(n);
-			snprintf(s->name[k], n, tr[i].prog ? "%s (%s)" : "%s",
-				 tr[i].name, tr[i].prog);
+			snprintf(s->name[k], n, pg ? "%s (%s)" : "%s", tr[i].name,
+				 pg);
 		}
 	}
 	if (shown < p.nr)
@@ -690,6 +695,75 @@ make_figures(struct report *r)
 	}
 }
 
+struct sorted_row {
+	double key;
+	long line;
+	size_t row;
+};
+
+static int
+sorted_cmp(const void *pa, const void *pb)
+{
+	const struct sorted_row *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Orders t's rows by column c, then by line (phases by their start, so
+ * that phases appear in time order whatever order the file has). */
+static void
+sort_rows(struct report_table *t, size_t c)
+{
+	struct sorted_row *k = xmalloc((t->nrows + 1) * sizeof *k);
+	double *v = xmalloc((t->nrows * t->ncols + 1) * sizeof *v);
+
+	for (size_t i = 0; i < t->nrows; i++) {
+		k[i].key = report_cell(t, i, c);
+		k[i].line = t->line[i];
+		k[i].row = i;
+	}
+	qsort(k, t->nrows, sizeof *k, sorted_cmp);
+	for (size_t i = 0; i < t->nrows; i++) {
+		memcpy(v + i * t->ncols, t->v + k[i].row * t->ncols,
+		       t->ncols * sizeof *v);
+		t->line[i] = k[i].line;
+	}
+	free(t->v);
+	t->v = v;
+	free(k);
+}
+
+/* The charts pivot some files into grids (names x days, phases x teams):
+ * a file whose grid would be too large is refused before any is made. */
+static int
+check_grids(const struct report *r, struct err *e)
+{
+	static const int grid[][3] = {{REPORT_GPUS, 1, 0},
+		{REPORT_CAPACITY, 1, 0}, {REPORT_BUDGET, 1, 0},
+		{REPORT_PHASES, 0, 3}};
+
+	for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++) {
+		const struct report_table *t = &r->t[grid[g][0]];
+		double *k1, *k2;
+		long *m1, *m2;
+		size_t n1 = keys_of(r, t, grid[g][1], 0, &k1, &m1);
+		size_t n2 = keys_of(r, t, grid[g][2], grid[g][2] == 0, &k2, &m2);
+		free(k1);
+		free(k2);
+		free(m1);
+		free(m2);
+		if (n2 > 0 && n1 > MAX_CELLS / n2)
+			return err_set(e, ERR_LIMIT, "%s/%s: %zu %ss x %zu %ss: more "
+				       "than %zu cells to chart", r->dir,
+				       specs[grid[g][0]].file, n1,
+				       specs[grid[g][0]].c[grid[g][1]].name, n2,
+				       specs[grid[g][0]].c[grid[g][2]].name, MAX_CELLS);
+	}
+	return 0;
+}
+
 int
 report_read(const char *dir, struct report *r, struct err *e)
 {
@@ -708,10 +782,13 @@ report_read(const char *dir, struct report *r, struct err *e)
 		rc = read_table(r, k, e);
 	if (rc == 0)
 		rc = read_summary(r, e);
+	if (rc == 0)
+		rc = check_grids(r, e);
 	if (rc != 0) {
 		report_free(r);
 		return rc;
 	}
+	sort_rows(&r->t[REPORT_PHASES], 1);
 	make_figures(r);
 	return 0;
 }

@@ -80,7 +80,8 @@ double report_cell(const struct report_table *t, size_t i, size_t j);
  * ERR_NOTFOUND when dir is not a directory; ERR_INVALID with e =
  * "DIR/FILE:LINE: field: reason" for a malformed line (or "DIR/summary.
  * json:LINE:COL: reason", "...: key: reason"); ERR_LIMIT for a file over
- * 256 MiB.  On error r holds nothing (report_free is still allowed). */
+ * 64 MiB or a chart grid of more than 2^22 cells.  On error r holds
+ * nothing (report_free is still allowed). */
 int report_read(const char *dir, struct report *r, struct err *e);
 /* Writes the HTML page to f.  Returns 0, or ERR_IO if writing failed. */
 int report_write_html(FILE *f, const struct report *r, struct err *e);

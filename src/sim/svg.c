@@ -18,9 +18,9 @@
 #include "util/alloc.h"
 #include "util/csv.h"
 
-#define LEGEND_W 170 /* pixels right of the plot for the legend */
+#define LEGEND_W 220 /* pixels right of the plot for the legend */
 #define LEGEND_MAX 16
-#define LABEL_MAX 24 /* bytes of a legend or category label */
+#define LABEL_MAX 30 /* bytes of a legend or category label */
 
 struct axis {
 	double lo, hi, step;
@@ -29,6 +29,7 @@ struct axis {
 struct plot {
 	double x0, x1, y0, y1; /* pixel box of the plot area */
 	struct axis xa, ya;
+	int rot;               /* category labels turned to fit */
 };
 
 static const char *const palette[] = {
@@ -188,13 +189,26 @@ text(FILE *f, double x, double y, const char *anchor, const char *s)
 static void
 frame(FILE *f, const struct svg_chart *c, struct plot *pl)
 {
-	int w = c->width > 0 ? c->width : 720, h = c->height > 0 ? c->height : 300;
+	int w = c->width > 0 ? c->width : 800, h = c->height > 0 ? c->height : 300;
+	size_t longest = 0;
 	char buf[32];
 
 	pl->x0 = 64;
 	pl->x1 = w - LEGEND_W;
 	pl->y0 = 12;
 	pl->y1 = h - 44;
+	pl->rot = 0;
+	for (size_t i = 0; c->x == NULL && c->cat != NULL && i < c->n; i++)
+		if (strlen(c->cat[i]) > longest)
+			longest = strlen(c->cat[i]);
+	longest = longest < LABEL_MAX ? longest : LABEL_MAX;
+	if (c->n > 0 && (double)longest * 6.5 > (pl->x1 - pl->x0) / (double)c->n) {
+		/* Labels turned by 35 degrees: room below for the longest. */
+		pl->rot = 1;
+		pl->y1 -= fmin((double)longest * 6.5 * 0.57 - 8, pl->y1 / 3);
+		pl->x0 = fmax(pl->x0, (double)longest * 5.4 -
+			      (pl->x1 - pl->x0) / (double)c->n / 2);
+	}
 	fprintf(f, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
 		   "role=\"img\" aria-label=\"", w, h, w, h);
 	svg_escape(f, c->title);
@@ -286,12 +300,20 @@ static void
 cat_ticks(FILE *f, const struct svg_chart *c, const struct plot *pl)
 {
 	double band = (pl->x1 - pl->x0) / (double)c->n;
-	size_t every = band >= 24 ? 1 : (size_t)(24 / band) + 1;
+	double gap = pl->rot ? 13 : 24; /* pixels between labels */
+	size_t every = band >= gap ? 1 : (size_t)(gap / band) + 1;
 
 	for (size_t i = 0; i < c->n; i += every) {
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-			pl->x0 + band * ((double)i + 0.5), pl->y1 + 16);
-		text_cut(f, c->cat[i], (size_t)(band * (double)every / 7.5));
+		double x = pl->x0 + band * ((double)i + 0.5);
+		if (pl->rot)
+			fprintf(f, "<text transform=\"translate(%.1f %.1f) "
+				   "rotate(-35)\" text-anchor=\"end\">", x + 3,
+				pl->y1 + 12);
+		else
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" "
+				   "text-anchor=\"middle\">", x, pl->y1 + 16);
+		text_cut(f, c->cat[i], pl->rot ? LABEL_MAX :
+			 (size_t)(band * (double)every / 6.5));
 		fputs("</text>\n", f);
 	}
 }

@@ -26,7 +26,7 @@ struct svg_series {
 struct svg_chart {
 	const char *title;          /* the chart's accessible name */
 	const char *xlabel, *ylabel;
-	int width, height;          /* pixels; 0 = 720 x 300 */
+	int width, height;          /* pixels; 0 = 800 x 300 */
 	const double *x;            /* n ascending x values (areas, lines) */
 	const char *const *cat;     /* n category names (bars, points) */
 	size_t n;
