@@ -150,6 +150,41 @@ TEST(db_schema_create_reopen)
 	}
 }
 
+/* A second process cannot open a database another one has open; it can
+ * once that one closes it, or dies. */
+TEST(db_one_process)
+{
+	const char *p = tpath("one.db");
+	struct db *d = open_ok(p);
+	int status;
+	pid_t pid;
+	char want[64];
+
+	for (int round = 0; round < 2; round++) {
+		fflush(NULL);
+		pid = fork();
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			struct db *d2 = NULL;
+			struct err e;
+			int rc = db_open(p, &d2, &e);
+
+			snprintf(want, sizeof want, "in use by another allot "
+				 "(pid %ld)", (long)getppid());
+			if (round == 0)
+				_exit(rc == ERR_CONFLICT && d2 == NULL &&
+				      strstr(e.msg, want) != NULL ? 0 : 1);
+			db_close(d2);
+			_exit(rc == 0 ? 0 : 2);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFEXITED(status));
+		CHECK_EQ_INT(WEXITSTATUS(status), 0);
+		if (round == 0)
+			db_close(d); /* now the child of round 1 may open it */
+	}
+}
+
 TEST(db_schema_newer)
 {
 	const char *p = tpath("new.db");

@@ -30,11 +30,13 @@
 #include "store/db_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 
@@ -60,6 +62,7 @@ struct db_op {
 struct db {
 	char *path;
 	int version;
+	int lockfd;                /* FILE.lock, write-locked while open */
 
 	pthread_mutex_t mu;        /* guards the queue and the flags below */
 	pthread_cond_t wcv;        /* the writer waits here for work */
@@ -670,12 +673,62 @@ wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 
 /* ---- Open and close ---------------------------------------------------- */
 
+/* One allot per database: a POSIX write lock on FILE.lock, held until
+ * db_close.  Such locks belong to the process and die with it (kill -9
+ * included), and a fork does not inherit them, so the executor's
+ * shepherds never keep a database locked after the daemon is gone. */
+static int
+lock_file(struct db *d, struct err *e)
+{
+	size_t n = strlen(d->path) + 6;
+	char *lp = xmalloc(n);
+	struct flock fl;
+	int fd, rc = 0;
+
+	snprintf(lp, n, "%s.lock", d->path);
+	if ((fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		rc = err_set(e, ERR_IO, "%s: cannot open: %s", lp,
+			     strerror(errno));
+		goto out;
+	}
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		int err = errno;
+
+		if (err == EACCES || err == EAGAIN) {
+			memset(&fl, 0, sizeof fl);
+			fl.l_type = F_WRLCK;
+			fl.l_whence = SEEK_SET;
+			if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+				rc = err_set(e, ERR_CONFLICT, "%s: in use by "
+					     "another allot (pid %ld)", d->path,
+					     (long)fl.l_pid);
+			else
+				rc = err_set(e, ERR_CONFLICT, "%s: in use by "
+					     "another allot", d->path);
+		} else {
+			rc = err_set(e, ERR_IO, "%s: cannot lock: %s", lp,
+				     strerror(err));
+		}
+		close(fd);
+		goto out;
+	}
+	d->lockfd = fd;
+out:
+	free(lp);
+	return rc;
+}
+
 static void
 db_free(struct db *d)
 {
 	for (int k = 0; k < READ_MAX; k++)
 		conn_close(d->rall[k]);
 	conn_close(d->w);
+	if (d->lockfd >= 0)
+		close(d->lockfd); /* after the connections: see lock_file */
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->wcv);
 	pthread_cond_destroy(&d->scv);
@@ -699,6 +752,7 @@ db_open(const char *path, struct db **out, struct err *e)
 		return err_set(e, ERR_INVALID, "database path is empty");
 	d = xcalloc(1, sizeof *d);
 	d->path = xstrdup(path);
+	d->lockfd = -1;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->wcv, NULL);
 	pthread_cond_init(&d->scv, NULL);
@@ -722,6 +776,9 @@ db_open(const char *path, struct db **out, struct err *e)
 		rc = too_new(path, v, e);
 		goto fail;
 	}
+	/* Nothing is written before the lock is ours. */
+	if ((rc = lock_file(d, e)) < 0)
+		goto fail;
 	/* journal_mode answers with the mode it got. */
 	rc = sqlite3_prepare_v2(d->w->h, "PRAGMA journal_mode = WAL", -1, &st,
 				NULL);

@@ -47,10 +47,13 @@ struct db;
 /* ---- Opening and closing ---------------------------------------------- */
 
 /* Opens (creating if absent) the database at path, migrates it to
- * DB_SCHEMA_VERSION, and starts the writer thread.  Errors: ERR_IO (cannot
+ * DB_SCHEMA_VERSION, and starts the writer thread.  One process at a
+ * time: a POSIX lock on "path.lock" (created beside it, never removed) is
+ * held until db_close and dies with the process.  Errors: ERR_IO (cannot
  * open or write), ERR_INVALID (the file is not an SQLite database),
- * ERR_STATE ("database schema N is newer than this allot (M)").  On error
- * *out is NULL and nothing is left running. */
+ * ERR_STATE ("database schema N is newer than this allot (M)"),
+ * ERR_CONFLICT ("in use by another allot (pid N)").  On error *out is
+ * NULL and nothing is left running. */
 int db_open(const char *path, struct db **out, struct err *e);
 /* Stops taking writes (later ones fail with ERR_STATE "store is closing"),
  * commits everything already queued, and stops the writer thread.  Safe to
