@@ -308,6 +308,19 @@ TEST(api_jobs)
 		    NULL, 401, "unauthorized", NULL);
 	CHECK_ERROR(&d, "GET", "/metrics", NULL, NULL, 401, "unauthorized", NULL);
 	CHECK_ERROR(&d, "GET", "/v1/nope", d.token, NULL, 404, "not_found", NULL);
+	/* A second token works until it is revoked. */
+	{
+		json_t *tk = JREQ(&d, "POST", "/v1/tokens", d.token, "{}", 201);
+		char *t2 = strdup(jstr(tk, "token")), path[64];
+		snprintf(path, sizeof path, "/v1/tokens/%lld/revoke", jint(tk, "id"));
+		json_decref(tk);
+		json_decref(JREQ(&d, "GET", "/v1/pool", t2, NULL, 200));
+		json_decref(JREQ(&d, "POST", path, d.token, "", 200));
+		CHECK_ERROR(&d, "GET", "/v1/pool", t2, NULL, 401, "unauthorized", NULL);
+		CHECK_ERROR(&d, "POST", "/v1/tokens/999/revoke", d.token, "", 404,
+			    "not_found", NULL);
+		free(t2);
+	}
 	CHECK_ERROR(&d, "DELETE", "/v1/jobs", d.token, NULL, 405, "invalid", NULL);
 	/* A job too large for the pool stays pending: 64 GPUs on 32. */
 	id = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":64,\"name\":\"big\"}");

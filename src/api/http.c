@@ -16,11 +16,13 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -30,6 +32,7 @@
 
 struct http {
 	struct MHD_Daemon *d;
+	_Atomic int ndefer;      /* requests parked by http_defer */
 	http_handler fn;
 	void *ctx;
 	size_t body_max;
@@ -39,6 +42,16 @@ struct body {
 	char *buf;
 	size_t len, cap;
 	int too_large;
+	/* http_defer: the parked connection and how to answer it. */
+	struct MHD_Connection *conn;
+	void (*finish)(void *ctx, struct http_resp *rs);
+	void *fctx;
+	int deferred;
+	struct http *h;
+};
+
+struct http_defer {
+	struct body b; /* never instantiated: http_defer returns a body */
 };
 
 void
@@ -111,6 +124,29 @@ http_error_err(struct http_resp *rs, const struct err *e, const char *field)
 		   "%s", e->msg);
 }
 
+struct http_defer *
+http_defer(const struct http_req *rq,
+	   void (*finish)(void *ctx, struct http_resp *rs), void *ctx)
+{
+	struct MHD_Connection *c = rq->conn;
+	struct body *b = rq->priv;
+
+	b->finish = finish;
+	b->fctx = ctx;
+	b->deferred = 1;
+	atomic_fetch_add(&b->h->ndefer, 1);
+	MHD_suspend_connection(c);
+	return (struct http_defer *)b;
+}
+
+void
+http_resume(struct http_defer *d)
+{
+	struct body *b = (struct body *)d;
+
+	MHD_resume_connection(b->conn);
+}
+
 const char *
 http_query(const struct http_req *rq, const char *key)
 {
@@ -148,6 +184,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	struct body *b = *con_cls;
 	struct http_req rq;
 	struct http_resp rs = {0};
+	int rc;
 
 	(void)version;
 	if (b == NULL) {
@@ -176,6 +213,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (b->deferred) {
+		/* Resumed: the deferred work is done. */
+		b->deferred = 0;
+		b->finish(b->fctx, &rs);
+		atomic_fetch_sub(&h->ndefer, 1);
+		return send_resp(c, &rs);
+	}
 	if (b->too_large) {
 		http_error(&rs, 413, "too_large", NULL,
 			   "request body larger than %zu bytes", h->body_max);
@@ -189,7 +233,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	rq.auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					      "Authorization");
 	rq.conn = c;
-	if (h->fn(h->ctx, &rq, &rs) != 0 && rs.body == NULL)
+	rq.priv = b;
+	b->conn = c;
+	b->h = h;
+	rc = h->fn(h->ctx, &rq, &rs);
+	if (rc == HTTP_DEFERRED)
+		return MHD_YES;
+	if (rc != 0 && rs.body == NULL)
 		http_error(&rs, 500, "internal", NULL, "request failed");
 	return send_resp(c, &rs);
 }
@@ -268,7 +318,7 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 	h->body_max = o->body_max ? o->body_max : HTTP_BODY_MAX;
 	h->d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ITC,
+			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, h,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
@@ -290,8 +340,19 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 void
 http_stop(struct http *h)
 {
+	MHD_socket fd;
+
 	if (h == NULL)
 		return;
+	/* No new connections; parked requests are answered first (their
+	 * writes are still in the store's queue), at most 10 s. */
+	fd = MHD_quiesce_daemon(h->d);
+	for (int i = 0; i < 1000 && atomic_load(&h->ndefer) > 0; i++) {
+		struct timespec ts = {0, 10000000L};
+		nanosleep(&ts, NULL);
+	}
 	MHD_stop_daemon(h->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
 	free(h);
 }

@@ -31,6 +31,7 @@ struct http_req {
 	size_t len;
 	const char *auth;    /* the Authorization header, or NULL */
 	void *conn;          /* the MHD connection, for http_query */
+	void *priv;          /* the server's per-request state */
 };
 
 struct http_resp {
@@ -49,8 +50,10 @@ struct http_opts {
 	unsigned timeout_s;  /* idle connection timeout */
 };
 
-/* The request handler: fills rs (status, body) and returns 0.  Called on a
- * pool thread; must be thread-safe. */
+/* The request handler: fills rs (status, body) and returns 0, or, after
+ * http_defer, returns HTTP_DEFERRED and leaves rs alone.  Called on a pool
+ * thread; must be thread-safe. */
+#define HTTP_DEFERRED 1
 typedef int (*http_handler)(void *ctx, const struct http_req *rq,
 			    struct http_resp *rs);
 
@@ -64,6 +67,19 @@ int http_start(const struct http_opts *o, http_handler fn, void *ctx,
 /* Stops accepting, waits for the running handlers, closes everything.
  * NULL is a no-op. */
 void http_stop(struct http *h);
+
+/* Answering later.  From inside a handler, http_defer suspends the
+ * request (its connection is parked; the pool thread moves on) and the
+ * handler returns HTTP_DEFERRED.  Later, exactly once and from any thread,
+ * http_resume(d) wakes it: the server then calls finish(ctx, rs) on a pool
+ * thread to fill the response, and sends it.  So a handler can queue a
+ * durable write and let the write's completion answer the request without
+ * a thread blocking on it meanwhile. */
+struct http_defer;
+struct http_defer *http_defer(const struct http_req *rq,
+			      void (*finish)(void *ctx, struct http_resp *rs),
+			      void *ctx);
+void http_resume(struct http_defer *d);
 
 /* The value of query argument key, or NULL (lent until the request ends). */
 const char *http_query(const struct http_req *rq, const char *key);

@@ -142,9 +142,51 @@ body_object(struct call *c, const char *const *keys, size_t n)
 
 /* ---- Jobs -------------------------------------------------------------------- */
 
+/* A submission in flight between its queued commit and its answer. */
+struct pending_sub {
+	struct svc *s;
+	struct db_job j;     /* owns its strings until sub_finish */
+	struct http_defer *d;
+	int rc;
+	struct err e;
+};
+
+/* On the store's writer thread: record the outcome, wake the request. */
+static void
+sub_done(void *ctx, int rc, const struct err *e)
+{
+	struct pending_sub *ps = ctx;
+
+	ps->rc = rc;
+	if (e != NULL)
+		ps->e = *e;
+	http_resume(ps->d);
+}
+
+/* On a pool thread: queue the committed job, answer, free. */
+static void
+sub_finish(void *ctx, struct http_resp *rs)
+{
+	struct pending_sub *ps = ctx;
+
+	if (ps->rc < 0)
+		http_error_err(rs, &ps->e, NULL);
+	else {
+		if (ps->rc == 0)
+			svc_submit_committed(ps->s, &ps->j);
+		http_json(rs, ps->rc == 1 ? 200 : 201,
+			  json_pack("{s:I, s:s}", "id", (json_int_t)ps->j.id, "state",
+				    ps->rc == 1 ? "existing" : "pending"));
+	}
+	svc_count_request(ps->s, rs->status);
+	db_job_clear(&ps->j);
+	free(ps);
+}
+
 static int
 job_submit(struct call *c)
 {
+	struct pending_sub *ps;
 	struct validate_job v;
 	char field[VALIDATE_FIELD_MAX];
 	struct err e;
@@ -170,14 +212,20 @@ job_submit(struct call *c)
 	v.j.user = c->p.user;
 	if (!v.has_grace)
 		v.j.shape.grace_s = SVC_GRACE_DEFAULT;
-	rc = svc_submit(c->s, &v.j, &e);
-	db_job_clear(&v.j);
-	if (rc < 0)
-		return invalid(c, NULL, &e);
-	http_json(c->rs, rc == 1 ? 200 : 201,
-		  json_pack("{s:I, s:s}", "id", (json_int_t)v.j.id, "state",
-			    rc == 1 ? "existing" : "pending"));
-	return 0;
+	/* Queue the commit and park the request: the store's writer answers
+	 * it (sub_done) once the row is durable, and a pool thread then
+	 * finishes it (sub_finish).  No thread waits for the fsync. */
+	ps = xcalloc(1, sizeof *ps);
+	ps->s = c->s;
+	ps->j = v.j;
+	svc_submit_prepare(&ps->j);
+	ps->d = http_defer(c->rq, sub_finish, ps);
+	if ((rc = db_job_submit_async(svc_db(c->s), &ps->j, sub_done, ps, &e)) != 0) {
+		ps->rc = rc;
+		ps->e = e;
+		http_resume(ps->d);
+	}
+	return HTTP_DEFERRED;
 }
 
 /* Loads job {id} and checks the principal may read it (404 otherwise) and
@@ -578,6 +626,35 @@ tokens_post(struct call *c)
 	return 0;
 }
 
+static int
+token_revoke(struct call *c)
+{
+	uint64_t id;
+	uint32_t user, tenant;
+	uint8_t salt[16], hash[32];
+	int revoked, role;
+	struct err e;
+
+	if (parse_u64(c->param[0], &id) != 0 ||
+	    db_token_get(svc_db(c->s), id, &user, salt, hash, &revoked, &e) != 0 ||
+	    svc_user_get(c->s, user, &tenant, &role) != 0) {
+		http_error(c->rs, 404, "not_found", NULL, "no token %s", c->param[0]);
+		return 0;
+	}
+	if (!auth_allows(&c->p, ACT_TOKEN_CREATE, tenant, user))
+		return hidden(c, "such token");
+	if (auth_scope(c->p.role, ACT_TOKEN_CREATE) == SCOPE_TENANT &&
+	    user != c->p.user && (role == ROLE_ADMIN || role == ROLE_PROGRAM_MANAGER ||
+				  role == ROLE_EVALUATOR))
+		return hidden(c, "such token");
+	if (auth_token_revoke(svc_auth(c->s), id, &e) != 0)
+		return invalid(c, NULL, &e);
+	svc_log(c->s, "token %" PRIu64 " revoked by %s", id, c->p.name);
+	http_json(c->rs, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+					 "revoked", 1));
+	return 0;
+}
+
 /* ---- Programs and grants ------------------------------------------------------- */
 
 static int
@@ -804,6 +881,7 @@ static const struct route_info infos[] = {
 	{"GET", "/v1/users", ACT_USER_READ, "Users", NULL, 0},
 	{"POST", "/v1/users", ACT_USER_WRITE, "Create or update a user", "UserRequest", 1},
 	{"POST", "/v1/tokens", ACT_TOKEN_CREATE, "Make an API token (shown once)", "TokenRequest", 1},
+	{"POST", "/v1/tokens/{id}/revoke", ACT_TOKEN_CREATE, "Revoke a token", NULL, 0},
 	{"GET", "/v1/programs", ACT_PROGRAM_READ, "Programs", NULL, 0},
 	{"POST", "/v1/programs", ACT_PROGRAM_WRITE, "Create or update a program", "ProgramRequest", 1},
 	{"GET", "/v1/grants", ACT_GRANT_READ, "Grants (quotas)", NULL, 0},
@@ -820,7 +898,7 @@ static int (*const fns[])(struct call *) = {
 	openapi_get, job_submit, job_list, job_get, job_cancel, job_hold,
 	job_release, queue_get, pool_get, nodes_get, node_drain, node_resume,
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
-	programs_get, programs_post, grants_get, grants_post, usage_get,
+	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
 	audit_get, audit_verify_get, metrics_get,
 };
 
@@ -955,7 +1033,8 @@ routes_handle(void *ctx, const struct http_req *rq, struct http_resp *rs)
 	struct routes *r = ctx;
 	int rc = dispatch(r, rq, rs);
 
-	svc_count_request(r->s, rs->status);
+	if (rc != HTTP_DEFERRED) /* deferred ones count when answered */
+		svc_count_request(r->s, rs->status);
 	return rc;
 }
 

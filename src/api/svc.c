@@ -10,8 +10,8 @@
  * Pending jobs are a set (pend/ppos) the pass orders; running jobs a list
  * (run/rpos) as in the simulator (sim_policy.c), whose bookkeeping this
  * follows: quotas from the grants in force, Fair Tree factors over usage
- * decayed with a 7-day half-life (in memory only: a restart forgets past
- * usage), the running jobs with their time-limit ends.
+ * decayed with a 7-day half-life, the running jobs with their time-limit ends.  Fair-share usage
+ * is rebuilt at start from the store's usage rows (fair_row).
  *
  * Locking.  `mu` guards everything above.  It is never held across a
  * store commit or an executor call: the scheduler thread decides under
@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 /* <pthread.h> brings <sched.h>, whose SCHED_FIFO macro would clobber the
  * enum constant of sched/sched.h; this file never sets thread policies. */
@@ -1184,6 +1185,23 @@ load_drained(struct svc *s)
 	free(v);
 }
 
+/* Fair-share usage survives restarts: the usage rows of the last eight
+ * half-lives, each decayed to now (the integral of 2^-(now-t)/h over the
+ * run). */
+static int
+fair_row(void *ctx, const struct db_usage *u)
+{
+	struct svc *s = ctx;
+	double h = FAIRSHARE_HALF_LIFE_DEFAULT, now = (double)s->usage_t;
+	double a = (double)u->start, b = (double)u->end, w;
+
+	if (u->tenant >= s->ntcap || b <= a)
+		return 0;
+	w = h / 0.69314718055994531 * (exp2(-(now - b) / h) - exp2(-(now - a) / h));
+	s->tusage[u->tenant] += w * (double)u->gpu_milli / MILLI;
+	return 0;
+}
+
 static int
 recover(struct svc *s, struct err *e)
 {
@@ -1253,6 +1271,11 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	if (s->users.n == 0)
 		vec_push(&s->users, ((struct db_user){0}));
 	tenants_changed(s);
+	s->usage_t = now_s();
+	if ((rc = db_usage_load(s->db, UINT32_MAX,
+				s->usage_t - (int64_t)(8 * FAIRSHARE_HALF_LIFE_DEFAULT),
+				s->usage_t + 1, fair_row, s, e)) != 0)
+		goto fail;
 	load_drained(s);
 	if ((rc = db_job_max_id(s->db, &maxid, e)) != 0)
 		goto fail;
@@ -1499,23 +1522,22 @@ svc_users_json(struct svc *s, uint32_t only, uint32_t user_only)
 
 /* ---- Jobs ------------------------------------------------------------------------ */
 
-int
-svc_submit(struct svc *s, struct db_job *j, struct err *e)
+void
+svc_submit_prepare(struct db_job *j)
 {
-	int rc;
-	uint32_t id;
-
 	j->shape.submit = now_s();
 	j->shape.state = JOB_PENDING;
 	j->shape.start = j->shape.end = -1;
 	j->exit_code = -1;
-	if ((rc = db_job_submit(s->db, j, e)) < 0)
-		return rc;
-	if (rc == 1)
-		return 1;
+}
+
+void
+svc_submit_committed(struct svc *s, const struct db_job *j)
+{
+	uint32_t id = (uint32_t)j->id;
+
 	if (j->id >= UINT32_MAX / 2)
-		return err_set(e, ERR_LIMIT, "job ids exhausted");
-	id = (uint32_t)j->id;
+		return;
 	pthread_mutex_lock(&s->mu);
 	ensure_job(s, id);
 	if (s->jobs[id].state == JOB_COMPLETED && s->ppos[id] == NONE &&
@@ -1533,6 +1555,21 @@ svc_submit(struct svc *s, struct db_job *j, struct err *e)
 	if (!(j->shape.flags & JOB_HELD))
 		wake(s); /* a held job has nothing for a pass to do */
 	pthread_mutex_unlock(&s->mu);
+}
+
+int
+svc_submit(struct svc *s, struct db_job *j, struct err *e)
+{
+	int rc;
+
+	svc_submit_prepare(j);
+	if ((rc = db_job_submit(s->db, j, e)) < 0)
+		return rc;
+	if (rc == 1)
+		return 1;
+	if (j->id >= UINT32_MAX / 2)
+		return err_set(e, ERR_LIMIT, "job ids exhausted");
+	svc_submit_committed(s, j);
 	return 0;
 }
 

@@ -96,6 +96,12 @@ json_t *svc_users_json(struct svc *s, uint32_t only, uint32_t user_only);
  * 0 = new (j->id set), 1 = the idempotency key was seen (j->id the
  * existing job). */
 int svc_submit(struct svc *s, struct db_job *j, struct err *e);
+/* The two halves of svc_submit, for a caller that commits with
+ * db_job_submit_async: prepare sets the submit time and initial state;
+ * committed (after the commit, rc 0) queues the job and wakes the
+ * scheduler. */
+void svc_submit_prepare(struct db_job *j);
+void svc_submit_committed(struct svc *s, const struct db_job *j);
 /* Cancels job id: a pending job is cancelled durably at once; a running
  * one is stopped (SIGTERM, SIGKILL after its grace) and recorded when it
  * exits.  *state gets the state name after the call ("cancelled",
