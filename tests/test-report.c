@@ -233,7 +233,7 @@ TEST(report_bad_lines)
 		{"gpus_by_tenant.csv", "day,tenant,gpus\n0.5,lg,1\n",
 		 "gpus_by_tenant.csv:2: day: "},
 		{"tenants.csv", "tenant,program,kind\nlg,c,boss\n",
-		 "tenants.csv:2: kind: expected one of team|project|..., got \"boss\""},
+		 "tenants.csv:2: kind: expected one of team|project|ministry|other, got \"boss\""},
 		{"capacity_by_site.csv", "day,site,capacity,allocated\n0,a,8,9\n",
 		 "capacity_by_site.csv:2: allocated: more than the capacity"},
 		{"capacity_by_site.csv", "day,site,capacity,allocated\n-1,a,8,1\n",
@@ -271,7 +271,7 @@ TEST(report_bad_lines)
 		 "awarded_gpus\nc,a,10,80,1,8,9\n",
 		 "opencall.csv:2: awarded_gpus: more than 6 fields"},
 		{"reclaim.csv", "date,tenant,action,servers\n2026-01-01,a,steal,1\n",
-		 "reclaim.csv:2: action: expected one of warn|reclaim|..."},
+		 "reclaim.csv:2: action: expected one of warn|reclaim|readmit|clear, got \"steal\""},
 		{"reclaim.csv", "date,tenant,action,servers\n2026-01-01,a,warn,-1\n",
 		 "reclaim.csv:2: servers: "},
 		{"budget.csv", "day,program,budget,drawn_won\n",
@@ -310,7 +310,7 @@ TEST(report_bad_lines)
 
 TEST(report_grid_limit)
 {
-	char dir[1024], *text = malloc(2200 * 32), *p = text;
+	char dir[1024], *text = malloc(10002 * 48), *p = text;
 	struct report r;
 	struct err e;
 
@@ -325,6 +325,14 @@ TEST(report_grid_limit)
 	CHECK_EQ_INT(report_read(dir, &r, &e), ERR_LIMIT);
 	CHECK_CONTAINS(e.msg, "gpus_by_tenant.csv: 2100 tenants x 2100 days: "
 			      "more than 4194304 cells");
+	/* Rounds are small by nature: 10,000 rows at most. */
+	p = text + sprintf(text, "round,date,team,score,lo,hi,p_last,gate,out\n");
+	for (int i = 0; i < 10001; i++)
+		p += sprintf(p, "r,2026-01-01,t%d,1,1,1,0,pass,0\n", i);
+	put(dir, "rounds.csv", text);
+	CHECK_EQ_INT(report_read(dir, &r, &e), ERR_LIMIT);
+	CHECK_CONTAINS(e.msg, "/rounds.csv:10002: more than 10000 rows");
+	put(dir, "rounds.csv", "round,date,team,score,lo,hi,p_last,gate,out\n");
 	/* One day fewer is fine. */
 	p = text + sprintf(text, "day,tenant,gpus\n");
 	for (int i = 0; i < 2048; i++)

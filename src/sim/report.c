@@ -95,6 +95,14 @@ static const struct spec specs[REPORT_NFILES] = {
 		{"drawn_won", C_NUM, 0, 1e18, NULL}}},
 };
 
+/* Rows of the files that are small by nature (their sections scan them
+ * per round or phase); 0: only the file size limits them. */
+static const size_t max_rows[REPORT_NFILES] = {
+	[REPORT_TENANTS] = 100000, [REPORT_WAITS] = 10000,
+	[REPORT_ROUNDS] = 10000, [REPORT_PHASES] = 10000,
+	[REPORT_OPENCALL] = 10000,
+};
+
 const char *
 report_file_name(int k)
 {
@@ -173,17 +181,21 @@ get_field(struct report *r, const struct csv_lines *cl, const struct col *c,
 		return csv_get_double(cl, c->name, f, c->lo, c->hi, out, e);
 	case C_DATE:
 		return get_date(cl, c->name, f, out, e);
-	default:
-		for (int k = 0; c->vals[k] != NULL; k++)
+	default: {
+		char all[128];
+		size_t n = 0;
+		for (int k = 0; c->vals[k] != NULL; k++) {
 			if (csv_eq(f, c->vals[k])) {
 				*out = k;
 				return 0;
 			}
+			n += (size_t)snprintf(all + n, sizeof all - n, "%s%s",
+					      k ? "|" : "", c->vals[k]);
+		}
 		return err_at(e, ERR_INVALID, cl->name, cl->line, c->name,
-			      "expected one of %s|%s%s%s, got %s", c->vals[0],
-			      c->vals[1], c->vals[2] ? "|" : "",
-			      c->vals[2] ? "..." : "",
+			      "expected one of %s, got %s", all,
 			      csv_show(show, sizeof show, f));
+	}
 	}
 }
 
@@ -332,6 +344,11 @@ parse_rows(struct report *r, int k, const char *path, const char *buf,
 		if ((rc = check_row(k, path, cl.line, x, e)) != 0)
 			goto out;
 		t->line[t->nrows++] = cl.line;
+		if (max_rows[k] > 0 && t->nrows > max_rows[k]) {
+			rc = err_at(e, ERR_LIMIT, path, cl.line, NULL,
+				    "more than %zu rows", max_rows[k]);
+			goto out;
+		}
 	}
 	if (rc == 0)
 		rc = check_keys(t, s, path, e);
@@ -608,21 +625,24 @@ make_stack(struct report *r)
 	const struct report_table *tt = &r->t[REPORT_TENANTS];
 	struct tenant_rank *tr;
 	struct pivot p;
+	const char **prog; /* name id -> its tenant's program, or NULL */
 	size_t shown;
 
 	if (r->t[REPORT_GPUS].nrows == 0)
 		return;
+	prog = xcalloc(r->names.n + 1, sizeof *prog);
+	for (size_t j = 0; j < tt->nrows; j++)
+		prog[(size_t)report_cell(tt, j, 0)] = name_of(r, report_cell(tt, j, 1));
 	pivot_make(r, REPORT_GPUS, 1, 0, 1, 2, &p);
 	tr = xcalloc(p.nr + 1, sizeof *tr);
 	for (size_t i = 0; i < p.nr; i++) {
 		tr[i].row = i;
 		tr[i].name = name_of(r, p.rkey[i]);
+		tr[i].prog = prog[(size_t)p.rkey[i]];
 		for (size_t d = 0; d < p.nc; d++)
 			tr[i].total += isnan(p.v[i * p.nc + d]) ? 0 : p.v[i * p.nc + d];
-		for (size_t j = 0; j < tt->nrows; j++)
-			if (report_cell(tt, j, 0) == p.rkey[i])
-				tr[i].prog = name_of(r, report_cell(tt, j, 1));
 	}
+	free(prog);
 	qsort(tr, p.nr, sizeof *tr, rank_cmp);
 	shown = p.nr <= TOP_TENANTS + 1 ? p.nr : TOP_TENANTS;
 	qsort(tr, shown, sizeof *tr, group_cmp);
@@ -1133,6 +1153,7 @@ sec_rounds(FILE *f, const struct report *r)
 	size_t nr;
 	const char **cat;
 	struct svg_point *pt;
+	double *p_last;
 
 	head(f, "rounds", "Competition rounds");
 	if (nodata(f, r, REPORT_ROUNDS))
@@ -1140,6 +1161,7 @@ sec_rounds(FILE *f, const struct report *r)
 	nr = keys_of(r, t, 0, 0, &keys, &map);
 	cat = xcalloc(t->nrows + 1, sizeof *cat);
 	pt = xcalloc(t->nrows + 1, sizeof *pt);
+	p_last = xcalloc(t->nrows + 1, sizeof *p_last);
 	for (size_t k = 0; k < nr; k++) {
 		struct svg_chart c = {0};
 		char title[128], date[16] = "";
@@ -1154,6 +1176,7 @@ sec_rounds(FILE *f, const struct report *r)
 			pt[n].y = report_cell(t, i, 3);
 			pt[n].lo = report_cell(t, i, 4);
 			pt[n].hi = report_cell(t, i, 5);
+			p_last[n] = report_cell(t, i, 6);
 			pt[n].mark = report_cell(t, i, 7) == 1 ? SVG_MARK_GATE :
 				     report_cell(t, i, 8) == 1 ? SVG_MARK_OUT :
 				     SVG_MARK_IN;
@@ -1180,12 +1203,7 @@ sec_rounds(FILE *f, const struct report *r)
 			else
 				fprintf(f, "<td class=\"n\">%.1f&ndash;%.1f</td>",
 					pt[i].lo, pt[i].hi);
-			for (size_t j = 0; j < t->nrows; j++)
-				if (report_cell(t, j, 0) == keys[k] &&
-				    name_of(r, report_cell(t, j, 2)) == cat[i]) {
-					td(f, report_cell(t, j, 6), 3);
-					break;
-				}
+			td(f, p_last[i], 3);
 			fprintf(f, "<td>%s</td><td>%s</td></tr>\n",
 				pt[i].mark == SVG_MARK_GATE ? "fail" : "pass",
 				pt[i].mark == SVG_MARK_IN ? "advanced" : "out");
@@ -1194,6 +1212,7 @@ sec_rounds(FILE *f, const struct report *r)
 	}
 	free(cat);
 	free(pt);
+	free(p_last);
 	free(keys);
 	free(map);
 }
