@@ -701,6 +701,13 @@ exec_run(int argc, char **argv)
 	double t0, t1;
 	int rc;
 
+	{
+		int synthetic = 0;
+		for (int i = 1; i < argc; i++)
+			synthetic |= strcmp(argv[i], KOREA_SYNTHETIC) == 0;
+		if (!synthetic)
+			return cmd_run_program(argc, argv);
+	}
 	memset(&r, 0, sizeof r);
 	if ((rc = parse_args(argc, argv, &r.a)) != 0)
 		return rc;
@@ -758,17 +765,32 @@ out:
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "[SCENARIO] [--scale X] [--seed N] [--days D] [--tenants N] "
-		 "[--load L] [--workload SPEC] [--policy NAME] [--backfill K] "
-		 "[--pass-interval S] [--json] [--out DIR]",
-	.summary = "run a scenario end to end (default korea-2026)",
+	.usage = "[korea-2026 | FILE] [--scale X] [--seed N] [--pass-interval S] "
+		 "[--reps N] [--json] [--out DIR] [--print-scenario]\n"
+		 "       allot run korea-synthetic [--scale X] [--seed N] [--days D] "
+		 "[--tenants N] [--load L] [--workload SPEC] [--policy NAME] "
+		 "[--backfill K] [--pass-interval S] [--json] [--out DIR]",
+	.summary = "replay a national programme end to end (default korea-2026)",
 	.help =
-	    "  SCENARIO          korea-2026 (the default): the Korean national\n"
-	    "                    pool (12,480 GPUs at scale 1) and a synthetic\n"
-	    "                    workload, national policy (fair share, backfill)\n"
-	    "  --scale X         multiply every cluster's servers by X (0 < X <= 100;\n"
-	    "                    default 1, the real size)\n"
-	    "  --seed N          workload and placer seed (default 1)\n"
+	    "  korea-2026        (the default) the Korean programme, Aug 2025 - Jul\n"
+	    "                    2027: the national pool as it grows, the model\n"
+	    "                    competition with its rounds, the open calls, idle\n"
+	    "                    reclaim, the ministries' share (docs/PROGRAMS.md)\n"
+	    "  FILE              a program scenario file (docs/PROGRAMS.md)\n"
+	    "  --scale X         multiply the built-in pool's servers by X\n"
+	    "                    (0 < X <= 100; default 1, the real size)\n"
+	    "  --seed N          the run's seed (default: the scenario's)\n"
+	    "  --pass-interval S seconds between scheduling passes (default: the\n"
+	    "                    scenario's; korea-2026 says 300)\n"
+	    "  --reps N          bootstrap replicates of the model-scored rounds\n"
+	    "  --json            one JSON object on stdout (no wall-clock fields)\n"
+	    "  --out DIR         write the run's files (docs/REPORT.md), its audit\n"
+	    "                    log audit.jsonl and report.html into DIR\n"
+	    "  --print-scenario  print the built-in korea-2026 scenario file\n"
+	    "\n"
+	    "  korea-synthetic   the national pool (22,176 GPUs at scale 1) under a\n"
+	    "                    synthetic workload, national policy (fair share,\n"
+	    "                    backfill); its options:\n"
 	    "  --days D          arrivals over D days (default 2)\n"
 	    "  --tenants N       tenants (default 60, Zipf-distributed demand)\n"
 	    "  --load L          offered GPU load / capacity (default 0.9)\n"
@@ -777,9 +799,7 @@ const struct cmd_entry cmd_run_entry = {
 	    "  --policy NAME     placement of GPU shares (default FGD)\n"
 	    "  --backfill K      reservations per pass (default 8; 0 = none)\n"
 	    "  --pass-interval S at most one scheduling pass per S simulated\n"
-	    "                    seconds, like Slurm's sched_interval (default\n"
-	    "                    0: a pass at every change; 60 runs long\n"
-	    "                    scenarios about 5x faster, jobs wait up to S)\n"
+	    "                    seconds (default 0: a pass at every change)\n"
 	    "  --json            one JSON object on stdout; wall-clock fields:\n"
 	    "                    gen_s, sim_s, wall_s, events_per_s\n"
 	    "  --out DIR         write pool.pool, metrics.json, utilisation.csv,\n"

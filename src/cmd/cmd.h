@@ -34,6 +34,9 @@ extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_round_entry;
 extern const struct cmd_entry cmd_serve_entry;
 
+/* `allot run` of a programme (cmd-run-prog.c): korea-2026 or a file. */
+int cmd_run_program(int argc, char **argv);
+
 /* Dispatches argv[1] (prefix matching, like tmux) or prints help. */
 int cmd_main(int argc, char **argv);
 /* Prints "usage: allot NAME USAGE" and the help text to f. */

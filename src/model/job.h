@@ -50,6 +50,8 @@ enum job_flag {
 	JOB_HELD = 1 << 3,       /* held: not considered until released */
 	JOB_RECLAIMING = 1 << 4, /* preemptions were issued for it and its
 				  * quota is charged (model in qmodel) */
+	JOB_WITHDRAWN = 1 << 5,  /* cancelled by its program before it ran
+				  * (simulator): not a job the pool refused */
 };
 
 struct job {

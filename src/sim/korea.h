@@ -38,6 +38,7 @@
 #include "util/err.h"
 
 #define KOREA_SCENARIO "korea-2026"
+#define KOREA_SYNTHETIC "korea-synthetic" /* the pool with synth.h's workload */
 #define KOREA_GPUS_PER_NODE 8
 #define KOREA_MAX_SCALE 100.0
 
@@ -80,5 +81,11 @@ int korea_pool(double scale, struct pool *p, struct err *e);
 #define KOREA_TENANTS 60
 #define KOREA_LOAD 0.9
 void korea_workload_defaults(struct synth_opts *o);
+/* The korea-2026 programme as a program scenario file (sim/progfile.h,
+ * docs/PROGRAMS.md): what `allot run korea-2026` replays; `allot run
+ * korea-2026 --print-scenario` prints it to start one's own. */
+/* Returns a new NUL-terminated copy the caller frees; *len (if not NULL)
+ * gets its length. */
+char *korea_scenario_text(size_t *len);
 
 #endif

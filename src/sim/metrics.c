@@ -324,7 +324,8 @@ completed(const struct job *j)
 static int
 rejected(const struct job *j)
 {
-	return j->state == JOB_CANCELLED && j->start < 0;
+	return j->state == JOB_CANCELLED && j->start < 0 &&
+	       !(j->flags & JOB_WITHDRAWN);
 }
 
 /* Per-tenant figures: jobs grouped by tenant with a counting sort, then
@@ -407,7 +408,9 @@ metrics_finish(struct metrics *m, const struct workload *w)
 	m->jobs = w->njobs;
 	for (size_t i = 0; i < w->njobs; i++) {
 		const struct job *j = &w->jobs[i];
-		if (rejected(j)) {
+		if (j->flags & JOB_WITHDRAWN) {
+			m->withdrawn++;
+		} else if (rejected(j)) {
 			m->rejected++;
 		} else if (completed(j)) {
 			wait[n] = j->start - j->submit;
@@ -468,6 +471,10 @@ metrics_write_json(const struct metrics *m, const struct workload *w,
 	jsonw_uint(jw, m->rejected);
 	jsonw_key(jw, "unfinished");
 	jsonw_uint(jw, m->unfinished);
+	if (m->withdrawn > 0) {
+		jsonw_key(jw, "withdrawn");
+		jsonw_uint(jw, m->withdrawn);
+	}
 	jsonw_key(jw, "capacity_gpus");
 	jsonw_fixed(jw, (double)m->capacity_milli / MILLI, 3);
 	jsonw_key(jw, "t_start");

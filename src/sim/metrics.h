@@ -103,6 +103,7 @@ struct metrics {
 	/* Results (metrics_finish). */
 	int64_t t_end, makespan;
 	size_t jobs, completed, rejected, unfinished;
+	size_t withdrawn;       /* cancelled by their program (JOB_WITHDRAWN) */
 	double alloc_pct, frag_pct, jain, down_pct;
 	size_t jain_tenants;
 	struct metrics_dist wait, jct;

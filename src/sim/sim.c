@@ -79,6 +79,7 @@ sim_opts_init(struct sim_opts *o)
 	o->reclaim = 1;
 	o->checkpoint_s = 3600;
 	o->watch_job = SIM_NO_JOB;
+	o->alarm_first = INT64_MAX;
 }
 
 static void restore_states(struct sim *s);
@@ -887,6 +888,9 @@ sim_run(struct sim *s, struct err *e)
 	struct event ev;
 	size_t next = 0, n = w->njobs, left = 0, ne = 0;
 	uint64_t tick = PROGRESS_EVERY;
+	int64_t alarm_at = s->o.order == SCHED_PRIORITY && s->o.alarm != NULL
+				   ? s->o.alarm_first
+				   : INT64_MAX;
 	int freed = 1, rc;
 
 	if (s->ran)
@@ -919,9 +923,9 @@ sim_run(struct sim *s, struct err *e)
 		/* When the quotas next change (grants start or end), if a job
 		 * is waiting: its quota may let it start then. */
 		int64_t gt = s->have_quota && s->npending > 0 &&
-				     s->grants_next > INT64_MIN
+				     s->grants_next > INT64_MIN && !s->pass_due
 				 ? s->grants_next
-				 : INT64_MAX;
+				 : INT64_MAX; /* a pass already owed takes them in */
 
 		while ((top = event_peek(&s->heap)) != NULL && stale(s, top))
 			event_pop(&s->heap, &ev);
@@ -930,6 +934,8 @@ sim_run(struct sim *s, struct err *e)
 		    (s->evnext >= ne || s->npending == 0))
 			break;
 		t = gt;
+		if (alarm_at < t)
+			t = alarm_at;
 		if (s->pass_due && s->due_at < t)
 			t = s->due_at;
 		if (top != NULL && top->time < t)
@@ -962,6 +968,15 @@ sim_run(struct sim *s, struct err *e)
 			sim__apply_event(s, &nev->v[s->evnext++], t);
 			freed = changed = 1;
 		}
+		/* Then the programs' alarm: grants change, jobs leave. */
+		if (t == alarm_at) {
+			s->st.alarms++;
+			alarm_at = s->o.alarm(s->o.alarm_ctx, s, t);
+			if (alarm_at <= t)
+				alarm_at = t + 1;
+			sim__grants_changed(s);
+			changed = 1;
+		}
 		/* Then the submits of this instant, in workload order. */
 		while (next < n && w->jobs[s->order[next]].submit == t) {
 			uint32_t id = s->order[next++];
@@ -969,7 +984,12 @@ sim_run(struct sim *s, struct err *e)
 			s->st.submits++;
 			s->st.events++;
 			sim__note(s, t, SIM_NOTE_SUBMIT, id, NULL);
-			if (s->fits != NULL ? !s->fits[id]
+			if (s->o.admit != NULL && s->o.order == SCHED_PRIORITY &&
+			    !s->o.admit(s->o.admit_ctx, j, t)) {
+				j->state = JOB_CANCELLED;
+				j->flags |= JOB_WITHDRAWN;
+				s->st.withdrawn++;
+			} else if (s->fits != NULL ? !s->fits[id]
 					    : !placer_could_ever_fit(s->pl, j)) {
 				sim__reject(s, j);
 				sim__note(s, t, SIM_NOTE_REJECT, id, NULL);

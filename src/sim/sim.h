@@ -127,6 +127,21 @@ struct sim_opts {
 	uint32_t watch_job;
 	void (*watch)(void *ctx, const struct sim_note *n);
 	void *watch_ctx;
+	/* Programs (sim/program.h) steer a run from outside, priority order
+	 * only.  alarm(alarm_ctx, s, t) is called at alarm_first and then
+	 * at each time it returns (INT64_MAX: no more), after that
+	 * instant's finishes and capacity events and before its submits,
+	 * while jobs are left to submit or run.  It may change the grants
+	 * that `grants` points to (append, or move an end earlier); the
+	 * quotas and fair-share shares are rebuilt from them at once.  It
+	 * may withdraw pending jobs (sim_withdraw).  admit(admit_ctx, job,
+	 * t), if set, is asked at each submit: 0 withdraws the job
+	 * (CANCELLED, counted in stats.withdrawn, never rejected). */
+	int64_t (*alarm)(void *ctx, struct sim *s, int64_t t);
+	void *alarm_ctx;
+	int64_t alarm_first;           /* sim_opts_init: INT64_MAX, none */
+	int (*admit)(void *ctx, struct job *j, int64_t t); /* may narrow j */
+	void *admit_ctx;
 };
 
 #define SIM_NO_JOB UINT32_MAX
@@ -158,6 +173,8 @@ struct sim_stats {
 	uint64_t requeued;    /* jobs requeued because their node failed */
 	uint64_t lost_gpu_s;  /* GPU-seconds of work the failures threw
 			       * away (run since the last checkpoint) */
+	uint64_t withdrawn;  /* jobs withdrawn by a program (admit, sim_withdraw) */
+	uint64_t alarms;     /* program alarms handled */
 	uint64_t preempt_lost_gpu_s; /* the same for preemptions: the whole
 				      * run of a job that is not
 				      * checkpointable (the others save
@@ -197,6 +214,10 @@ const struct workload *sim_workload(const struct sim *s);
 const struct alloc *sim_job_alloc(const struct sim *s, uint32_t id);
 /* Jobs pending now. */
 size_t sim_pending(const struct sim *s);
+/* From an alarm (priority order): withdraws every pending job of
+ * workload tenant `tenant` (CANCELLED, stats.withdrawn); running jobs go
+ * on.  Returns how many were withdrawn; 0 outside priority order. */
+size_t sim_withdraw(struct sim *s, uint32_t tenant);
 void sim_bytes(const struct sim *s, struct sim_mem *m);
 
 /*

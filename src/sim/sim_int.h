@@ -111,6 +111,7 @@ void sim__dequeued(struct sim *s, uint32_t id);
 void sim__enqueue(struct sim *s, uint32_t id);
 void sim__events_setup(struct sim *s);
 void sim__events_start(struct sim *s);
+void sim__grants_changed(struct sim *s);
 void sim__hook(struct sim *s, int64_t t, enum event_kind kind, uint32_t id);
 void sim__note(struct sim *s, int64_t t, enum sim_note_kind kind, uint32_t id, const struct sched_decision *d);
 void sim__occupy(struct sim *s, const struct alloc *a, int d);

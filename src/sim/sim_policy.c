@@ -100,7 +100,7 @@ sim__prio_setup(struct sim *s)
 		s->ppos[i] = s->rpos[i] = NONE;
 		s->fin[i] = -1;
 		s->remain[i] = s->w->jobs[i].duration;
-		s->w->jobs[i].flags &= ~(uint32_t)JOB_RECLAIMING;
+		s->w->jobs[i].flags &= ~(uint32_t)(JOB_RECLAIMING | JOB_WITHDRAWN);
 	}
 	/* Tenant tree from the names: "program/team" is team under program
 	 * (any depth), equal shares at every level; a plain name hangs off
@@ -219,6 +219,44 @@ fair_update(struct sim *s, int64_t t)
 	fairshare_fairtree(&s->tt, s->usage, s->fs);
 	for (size_t k = 0; k < s->ntenants; k++)
 		s->fs_t[k] = s->fs[s->tnode[k]];
+}
+
+/* The grants changed under the run (a program's alarm): quotas and
+ * shares are rebuilt before the next pass. */
+void
+sim__grants_changed(struct sim *s)
+{
+	if (!s->have_quota)
+		return;
+	s->grants_next = INT64_MIN;
+	shares_from_grants(s, s->ntenants);
+}
+
+size_t
+sim_withdraw(struct sim *s, uint32_t tenant)
+{
+	size_t k = 0, n = 0;
+
+	if (s->o.order != SCHED_PRIORITY || s->pend == NULL)
+		return 0;
+	while (k < s->npend) {
+		uint32_t id = s->pend[k];
+		struct job *j = &s->w->jobs[id];
+		if (j->tenant != tenant) {
+			k++;
+			continue;
+		}
+		if ((j->flags & JOB_RECLAIMING) && s->have_quota)
+			quota_charge(&s->quota, j->tenant, j->qmodel,
+				     -(int64_t)job_gpu_milli(j));
+		j->flags &= ~(uint32_t)JOB_RECLAIMING;
+		sim__dequeued(s, id); /* moves the last pending job to k */
+		j->state = JOB_CANCELLED;
+		j->flags |= JOB_WITHDRAWN;
+		s->st.withdrawn++;
+		n++;
+	}
+	return n;
 }
 
 /* The preemption of a running job takes effect: it leaves and is
