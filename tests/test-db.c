@@ -1106,7 +1106,8 @@ prog_cb(void *ctx, const struct db_program *p)
 {
 	struct names *s = ctx;
 
-	snprintf(s->v[s->n], sizeof s->v[0], "%s|%lld|%s", p->name, (long long)p->budget_won,
+	snprintf(s->v[s->n], sizeof s->v[0], "%s|%lld|%s", p->name,
+		 (long long)p->budget_won,
 		 p->spec != NULL ? p->spec : "(null)");
 	s->n++;
 	return 0;

@@ -12,8 +12,9 @@
  * variable per op, 64 submitters made half as large batches).  sem_post
  * is the writer's last touch of an op: the caller may destroy it as soon
  * as sem_wait returns (glibc >= 2.21 guarantees sem_post does not touch
- * the semaphore after waking the waiter).  While the writer waits for its fsync, new ops queue up and go
- * into the next batch: that is the group commit.  One op failing does not
+ * the semaphore after waking the waiter).  While the writer waits for
+ * its fsync, new ops queue up and go into the next batch: that is the
+ * group commit.  One op failing does not
  * fail the batch (statement-level rollback, or a SAVEPOINT for ops of
  * several statements); a failed COMMIT, or an error that ends the
  * transaction, fails every op of the batch.
@@ -23,9 +24,7 @@
  * the SQL literal.  WAL lets them read the last commit while the writer
  * writes.
  *
- * Schema: migrations[k] takes user_version k to k + 1, each in one
- * transaction that also sets the new user_version, so a crash mid-way
- * leaves the old version intact.
+ * The schema and its migrations are in db_schema.c.
  */
 #include "store/db_int.h"
 
@@ -82,108 +81,6 @@ struct db {
 	struct db_conn *rfree;
 	struct db_conn *rall[READ_MAX];
 	int nread;
-};
-
-/* ---- Schema ------------------------------------------------------------ */
-
-static const char *const migrations[DB_SCHEMA_VERSION] = {
-	/* 0 -> 1: everything. */
-	"CREATE TABLE tenants ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" parent INTEGER REFERENCES tenants(id),"
-	" shares INTEGER NOT NULL);"
-	"CREATE TABLE users ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
-	" role INTEGER NOT NULL);"
-	"CREATE TABLE tokens ("
-	" id INTEGER PRIMARY KEY,"
-	" user INTEGER NOT NULL REFERENCES users(id),"
-	" salt BLOB NOT NULL CHECK (length(salt) = 16),"
-	" hash BLOB NOT NULL CHECK (length(hash) = 32),"
-	" created INTEGER NOT NULL,"
-	" revoked INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE programs ("
-	" id INTEGER PRIMARY KEY,"
-	" name TEXT NOT NULL UNIQUE,"
-	" budget_won INTEGER NOT NULL,"
-	" spec TEXT);"
-	"CREATE TABLE grants ("
-	" id INTEGER PRIMARY KEY,"
-	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
-	" program INTEGER REFERENCES programs(id),"
-	" model INTEGER NOT NULL,"
-	" gpus INTEGER NOT NULL CHECK (gpus > 0),"
-	" start INTEGER NOT NULL,"
-	" \"end\" INTEGER NOT NULL,"
-	" borrow_limit INTEGER NOT NULL,"
-	" lend_limit INTEGER NOT NULL,"
-	" price_won_hour INTEGER NOT NULL,"
-	" CHECK (start < \"end\"));"
-	"CREATE TABLE jobs ("
-	" id INTEGER PRIMARY KEY,"
-	" idem TEXT NOT NULL,"
-	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
-	" user INTEGER NOT NULL REFERENCES users(id),"
-	" name TEXT NOT NULL,"
-	" gpus_per_node INTEGER NOT NULL,"
-	" nodes INTEGER NOT NULL,"
-	" gpu_milli INTEGER NOT NULL,"
-	" cpu_milli INTEGER NOT NULL,"
-	" mem_mib INTEGER NOT NULL,"
-	" model_mask INTEGER NOT NULL,"
-	" class INTEGER NOT NULL,"
-	" flags INTEGER NOT NULL,"
-	" grace_s INTEGER NOT NULL,"
-	" time_limit INTEGER NOT NULL,"
-	" submit INTEGER NOT NULL,"
-	" start INTEGER NOT NULL,"
-	" \"end\" INTEGER NOT NULL,"
-	" state INTEGER NOT NULL,"
-	" prio_boost INTEGER NOT NULL,"
-	" command TEXT NOT NULL,"
-	" workdir TEXT NOT NULL,"
-	" alloc TEXT,"
-	" exit_code INTEGER NOT NULL,"
-	" reason TEXT NOT NULL,"
-	" starting INTEGER NOT NULL);"
-	"CREATE UNIQUE INDEX jobs_idem ON jobs(user, idem) WHERE idem <> '';"
-	"CREATE INDEX jobs_tenant ON jobs(tenant);"
-	"CREATE INDEX jobs_user ON jobs(user);"
-	"CREATE INDEX jobs_state ON jobs(state);"
-	"CREATE TABLE usage ("
-	" id INTEGER PRIMARY KEY,"
-	" job INTEGER NOT NULL,"
-	" tenant INTEGER NOT NULL REFERENCES tenants(id),"
-	" grant_id INTEGER NOT NULL,"
-	" model INTEGER NOT NULL,"
-	" start INTEGER NOT NULL,"
-	" \"end\" INTEGER NOT NULL,"
-	" gpu_milli INTEGER NOT NULL,"
-	" CHECK (start <= \"end\"));"
-	"CREATE INDEX usage_tenant ON usage(tenant);"
-	"CREATE TABLE audit ("
-	" seq INTEGER PRIMARY KEY,"
-	" time INTEGER NOT NULL,"
-	" kind INTEGER NOT NULL,"
-	" policy TEXT NOT NULL,"
-	" payload TEXT NOT NULL,"
-	" prev TEXT NOT NULL,"
-	" hash TEXT NOT NULL);"
-	"CREATE TABLE audit_inputs ("
-	" seq INTEGER NOT NULL REFERENCES audit(seq),"
-	" idx INTEGER NOT NULL,"
-	" name TEXT NOT NULL,"
-	" sha256 TEXT NOT NULL,"
-	" PRIMARY KEY (seq, idx)) WITHOUT ROWID;"
-	"CREATE TABLE pool ("
-	" id INTEGER PRIMARY KEY CHECK (id = 1),"
-	" text TEXT NOT NULL);"
-	"CREATE TABLE meta ("
-	" key TEXT PRIMARY KEY,"
-	" val TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 /* ---- Helpers shared with the row files ------------------------------- */
@@ -305,8 +202,9 @@ db__check_name(const char *name, const char *field, struct err *e)
 
 /* ---- Connections ------------------------------------------------------- */
 
-static int
-exec_sql(struct db_conn *c, const char *sql, const char *what, struct err *e)
+int
+db__exec(struct db_conn *c, const char *sql, const char *what,
+	 struct err *e)
 {
 	int rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
 
@@ -344,78 +242,6 @@ conn_open(const char *path, int create, struct err *e)
 	return c;
 }
 
-/* An integer PRAGMA's value. */
-static int
-pragma_int(struct db_conn *c, const char *sql, long long *out, struct err *e)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(c->h, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK) {
-		rc = db__sqlerr(c, rc, sql, e);
-		sqlite3_finalize(st);
-		return rc;
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
-static int
-too_new(const char *path, long long v, struct err *e)
-{
-	return err_set(e, ERR_STATE,
-		       "%s: database schema %lld is newer than this allot (%d)",
-		       path, v, DB_SCHEMA_VERSION);
-}
-
-/* Brings the schema to DB_SCHEMA_VERSION, one transaction per step. */
-static int
-migrate(struct db *d, struct err *e)
-{
-	struct db_conn *c = d->w;
-	long long v = 0;
-	int rc;
-
-	for (;;) {
-		char set[64];
-
-		if ((rc = exec_sql(c, "BEGIN IMMEDIATE", "migrate", e)) < 0)
-			return rc;
-		if ((rc = pragma_int(c, "PRAGMA user_version", &v, e)) < 0)
-			goto fail;
-		if (v > DB_SCHEMA_VERSION) {
-			rc = too_new(d->path, v, e);
-			goto fail;
-		}
-		if (v < 0) {
-			rc = err_set(e, ERR_INVALID, "%s: schema version %lld",
-				     d->path, v);
-			goto fail;
-		}
-		if (v == DB_SCHEMA_VERSION)
-			break;
-		if ((rc = exec_sql(c, migrations[v], "migrate", e)) < 0)
-			goto fail;
-		snprintf(set, sizeof set, "PRAGMA user_version = %lld", v + 1);
-		if ((rc = exec_sql(c, set, "migrate", e)) < 0)
-			goto fail;
-		if ((rc = exec_sql(c, "COMMIT", "migrate", e)) < 0)
-			goto fail;
-	}
-	d->version = (int)v;
-	return exec_sql(c, "COMMIT", "migrate", e);
-fail:
-	sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
-	err_prefix(e, d->path);
-	return rc;
-}
-
 /* ---- The writer -------------------------------------------------------- */
 
 static void
@@ -437,14 +263,14 @@ run_batch(struct db *d, struct db_op *first, struct db_op *end)
 	int rc;
 
 	err_clear(&e);
-	if (exec_sql(c, "BEGIN IMMEDIATE", "begin", &e) < 0) {
+	if (db__exec(c, "BEGIN IMMEDIATE", "begin", &e) < 0) {
 		fail_all(first, end, ERR_IO, e.msg);
 		return;
 	}
 	for (struct db_op *op = first; op != end; op = op->next) {
 		err_clear(&op->err);
 		if (op->savepoint &&
-		    exec_sql(c, "SAVEPOINT op", "savepoint", &op->err) < 0) {
+		    db__exec(c, "SAVEPOINT op", "savepoint", &op->err) < 0) {
 			op->rc = op->err.code;
 			continue;
 		}
@@ -607,7 +433,7 @@ db__read_begin(struct db *d, struct err *e)
 	d->nread++; /* reserve the slot, open outside the lock */
 	pthread_mutex_unlock(&d->rmu);
 	c = conn_open(d->path, 0, e);
-	if (c != NULL && exec_sql(c, "PRAGMA query_only = 1", "open", e) < 0) {
+	if (c != NULL && db__exec(c, "PRAGMA query_only = 1", "open", e) < 0) {
 		conn_close(c);
 		c = NULL;
 	}
@@ -763,7 +589,7 @@ db_open(const char *path, struct db **out, struct err *e)
 		goto fail;
 	}
 	/* The first read of the file: tells an SQLite file from others. */
-	if ((rc = pragma_int(d->w, "PRAGMA user_version", &v, e)) < 0) {
+	if ((rc = db__pragma_int(d->w, "PRAGMA user_version", &v, e)) < 0) {
 		if (rc == ERR_INVALID)
 			err_set(e, ERR_INVALID,
 				"%s: not an SQLite database (%s)", path,
@@ -773,7 +599,7 @@ db_open(const char *path, struct db **out, struct err *e)
 		goto fail;
 	}
 	if (v > DB_SCHEMA_VERSION) {
-		rc = too_new(path, v, e);
+		rc = db__too_new(path, v, e);
 		goto fail;
 	}
 	/* Nothing is written before the lock is ours. */
@@ -797,12 +623,12 @@ db_open(const char *path, struct db **out, struct err *e)
 			     path, mode);
 		goto fail;
 	}
-	if ((rc = exec_sql(d->w, "PRAGMA synchronous = FULL;"
+	if ((rc = db__exec(d->w, "PRAGMA synchronous = FULL;"
 			   "PRAGMA foreign_keys = ON", "pragma", e)) < 0) {
 		err_prefix(e, path);
 		goto fail;
 	}
-	if ((rc = migrate(d, e)) < 0)
+	if ((rc = db__migrate(d->w, path, &d->version, e)) < 0)
 		goto fail;
 	d->restart_at = CKPT_RESTART;
 	sqlite3_wal_hook(d->w->h, wal_hook, d);

@@ -123,8 +123,9 @@ int db_job_submit_async(struct db *d, struct db_job *j, db_done_fn done,
 			void *ctx, struct err *e);
 /* Durable update of job j->id: shape.state, shape.flags, shape.start,
  * shape.end, alloc (written as given: NULL clears it), exit_code, reason,
- * starting, prio_boost.  Blocks until committed.  ERR_NOTFOUND if there is no such job.  The store does not
- * check the state machine (the caller does, with job_transition). */
+ * starting, prio_boost.  Blocks until committed.  ERR_NOTFOUND if there
+ * is no such job.  The store does not check the state machine (the caller
+ * does, with job_transition). */
 int db_job_update(struct db *d, const struct db_job *j, struct err *e);
 /* The same for n jobs in one commit, all or nothing: on error none is
  * updated and e names the first job at fault.  One commit instead of n

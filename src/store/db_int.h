@@ -52,6 +52,18 @@ void db__done(sqlite3_stmt *st);
 /* Maps an SQLite result code to an ERR_* and fills e with "what: sqlite's
  * message"; returns the ERR_* code. */
 int db__sqlerr(struct db_conn *c, int rc, const char *what, struct err *e);
+/* Runs sql (no rows) on c; the ERR_* of db__sqlerr on failure. */
+int db__exec(struct db_conn *c, const char *sql, const char *what,
+	     struct err *e);
+/* An integer PRAGMA's (or one-row query's) value into *out. */
+int db__pragma_int(struct db_conn *c, const char *sql, long long *out,
+		   struct err *e);
+/* ERR_STATE "path: database schema v is newer than this allot (M)". */
+int db__too_new(const char *path, long long v, struct err *e);
+/* Brings the schema of c's database to DB_SCHEMA_VERSION (db_schema.c);
+ * *version is the version it is at.  Messages start with path. */
+int db__migrate(struct db_conn *c, const char *path, int *version,
+		struct err *e);
 /* Binds text that may be NULL (as SQL NULL). */
 int db__bind_text(sqlite3_stmt *st, int i, const char *s);
 /* A copy of column i as a C string (NULL for SQL NULL). */
