@@ -30,6 +30,12 @@ expect 64 "--gpu-share: expected an integer 1..1000" $A submit $C --gpu-share 0 
 expect 64 "unknown class" $A submit $C --class party -- true
 expect 64 "unknown option --bogus" $A submit $C --bogus -- true
 expect 64 "--account needs a value" $A submit $C --account= -- true
+printf '#!/bin/sh\n#SBATCH --gpus 2\n#SBATCH --time 1-24\necho\n' > "$T/bad.sh"
+expect 64 "bad.sh:3: --time: hours after a day count" $A submit $C "$T/bad.sh"
+printf '#SBATCH --gpus 2 stray\n' > "$T/stray.sh"
+expect 64 "stray.sh:1: unexpected \"stray\" in a directive" $A submit $C "$T/stray.sh"
+printf '#SBATCH --nodes 2\n' > "$T/half.sh"
+expect 64 "go together" $A submit $C "$T/half.sh"
 expect 64 "unexpected argument --bogus" $A queue $C --bogus
 expect 64 "--limit: expected 1..100000" $A queue $C --limit 0
 expect 64 "not a job id" $A cancel $C 12x

@@ -78,6 +78,21 @@ $A cancel "$id2" 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] || fail "second cancel: exit $rc: $(cat "$T/err")"
 [ ! -e "$T/held-ran" ] || fail "a held, cancelled job ran"
 
+# a batch script's #SBATCH lines give options; the command line wins
+printf '#!/bin/sh\n#SBATCH --nodes 2\n#SBATCH --gpus-per-node=8 -t 1-00:00 # comment\n#SBATCH --job-name="my job" -C H100\n\necho hi\n#SBATCH --gpus 99\n' \
+	> "$T/work/job.sh"
+chmod +x "$T/work/job.sh"
+id5=$($A submit --parsable --hold -D "$T/work" "$T/work/job.sh" arg1) || fail "submit script"
+$A jobs "$id5" > "$T/j" || fail "jobs $id5"
+grep -q '^name *my job$' "$T/j" && grep -q '^nodes *2$' "$T/j" && grep -q '^gpus_per_node *8$' "$T/j" &&
+	grep -q '^time_limit_s *86400$' "$T/j" && grep -q '^models *\["H100"\]$' "$T/j" &&
+	grep -q "^command *$T/work/job.sh arg1\$" "$T/j" || fail "script directives: $(cat "$T/j")"
+id6=$($A submit --parsable --hold --gpus 4 -J cli "$T/work/job.sh") || fail "submit script, overridden"
+$A jobs "$id6" > "$T/j" || fail "jobs $id6"
+grep -q '^name *cli$' "$T/j" && grep -q '^gpus *4$' "$T/j" && grep -q '^nodes *1$' "$T/j" &&
+	grep -q '^models *\["H100"\]$' "$T/j" || fail "command line over directives: $(cat "$T/j")"
+$A cancel "$id5" "$id6" || fail "cancel script jobs"
+
 # hold and release: a held job waits; released, it runs
 id4=$($A submit --parsable --hold -J later -D "$T/work" -- touch released.txt) || fail "submit later"
 $A jobs "$id4" | grep -q '^held *true$' || fail "not held: $($A jobs "$id4")"
@@ -97,17 +112,17 @@ wait_state "$id3" cancelled
 # pages: 5 more held jobs; the list follows next_cursor 2 at a time
 for k in 1 2 3 4 5; do $A submit --parsable --hold -J "p$k" -- true > /dev/null || fail "submit p$k"; done
 n=$($A jobs --all --page-size 2 | tail -n +2 | wc -l)
-[ "$n" = 9 ] || fail "jobs --all --page-size 2: $n rows, want 9"
+[ "$n" = 11 ] || fail "jobs --all --page-size 2: $n rows, want 11"
 n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
-$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 9 ||
+$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 11 ||
 	fail "jobs --all --json"
 n=$($A queue | awk '$5 == "PD"' | wc -l)
 [ "$n" = 5 ] || fail "queue: $n pending, want 5"
 n=$($A queue --limit 2 | awk '$5 == "PD"' | wc -l)
 [ "$n" = 2 ] || fail "queue --limit 2: $n pending"
 n=$($A jobs --state cancelled | tail -n +2 | wc -l)
-[ "$n" = 2 ] || fail "jobs --state cancelled: $n rows"
+[ "$n" = 4 ] || fail "jobs --state cancelled: $n rows"
 
 # grants
 $A grant list | grep -q "no grants" || fail "grant list on a new server: $($A grant list)"
