@@ -126,6 +126,8 @@ int client_path_add(char *path, size_t cap, const char *key, const char *value);
  * random source. */
 void client_idem_key(char out[33]);
 
+/* ---- For the client commands (src/cmd/cmd-submit.c etc.) ---------------- */
+
 /* Resolves the settings from flags and the process environment and
  * opens a client; on error prints "allot CMD: message" to stderr and
  * returns NULL with *exit_status set. */
@@ -155,12 +157,12 @@ int client_flag(int argc, char **argv, int *i, struct client_opts *f);
 /* GETs path (e.g. "/v1/jobs?state=running"; the reply has "jobs" and
  * "next_cursor") page after page of at most `page` jobs (0 = 1000, the
  * server's largest), following next_cursor, and appends the jobs to out
- * until max have been collected (max < 0: all).  On
- * error returns the client_call code with r holding the failed reply
- * (the caller clears r in every case). */
-int client_list(struct client *c, const char *path, long long max, long long page,
-		json_t *out,
-		struct client_resp *r, struct err *e);
+ * until max have been collected (max < 0: all).  On error returns the
+ * client_call code with r holding the failed reply (the caller clears r
+ * in every case). */
+int client_list(struct client *c, const char *path, long long max,
+		long long page, json_t *out, struct client_resp *r,
+		struct err *e);
 
 /* A job object's GPUs as squeue-ish text: "8", "2x4" (nodes x per node),
  * "0.250" (a share); "-" when unknown. */
