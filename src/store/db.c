@@ -43,7 +43,7 @@
 #define BUSY_MS 10000
 #define CKPT_PASSIVE 1000 /* WAL pages: copy back what readers allow */
 #define CKPT_RESTART 8000 /* WAL pages: wait for readers, start over */
-#define CKPT_WAIT_MS 50   /* at most this long, then retry later */
+#define CKPT_WAIT_MS 200  /* at most this long, then retry later */
 
 struct db_op {
 	db_op_fn run;
