@@ -4,12 +4,13 @@
  * queue (DESIGN.md §6: >= 20,000 submissions/s, p99 <= 20 ms).
  *
  *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128]
- *	            [--queriers N] [--url URL --token T]
+ *	            [--queriers N] [--serve-args "ARGS"] [--url URL --token T]
  *
  * Without --url it starts `allot serve` itself on 127.0.0.1 (port 0)
  * with a fresh database in a temporary directory, reads the port from
  * its "listening on" line and the admin token from --admin-token-file,
- * and stops it (SIGTERM) at the end.  The allot binary is --allot, else
+ * and stops it (SIGTERM) at the end; --serve-args adds options to its
+ * command line (e.g. "--threads 128").  The allot binary is --allot, else
  * $ALLOT, else ../allot next to this program (build/bench/bench-serve →
  * build/allot).
  *
@@ -142,7 +143,8 @@ work(void *arg)
 
 /* Starts allot serve in dir; fills url and token; returns its pid. */
 static pid_t
-start_daemon(const char *allot, const char *dir, char *url, size_t urlcap,
+start_daemon(const char *allot, const char *extra, const char *dir, char *url,
+	     size_t urlcap,
 	     char *token, size_t tokcap)
 {
 	char db[PATH_MAX], state[PATH_MAX], tok[PATH_MAX], line[512];
@@ -170,8 +172,26 @@ start_daemon(const char *allot, const char *dir, char *url, size_t urlcap,
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		execl(allot, allot, "serve", "--listen", "127.0.0.1:0", "--db", db,
-		      "--state-dir", state, "--admin-token-file", tok, (char *)NULL);
+		{
+			char *args[64], *copy = xstrdup(extra != NULL ? extra : ""), *save;
+			int n = 0;
+
+			args[n++] = (char *)allot;
+			args[n++] = (char *)"serve";
+			args[n++] = (char *)"--listen";
+			args[n++] = (char *)"127.0.0.1:0";
+			args[n++] = (char *)"--db";
+			args[n++] = db;
+			args[n++] = (char *)"--state-dir";
+			args[n++] = state;
+			args[n++] = (char *)"--admin-token-file";
+			args[n++] = tok;
+			for (char *w = strtok_r(copy, " ", &save); w != NULL && n < 63;
+			     w = strtok_r(NULL, " ", &save))
+				args[n++] = w;
+			args[n] = NULL;
+			execv(allot, args);
+		}
 		fprintf(stderr, "bench-serve: exec %s: %s\n", allot, strerror(errno));
 		_exit(127);
 	}
@@ -278,7 +298,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128] "
-		"[--queriers N] [--url URL --token T]\n");
+		"[--queriers N] [--serve-args \"ARGS\"] [--url URL --token T]\n");
 	exit(64);
 }
 
@@ -286,7 +306,7 @@ int
 main(int argc, char **argv)
 {
 	const char *allot = getenv("ALLOT"), *url = NULL, *token = NULL;
-	const char *conns = "1,8,32,128";
+	const char *conns = "1,8,32,128", *serve_args = NULL;
 	double seconds = 3;
 	int queriers = 1;
 	char self[PATH_MAX], dir[PATH_MAX] = "", urlbuf[256], tokbuf[CLIENT_TOKEN_MAX];
@@ -305,6 +325,8 @@ main(int argc, char **argv)
 			conns = argv[++i];
 		else if (strcmp(argv[i], "--queriers") == 0 && i + 1 < argc)
 			queriers = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--serve-args") == 0 && i + 1 < argc)
+			serve_args = argv[++i];
 		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
 			url = argv[++i];
 		else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc)
@@ -373,7 +395,7 @@ main(int argc, char **argv)
 				perror("bench-serve: mkdir");
 				return 1;
 			}
-			pid = start_daemon(allot, sub, urlbuf, sizeof urlbuf, tokbuf,
+			pid = start_daemon(allot, serve_args, sub, urlbuf, sizeof urlbuf, tokbuf,
 					   sizeof tokbuf);
 			url = urlbuf;
 			token = tokbuf;
