@@ -1000,3 +1000,81 @@ TEST(api_restart)
 	CHECK_EQ_INT(lines_in(path), 1);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
+
+/* The queue explains itself: held, quota limit, drained nodes; a drained
+ * node takes no new job and a resumed one does; /metrics counts the GPUs
+ * a running job holds. */
+TEST(api_queue)
+{
+	struct daemon d;
+	char dir[600], body[1024];
+	const char *nodes[] = {"site-0-c0-n00000", "site-0-c0-n00001",
+			       "site-0-c0-n00002", "site-0-c0-n00003"};
+	json_t *v, *jobs;
+	long long held, over, big;
+	long st;
+	char *s;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	need_executor(&d);
+	json_decref(JREQ(&d, "POST", "/v1/tenants", d.token, "{\"name\":\"teamA\"}", 201));
+	/* teamA: 8 guaranteed GPUs, may not borrow. */
+	json_decref(JREQ(&d, "POST", "/v1/grants", d.token,
+			 "{\"account\":\"teamA\",\"model\":\"H100\",\"gpus\":8,\"start\":0,"
+			 "\"end\":9999999999,\"borrow_limit\":0}", 201));
+	held = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":1,\"hold\":true,"
+		      "\"account\":\"teamA\"}");
+	over = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":16,\"account\":\"teamA\"}");
+	nap_ms(400);
+	v = JREQ(&d, "GET", "/v1/queue", d.token, NULL, 200);
+	jobs = json_object_get(v, "jobs");
+	CHECK_EQ_INT(json_array_size(jobs), 2);
+	for (size_t k = 0; k < 2; k++) {
+		json_t *o = json_array_get(jobs, k);
+		CHECK(jstr(o, "reason_text") != NULL && *jstr(o, "reason_text"));
+		CHECK(jint(o, "id") == held || jint(o, "id") == over);
+		CHECK_STR(jstr(o, "reason"), jint(o, "id") == held ? "held" : "quota_limit");
+		CHECK_STR(jstr(o, "account"), "teamA");
+	}
+	json_decref(v);
+	/* Every node drained: an 8-GPU job of the admin account waits. */
+	for (int i = 0; i < 4; i++) {
+		snprintf(body, sizeof body, "/v1/nodes/%s/drain", nodes[i]);
+		json_decref(JREQ(&d, "POST", body, d.token, "", 200));
+	}
+	snprintf(body, sizeof body, "{\"command\":\"sleep 2\",\"gpus\":8,"
+		 "\"workdir\":\"%s\"}", dir);
+	big = submit(&d, d.token, body);
+	nap_ms(400);
+	v = JREQ(&d, "GET", "/v1/queue?account=admin", d.token, NULL, 200);
+	jobs = json_object_get(v, "jobs");
+	CHECK_EQ_INT(json_array_size(jobs), 1);
+	CHECK_EQ_INT(jint(json_array_get(jobs, 0), "id"), big);
+	CHECK_STR(jstr(json_array_get(jobs, 0), "state"), "pending");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/nodes", d.token, NULL, 200);
+	CHECK_STR(jstr(json_array_get(json_object_get(v, "nodes"), 0), "state"), "drain");
+	json_decref(v);
+	/* Resume one node: the 8-GPU job starts there. */
+	snprintf(body, sizeof body, "/v1/nodes/%s/resume", nodes[2]);
+	json_decref(JREQ(&d, "POST", body, d.token, "", 200));
+	v = wait_state(&d, d.token, big, "running", 10000);
+	CHECK(strncmp(jstr(v, "alloc"), nodes[2], strlen(nodes[2])) == 0);
+	json_decref(v);
+	s = req(&d, "GET", "/metrics", d.token, NULL, &st);
+	CHECK_EQ_INT(st, 200);
+	CHECK_CONTAINS(s, "allot_gpus{model=\"H100\",site=\"site-0\",state=\"allocated\"} 8\n");
+	CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamA\"} 2\n");
+	free(s);
+	/* Drained nodes stay drained across a restart. */
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	daemon_start(&d, dir, NULL);
+	v = JREQ(&d, "GET", "/v1/nodes", d.token, NULL, 200);
+	jobs = json_object_get(v, "nodes");
+	CHECK_STR(jstr(json_array_get(jobs, 0), "state"), "drain");
+	CHECK_STR(jstr(json_array_get(jobs, 2), "state"), "up");
+	json_decref(v);
+	json_decref(wait_state(&d, d.token, big, "completed", 10000));
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
