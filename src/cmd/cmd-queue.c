@@ -5,8 +5,8 @@
  *
  *	JOBID ACCOUNT USER NAME ST TIME GPUS REASON
  *
- * REASON is the pending reason (Slurm's words where they exist:
- * Priority, Resources, ...) or, for a running job, where it runs.
+ * REASON is the pending reason (the server's: resources, quota_limit,
+ * held, ...) or, for a running job, its nodes (squeue's NODELIST).
  * --why adds under each pending job the server's reason text, its
  * priority and the parts it is made of (sprio's breakdown), and the
  * planned start when the backfill planner has one.  --json prints
@@ -36,6 +36,37 @@ col(const json_t *j, const char *key, const char *fallback)
 	return s[0] != '\0' ? s : "-";
 }
 
+/* squeue's NODELIST from an alloc string "node:0,1;node2:0-7": the node
+ * names joined by ',' ("-" when none); cut with "..." to fit. */
+static void
+nodelist(const char *alloc, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (*alloc) {
+		size_t len = strcspn(alloc, ":;");
+
+		if (len > 0) {
+			if (n + len + 2 >= cap) {
+				snprintf(out + (n < cap - 4 ? n : cap - 4), 4, "...");
+				return;
+			}
+			if (n > 0)
+				out[n++] = ',';
+			memcpy(out + n, alloc, len);
+			n += len;
+			out[n] = '\0';
+		}
+		alloc += len;
+		alloc += strcspn(alloc, ";");   /* skip the GPU list */
+		if (*alloc == ';')
+			alloc++;
+	}
+	if (n == 0)
+		snprintf(out, cap, "-");
+}
+
 static void
 fill(struct row *w, const json_t *j, int running, int64_t now)
 {
@@ -51,10 +82,11 @@ fill(struct row *w, const json_t *j, int running, int64_t now)
 	snprintf(w->st, sizeof w->st, "%s", client_state_code(s));
 	slurmtime_format(client_job_elapsed(j, now), w->time, sizeof w->time);
 	client_job_gpus(j, w->gpus, sizeof w->gpus);
-	if (running)
-		s = col(j, "nodes_text", client_jstr(j, "alloc", "-"));
-	else
-		s = col(j, "reason", "-");
+	if (running) {
+		nodelist(client_jstr(j, "alloc", ""), w->reason, sizeof w->reason);
+		return;
+	}
+	s = col(j, "reason", "-");
 	snprintf(w->reason, sizeof w->reason, "%s", s);
 }
 
