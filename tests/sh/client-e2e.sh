@@ -105,7 +105,8 @@ $A jobs "$id4" --hold 2> "$T/err"; rc=$?
 # a running job cancelled: SIGTERM reaches it
 id3=$($A submit --parsable -J sleeper --grace 1 --wrap "sleep 60") || fail "submit sleeper"
 wait_state "$id3" running
-$A queue | awk -v id="$id3" '$1 == id && $5 == "R"' | grep -q . || fail "running job not R: $($A queue)"
+$A queue | awk -v id="$id3" '$1 == id && $5 == "R" && $NF ~ /^site-[^:]*$/' | grep -q . ||
+	fail "running job not R on its node: $($A queue)"
 $A cancel -v "$id3" | grep -q "cancelled job $id3" || fail "cancel -v"
 wait_state "$id3" cancelled
 
