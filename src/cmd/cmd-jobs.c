@@ -45,12 +45,13 @@ col(const json_t *j, const char *key)
 }
 
 static void
-table(const json_t *jobs)
+table(const json_t *jobs, int header)
 {
 	int64_t now = (int64_t)time(NULL);
 
-	printf("%8s %-16s %-10s %-10s %2s %10s %5s %4s %s\n", "JOBID", "NAME",
-	       "ACCOUNT", "USER", "ST", "ELAPSED", "GPUS", "EXIT", "REASON");
+	if (header)
+		printf("%8s %-16s %-10s %-10s %2s %10s %5s %4s %s\n", "JOBID", "NAME",
+		       "ACCOUNT", "USER", "ST", "ELAPSED", "GPUS", "EXIT", "REASON");
 	for (size_t k = 0; k < json_array_size(jobs); k++) {
 		const json_t *j = json_array_get(jobs, k);
 		char t[24], g[16], x[24];
@@ -76,7 +77,7 @@ jobs(int argc, char **argv)
 	struct client_opts o = {0};
 	const char *state = NULL, *account = NULL, *user = NULL, *v;
 	long long id = -1, limit = 100, page = 0;
-	int json = 0, status = 0, rc;
+	int json = 0, header = 1, status = 0, rc;
 	const char *action = NULL;   /* "hold" or "release" */
 	char path[1024] = "/v1/jobs";
 	struct client_resp r = {0};
@@ -120,6 +121,8 @@ jobs(int argc, char **argv)
 			limit = -1;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--noheader") == 0)
+			header = 0;
 		else if (argv[i][0] != '-' && id < 0 && (id = cmd_parse_count(argv[i])) > 0)
 			;
 		else
@@ -173,7 +176,7 @@ jobs(int argc, char **argv)
 		free(s);
 		json_decref(doc);
 	} else
-		table(all);
+		table(all, header);
 	json_decref(all);
 	client_resp_clear(&r);
 	client_free(c);
@@ -183,7 +186,7 @@ jobs(int argc, char **argv)
 const struct cmd_entry cmd_jobs_entry = {
 	"jobs",
 	"ID [--hold | --release] [--json] | [--state S] [-A ACCOUNT] [-u USER] [--limit N | --all]\n"
-	"       [--page-size N] [--json]",
+	"       [--page-size N] [--noheader] [--json]",
 	"one job in detail, or the job history (scontrol show job, sacct)",
 	"  ID                one job: every field the server keeps\n"
 	"      --hold, --release   hold a pending job / let it be scheduled\n"
@@ -194,6 +197,7 @@ const struct cmd_entry cmd_jobs_entry = {
 	"      --limit N     at most N jobs (default 100), oldest first\n"
 	"      --all         every job, page after page\n"
 	"      --page-size N jobs per request (1..1000, default 1000)\n"
+	"      --noheader    no header line (sacct -n)\n"
 	"      --json        {\"jobs\": [...]} (or the one job) as served\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server (e.g. no such job), 2 unreachable/5xx,\n"

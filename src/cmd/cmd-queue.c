@@ -149,7 +149,7 @@ queue(int argc, char **argv)
 {
 	struct client_opts o = {0};
 	const char *account = NULL, *user = NULL, *limit = NULL, *v;
-	int why = 0, json = 0, status = 0, rc;
+	int why = 0, json = 0, header = 1, status = 0, rc;
 	char path[1024] = "/v1/queue", rpath[1024] = "/v1/jobs?state=running";
 	struct client_resp r = {0};
 	struct client *c;
@@ -186,6 +186,8 @@ queue(int argc, char **argv)
 			limit = v;
 		} else if (strcmp(argv[i], "--why") == 0)
 			why = 1;
+		else if (strcmp(argv[i], "--noheader") == 0)
+			header = 0;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else {
@@ -236,8 +238,9 @@ queue(int argc, char **argv)
 		json_decref(both);
 		goto out;
 	}
-	printf("%8s %-10s %-10s %-16s %2s %10s %5s %s\n", "JOBID", "ACCOUNT", "USER",
-	       "NAME", "ST", "TIME", "GPUS", why ? "REASON / WHY" : "REASON");
+	if (header)
+		printf("%8s %-10s %-10s %-16s %2s %10s %5s %s\n", "JOBID", "ACCOUNT",
+		       "USER", "NAME", "ST", "TIME", "GPUS", why ? "REASON / WHY" : "REASON");
 	for (size_t k = 0; k < json_array_size(running); k++) {
 		struct row w = {0};
 		const json_t *j = json_array_get(running, k);
@@ -267,13 +270,14 @@ out:
 
 const struct cmd_entry cmd_queue_entry = {
 	"queue",
-	"[-A ACCOUNT] [-u USER] [--limit N] [--why] [--json]",
+	"[-A ACCOUNT] [-u USER] [--limit N] [--why] [--noheader] [--json]",
 	"running and pending jobs, squeue-style, with why each one waits",
 	"  -A, --account A   one tenant's jobs\n"
 	"  -u, --user U      one user's jobs\n"
 	"      --limit N     at most N pending jobs (default: the server's, 1000)\n"
 	"      --why         the reason text and priority breakdown of each\n"
 	"                    pending job (sprio), and its planned start\n"
+	"      --noheader    no header line (squeue -h)\n"
 	"      --json        {\"running\": [...], \"pending\": [...]} as served\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server, 2 unreachable/5xx, 64 usage.\n",

@@ -114,6 +114,9 @@ wait_state "$id3" cancelled
 for k in 1 2 3 4 5; do $A submit --parsable --hold -J "p$k" -- true > /dev/null || fail "submit p$k"; done
 n=$($A jobs --all --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 11 ] || fail "jobs --all --page-size 2: $n rows, want 11"
+n=$($A jobs --all --noheader | wc -l)
+[ "$n" = 11 ] || fail "jobs --all --noheader: $n rows"
+$A queue --noheader | grep -q JOBID && fail "queue --noheader printed a header"
 n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
 $A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 11 ||
