@@ -739,6 +739,19 @@ TEST(api_authz)
 	v = JREQ(&d, "GET", "/v1/users", tok[R_MEM], NULL, 200);
 	CHECK_EQ_INT(json_array_size(json_object_get(v, "users")), 1);
 	json_decref(v);
+	{
+		/* /metrics: a team sees its own queue depth only. */
+		long st;
+		char *s = req(&d, "GET", "/metrics", tok[R_MEMB], NULL, &st);
+		CHECK_EQ_INT(st, 200);
+		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamB\"}");
+		CHECK(strstr(s, "account=\"teamA\"") == NULL);
+		free(s);
+		s = req(&d, "GET", "/metrics", tok[R_PM], NULL, &st);
+		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamA\"}");
+		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamB\"}");
+		free(s);
+	}
 	v = JREQ(&d, "GET", "/v1/grants", tok[R_MEMB], NULL, 200);
 	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 0);
 	json_decref(v);

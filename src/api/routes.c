@@ -854,7 +854,11 @@ static int
 metrics_get(struct call *c)
 {
 	size_t len = 0;
-	char *t = svc_metrics_text(c->s, &len);
+	/* Per-account series: every account for the roles that read all
+	 * jobs or all grants, else only the caller's. */
+	int all = auth_scope(c->p.role, ACT_JOB_READ) == SCOPE_ALL ||
+		  auth_scope(c->p.role, ACT_GRANT_READ) == SCOPE_ALL;
+	char *t = svc_metrics_text(c->s, all ? UINT32_MAX : c->p.tenant, &len);
 
 	http_text(c->rs, 200, "text/plain; version=0.0.4", t, len);
 	free(t);

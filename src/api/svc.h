@@ -140,8 +140,10 @@ json_t *svc_usage_json(struct svc *s, uint32_t tenant, int64_t from,
 
 /* ---- Metrics ------------------------------------------------------------- */
 
-/* The Prometheus text exposition (caller frees). */
-char *svc_metrics_text(struct svc *s, size_t *len);
+/* The Prometheus text exposition (caller frees).  Per-account series only
+ * for account `tenant` (UINT32_MAX = every account): competing teams do
+ * not see each other's queues. */
+char *svc_metrics_text(struct svc *s, uint32_t tenant, size_t *len);
 /* Counts a finished request for the metrics. */
 void svc_count_request(struct svc *s, int status);
 

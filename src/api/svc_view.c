@@ -368,7 +368,7 @@ svc_count_request(struct svc *s, int status)
 }
 
 char *
-svc_metrics_text(struct svc *s, size_t *len)
+svc_metrics_text(struct svc *s, uint32_t tenant, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
@@ -382,7 +382,7 @@ svc_metrics_text(struct svc *s, size_t *len)
 	fprintf(f, "# HELP allot_queue_depth Pending jobs per account.\n"
 		   "# TYPE allot_queue_depth gauge\n");
 	for (size_t t = 1; t < s->ntcap && t < s->tenants.n; t++)
-		if (s->tenants.v[t].id != 0)
+		if (s->tenants.v[t].id != 0 && (tenant == UINT32_MAX || t == tenant))
 			fprintf(f, "allot_queue_depth{account=\"%s\"} %llu\n",
 				s->tenants.v[t].name, (unsigned long long)depth[t]);
 	free(depth);
