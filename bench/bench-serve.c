@@ -4,7 +4,8 @@
  * queue (DESIGN.md §6: >= 20,000 submissions/s, p99 <= 20 ms).
  *
  *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128]
- *	            [--queriers N] [--serve-args "ARGS"] [--url URL --token T]
+ *	            [--queriers N] [--repeat N] [--serve-args "ARGS"]
+ *	            [--url URL --token T]
  *
  * Without --url it starts `allot serve` itself on 127.0.0.1 (port 0)
  * with a fresh database in a temporary directory, reads the port from
@@ -13,6 +14,10 @@
  * command line (e.g. "--threads 128").  The allot binary is --allot, else
  * $ALLOT, else ../allot next to this program (build/bench/bench-serve →
  * build/allot).
+ *
+ * Each row is the median (by throughput) of --repeat runs (default 3 of
+ * 2 s each), with every run's figure beside it: the machine these run on
+ * is shared and one disturbed run should not make the row.
  *
  * For each connection count: that many threads, each with its own
  * keep-alive connection (one libcurl easy handle), POST /v1/jobs in a
@@ -41,6 +46,8 @@
 
 #include "api/client.h"
 #include "util/alloc.h"
+
+#define REPEAT_MAX 15
 
 struct lat {
 	double *v;
@@ -294,11 +301,130 @@ rm_rf(const char *path)
 		waitpid(pid, NULL, 0);
 }
 
+/* One measured run: the settings of a row. */
+struct bench {
+	const char *allot, *serve_args, *dir, *url, *token;
+	int conns, queriers;
+	double seconds;
+	int run;   /* numbers the daemon's directory and the idempotency keys */
+};
+
+struct result {
+	size_t n, qn;
+	double per_s, p50, p99, max, q50, q99;
+	long errors;
+	char srv[32], cli[32];
+};
+
+static int
+cmp_result(const void *a, const void *b)
+{
+	double x = ((const struct result *)a)->per_s, y = ((const struct result *)b)->per_s;
+
+	return (x > y) - (x < y);
+}
+
+/* Starts a fresh daemon (unless b->url is given), runs the submitters and
+ * readers for b->seconds, stops it; fills r.  Returns 0 or -1. */
+static int
+one_run(const struct bench *b, struct result *r)
+{
+	char urlbuf[256], tokbuf[CLIENT_TOKEN_MAX];
+	const char *url = b->url, *token = b->token, *first = NULL;
+	struct client_conf conf;
+	struct client_env env = {0};
+	struct err e = {0};
+	volatile int stop = 0;
+	struct worker *w;
+	struct lat all = {0}, q = {0};
+	double t0, t1, srv0, srv1, cli0, cli1;
+	int total = b->conns + b->queriers;
+	pid_t pid = -1;
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->srv, sizeof r->srv, "-");
+	snprintf(r->cli, sizeof r->cli, "-");
+	if (b->dir[0] != '\0') {
+		char sub[PATH_MAX];
+
+		snprintf(sub, sizeof sub, "%.3900s/%d", b->dir, b->run);
+		if (mkdir(sub, 0700) != 0) {
+			perror("bench-serve: mkdir");
+			return -1;
+		}
+		pid = start_daemon(b->allot, b->serve_args, sub, urlbuf, sizeof urlbuf,
+				   tokbuf, sizeof tokbuf);
+		url = urlbuf;
+		token = tokbuf;
+	}
+	if (client_conf_resolve(&conf, url, token, "10", &env, &e) != 0) {
+		fprintf(stderr, "bench-serve: %s\n", e.msg);
+		return -1;
+	}
+	w = xcalloc((size_t)total, sizeof *w);
+	srv0 = pid > 0 ? cpu_of(pid) : -1;
+	cli0 = cpu_of(getpid());
+	t0 = now_s();
+	for (int k = 0; k < total; k++) {
+		w[k].conf = &conf;
+		w[k].id = k;
+		w[k].run = b->run;
+		w[k].query = k >= b->conns;
+		w[k].stop = &stop;
+		if (pthread_create(&w[k].t, NULL, work, &w[k]) != 0) {
+			fprintf(stderr, "bench-serve: pthread_create failed\n");
+			exit(1);
+		}
+	}
+	while (now_s() - t0 < b->seconds)
+		sleep_ms(10);
+	stop = 1;
+	for (int k = 0; k < total; k++)
+		pthread_join(w[k].t, NULL);
+	t1 = now_s();
+	srv1 = pid > 0 ? cpu_of(pid) : -1;
+	cli1 = cpu_of(getpid());
+	for (int k = 0; k < total; k++) {
+		struct lat *dst = w[k].query ? &q : &all;
+		for (size_t i = 0; i < w[k].lat.n; i++)
+			lat_add(dst, w[k].lat.v[i]);
+		r->errors += w[k].errors;
+		if (w[k].errors && first == NULL)
+			first = w[k].first_error;
+	}
+	if (all.n > 1)
+		qsort(all.v, all.n, sizeof *all.v, cmp_double);
+	if (q.n > 1)
+		qsort(q.v, q.n, sizeof *q.v, cmp_double);
+	if (srv0 >= 0 && srv1 >= 0)
+		snprintf(r->srv, sizeof r->srv, "%.0f%%", 100 * (srv1 - srv0) / (t1 - t0));
+	if (cli0 >= 0 && cli1 >= 0)
+		snprintf(r->cli, sizeof r->cli, "%.0f%%", 100 * (cli1 - cli0) / (t1 - t0));
+	r->n = all.n;
+	r->per_s = (double)all.n / (t1 - t0);
+	r->p50 = pct(&all, 0.5);
+	r->p99 = pct(&all, 0.99);
+	r->max = pct(&all, 1.0);
+	r->qn = q.n;
+	r->q50 = pct(&q, 0.5);
+	r->q99 = pct(&q, 0.99);
+	if (first != NULL)
+		fprintf(stderr, "bench-serve: first error: %s\n", first);
+	for (int k = 0; k < total; k++)
+		free(w[k].lat.v);
+	free(w);
+	free(all.v);
+	free(q.v);
+	if (pid > 0)
+		stop_daemon(pid);
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128] "
-		"[--queriers N] [--serve-args \"ARGS\"] [--url URL --token T]\n");
+		"[--queriers N] [--repeat N] [--serve-args \"ARGS\"] [--url URL --token T]\n");
 	exit(64);
 }
 
@@ -307,14 +433,9 @@ main(int argc, char **argv)
 {
 	const char *allot = getenv("ALLOT"), *url = NULL, *token = NULL;
 	const char *conns = "1,8,32,128", *serve_args = NULL;
-	double seconds = 3;
-	int queriers = 1;
-	char self[PATH_MAX], dir[PATH_MAX] = "", urlbuf[256], tokbuf[CLIENT_TOKEN_MAX];
-	struct client_conf conf;
-	struct client_env env = {0};
-	struct err e = {0};
-	pid_t pid = -1;
-	int run = 0;
+	double seconds = 2;
+	int queriers = 1, repeat = 3, run = 0;
+	char self[PATH_MAX], dir[PATH_MAX] = "";
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--allot") == 0 && i + 1 < argc)
@@ -325,6 +446,8 @@ main(int argc, char **argv)
 			conns = argv[++i];
 		else if (strcmp(argv[i], "--queriers") == 0 && i + 1 < argc)
 			queriers = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
+			repeat = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--serve-args") == 0 && i + 1 < argc)
 			serve_args = argv[++i];
 		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
@@ -335,7 +458,7 @@ main(int argc, char **argv)
 			usage();
 	}
 	if (!(seconds > 0) || seconds > 3600 || queriers < 0 || queriers > 64 ||
-	    (url == NULL) != (token == NULL))
+	    repeat < 1 || repeat > REPEAT_MAX || (url == NULL) != (token == NULL))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if (url == NULL) {
@@ -368,97 +491,40 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	printf("durable submissions through POST /v1/jobs on loopback, %.0f s per row%s,\n"
-	       "%d thread(s) reading GET /v1/queue meanwhile; latency is per request, "
-	       "client side\n\n", seconds, url != NULL ? "" :
-	       " (a fresh allot serve and database for each row)", queriers);
+	printf("durable submissions through POST /v1/jobs on loopback; each row is the "
+	       "median of %d run(s) of %.1f s%s,\nwith %d thread(s) reading GET "
+	       "/v1/queue meanwhile; latency per request, client side\n\n", repeat,
+	       seconds, url != NULL ? "" : " (each with a fresh allot serve and database)",
+	       queriers);
 	printf("| connections | submitted | per s | p50 ms | p99 ms | max ms | errors "
 	       "| queue reads | read p50 ms | read p99 ms | server CPU | client CPU |\n");
 	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (const char *p = conns; *p; ) {
 		int n = atoi(p);
-		volatile int stop = 0;
-		struct worker *w;
-		struct lat all = {0}, q = {0};
-		long errors = 0;
-		const char *first = NULL;
-		double t0, t1, srv0, srv1, cli0, cli1;
-		char srv[32] = "-", cli[32] = "-";
+		struct result res[REPEAT_MAX], *m;
 
 		if (n < 1 || n > 1024)
 			usage();
-		if (dir[0] != '\0') {
-			char sub[PATH_MAX];
-
-			snprintf(sub, sizeof sub, "%.3900s/%d", dir, run);
-			if (mkdir(sub, 0700) != 0) {
-				perror("bench-serve: mkdir");
+		for (int k = 0; k < repeat; k++) {
+			struct bench b = {allot, serve_args, dir, url, token, n, queriers,
+					  seconds, run++};
+			if (one_run(&b, &res[k]) != 0)
 				return 1;
-			}
-			pid = start_daemon(allot, serve_args, sub, urlbuf, sizeof urlbuf, tokbuf,
-					   sizeof tokbuf);
-			url = urlbuf;
-			token = tokbuf;
 		}
-		if (client_conf_resolve(&conf, url, token, "10", &env, &e) != 0) {
-			fprintf(stderr, "bench-serve: %s\n", e.msg);
-			return 1;
-		}
-		w = xcalloc((size_t)n + (size_t)queriers, sizeof *w);
-		srv0 = pid > 0 ? cpu_of(pid) : -1;
-		cli0 = cpu_of(getpid());
-		t0 = now_s();
-		for (int k = 0; k < n + queriers; k++) {
-			w[k].conf = &conf;
-			w[k].id = k;
-			w[k].run = run;
-			w[k].query = k >= n;
-			w[k].stop = &stop;
-			if (pthread_create(&w[k].t, NULL, work, &w[k]) != 0) {
-				fprintf(stderr, "bench-serve: pthread_create failed\n");
-				return 1;
-			}
-		}
-		while (now_s() - t0 < seconds)
-			sleep_ms(10);
-		stop = 1;
-		for (int k = 0; k < n + queriers; k++)
-			pthread_join(w[k].t, NULL);
-		t1 = now_s();
-		srv1 = pid > 0 ? cpu_of(pid) : -1;
-		cli1 = cpu_of(getpid());
-		for (int k = 0; k < n + queriers; k++) {
-			struct lat *dst = w[k].query ? &q : &all;
-			for (size_t i = 0; i < w[k].lat.n; i++)
-				lat_add(dst, w[k].lat.v[i]);
-			errors += w[k].errors;
-			if (w[k].errors && first == NULL)
-				first = w[k].first_error;
-		}
-		if (all.n > 1)
-			qsort(all.v, all.n, sizeof *all.v, cmp_double);
-		if (q.n > 1)
-			qsort(q.v, q.n, sizeof *q.v, cmp_double);
-		if (srv0 >= 0 && srv1 >= 0)
-			snprintf(srv, sizeof srv, "%.0f%%", 100 * (srv1 - srv0) / (t1 - t0));
-		if (cli0 >= 0 && cli1 >= 0)
-			snprintf(cli, sizeof cli, "%.0f%%", 100 * (cli1 - cli0) / (t1 - t0));
+		/* the median run by throughput, so one disturbed run does not
+		 * make the row */
+		qsort(res, (size_t)repeat, sizeof res[0], cmp_result);
+		m = &res[repeat / 2];
 		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f | %s | %s |\n",
-		       n, all.n, (double)all.n / (t1 - t0), pct(&all, 0.5), pct(&all, 0.99),
-		       pct(&all, 1.0), errors, q.n, pct(&q, 0.5), pct(&q, 0.99), srv, cli);
-		fflush(stdout);
-		if (first != NULL)
-			fprintf(stderr, "bench-serve: first error: %s\n", first);
-		for (int k = 0; k < n + queriers; k++)
-			free(w[k].lat.v);
-		free(w);
-		free(all.v);
-		free(q.v);
-		if (pid > 0) {
-			stop_daemon(pid);
-			pid = -1;
+		       n, m->n, m->per_s, m->p50, m->p99, m->max, m->errors, m->qn,
+		       m->q50, m->q99, m->srv, m->cli);
+		if (repeat > 1) {
+			printf("|  | (runs:");
+			for (int k = 0; k < repeat; k++)
+				printf(" %.0f/s p99 %.1f", res[k].per_s, res[k].p99);
+			printf(") | | | | | | | | | | |\n");
 		}
-		run++;
+		fflush(stdout);
 		p += strcspn(p, ",");
 		if (*p == ',')
 			p++;
