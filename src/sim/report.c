@@ -8,7 +8,10 @@
  * a few checks across the fields of one row (an interval around its
  * score, allocated within capacity) follow.  Charts and tables are then
  * built from "pivots" of a table (row key x column key -> sum of a value
- * column).  Every text that reaches the page goes through svg_escape:
+ * column).  Input cannot make this allocate without bound: files are at
+ * most 64 MiB, the small ones (rounds, phases, ...) at most 10,000 rows,
+ * and a file whose pivot would exceed MAX_CELLS is refused up front.
+ * Every text that reaches the page goes through svg_escape:
  * names in the CSV files are restricted by the contract, but summary.json
  * may hold anything.  The struct report owns every array and string; the
  * pivots and labels built while writing are freed before each writer

@@ -3,8 +3,10 @@
  *
  * Every chart has the same frame: a plot area on the left, a legend on
  * the right, y ticks at "nice" steps (1, 2 or 5 times a power of ten)
- * with light grid lines, and x ticks either numeric (or dates) or one per
- * category.  Coordinates are printed with one decimal and labels through
+ * with light grid lines, and x ticks either numeric, or dates (months
+ * apart over long spans), or one per category (names turned by 35 degrees,
+ * and the plot shrunk to make room, when they do not fit flat).
+ * Coordinates are printed with one decimal and labels through
  * svg_num, so output depends only on the input numbers.  Nothing here
  * keeps state between calls; the scratch arrays of svg_area are freed
  * before it returns.
