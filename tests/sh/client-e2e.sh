@@ -54,6 +54,12 @@ $A jobs "$id1" | grep -q '^exit_code *0$' || fail "exit code: $($A jobs "$id1")"
 $A jobs "$id1" | grep -q '^name *first$' || fail "name"
 $A jobs "$id1" --json | grep -q "\"id\":$id1" || fail "jobs ID --json"
 
+# arguments reach the job as typed: quotes, blanks, $ and * unexpanded
+idq=$($A submit --parsable -D "$T/work" -- sh -c 'printf "%s|" "$@" > args.txt' x "it's" 'a  b' '$HOME' '*') ||
+	fail "submit quoted"
+wait_state "$idq" completed
+[ "$(cat "$T/work/args.txt")" = "it's|a  b|\$HOME|*|" ] || fail "arguments: $(cat "$T/work/args.txt")"
+
 # usage: the first job's GPU-seconds (2 GPUs, >= 1 s) are booked to its
 # account and model
 $A usage > "$T/u" || fail "usage"
@@ -113,13 +119,13 @@ wait_state "$id3" cancelled
 # pages: 5 more held jobs; the list follows next_cursor 2 at a time
 for k in 1 2 3 4 5; do $A submit --parsable --hold -J "p$k" -- true > /dev/null || fail "submit p$k"; done
 n=$($A jobs --all --page-size 2 | tail -n +2 | wc -l)
-[ "$n" = 11 ] || fail "jobs --all --page-size 2: $n rows, want 11"
+[ "$n" = 12 ] || fail "jobs --all --page-size 2: $n rows, want 12"
 n=$($A jobs --all --noheader | wc -l)
-[ "$n" = 11 ] || fail "jobs --all --noheader: $n rows"
+[ "$n" = 12 ] || fail "jobs --all --noheader: $n rows"
 $A queue --noheader | grep -q JOBID && fail "queue --noheader printed a header"
 n=$($A jobs --limit 3 --page-size 2 | tail -n +2 | wc -l)
 [ "$n" = 3 ] || fail "jobs --limit 3: $n rows"
-$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 11 ||
+$A jobs --all --json --page-size 3 | grep -o '"id":[0-9]*' | sort -u | wc -l | grep -qx 12 ||
 	fail "jobs --all --json"
 n=$($A queue | awk '$5 == "PD"' | wc -l)
 [ "$n" = 5 ] || fail "queue: $n pending, want 5"
