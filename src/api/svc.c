@@ -59,6 +59,7 @@
 #include "util/vec.h"
 
 #define MIN_GAP_MS 5        /* least time between two passes */
+#define IDLE_PASS_MS 5000   /* a pass at least this often, even if idle */
 #define MAX_EVENTS 256
 
 /* A start the scheduler thread carries out after dropping the lock. */
@@ -352,6 +353,7 @@ tenants_changed(struct svc *s)
 		}
 		s->ntcap = n;
 	}
+	s->dirty = 1;
 	tenant_tree_free(&s->tt);
 	tenant_tree_init(&s->tt);
 	for (size_t i = 1; i < n; i++) {
@@ -946,6 +948,8 @@ sched_main(void *arg)
 		nev = exec_poll(s->x, ev, MAX_EVENTS);
 		memset(&w, 0, sizeof w);
 		pthread_mutex_lock(&s->mu);
+		if (s->nrecovered > 0)
+			s->dirty = 1;
 		for (size_t i = 0; i < s->nrecovered; i++)
 			apply_event(s, &s->recovered[i], &w);
 		s->nrecovered = 0;
@@ -961,7 +965,16 @@ sched_main(void *arg)
 			}
 		}
 		s->cancels.n = 0;
-		run_pass(s, &w);
+		/* A pass only when it could decide something new: a change
+		 * (submission, exit, cancel, release, node, grant, account), a
+		 * grant starting or ending, or every IDLE_PASS_MS (priorities
+		 * age).  A stream of held submissions costs no passes. */
+		if (nev > 0 || s->dirty || mono_ms() - s->last_full >= IDLE_PASS_MS ||
+		    (s->grants.n > 0 && svc__now() >= s->grants_next)) {
+			s->dirty = 0;
+			run_pass(s, &w);
+			s->last_full = mono_ms();
+		}
 		last = mono_ms();
 		pthread_mutex_unlock(&s->mu);
 		do_work(s, &w);
@@ -981,6 +994,7 @@ static void
 wake(struct svc *s)
 {
 	s->woken = 1;
+	s->dirty = 1;
 	pthread_cond_signal(&s->cv);
 }
 

@@ -59,6 +59,8 @@ struct svc {
 	pthread_cond_t cv;
 	pthread_t thr;
 	int thr_on, stop, woken;
+	int dirty;            /* something a pass could act on changed */
+	double last_full;     /* monotonic ms of the last pass */
 	/* Pool. */
 	struct pool pool;
 	struct placer *pl;
