@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -911,6 +912,42 @@ won(char *buf, size_t cap, double v)
 	return buf;
 }
 
+/* "<table>" and a header row of the given column names (NULL ends). */
+static void
+thead(FILE *f, ...)
+{
+	const char *s;
+	va_list ap;
+
+	va_start(ap, f);
+	fputs("<table><tr>", f);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		fprintf(f, "<th>%s</th>", s);
+	fputs("</tr>\n", f);
+	va_end(ap);
+}
+
+/* One row: for each letter of spec a cell, 's' a name (const char *),
+ * 'D' a date and '0'..'3' a number with that many decimals (doubles). */
+static void
+trow(FILE *f, const char *spec, ...)
+{
+	va_list ap;
+
+	va_start(ap, spec);
+	fputs("<tr>", f);
+	for (; *spec != '\0'; spec++) {
+		if (*spec == 's')
+			td_name(f, va_arg(ap, const char *));
+		else if (*spec == 'D')
+			td_date(f, va_arg(ap, double));
+		else
+			td(f, va_arg(ap, double), *spec - '0');
+	}
+	fputs("</tr>\n", f);
+	va_end(ap);
+}
+
 static double
 pct(double a, double b)
 {
@@ -1024,16 +1061,10 @@ sec_tenants(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = s->nseries;
 	svg_area(f, &c);
-	fputs("<table><tr><th>tenant (program)</th><th>GPU-days</th>"
-	      "<th>mean GPUs</th><th>share %</th></tr>\n", f);
-	for (size_t k = 0; k < s->nseries; k++) {
-		fputs("<tr>", f);
-		td_name(f, s->name[k]);
-		td(f, s->gpu_days[k], 1);
-		td(f, s->gpu_days[k] / (double)s->ndays, 1);
-		td(f, pct(s->gpu_days[k], all), 1);
-		fputs("</tr>\n", f);
-	}
+	thead(f, "tenant (program)", "GPU-days", "mean GPUs", "share %", NULL);
+	for (size_t k = 0; k < s->nseries; k++)
+		trow(f, "s111", s->name[k], s->gpu_days[k],
+		     s->gpu_days[k] / (double)s->ndays, pct(s->gpu_days[k], all));
 	fputs("</table>\n", f);
 	free(ser);
 	free(x);
@@ -1076,8 +1107,7 @@ sec_sites(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = cap.nr + 1;
 	svg_lines(f, &c);
-	fputs("<table><tr><th>site</th><th>mean capacity</th><th>mean "
-	      "allocated</th><th>allocated %</th></tr>\n", f);
+	thead(f, "site", "mean capacity", "mean allocated", "allocated %", NULL);
 	for (size_t i = 0; i < cap.nr; i++) {
 		double sc = 0, sa = 0, n = 0;
 		for (size_t d = 0; d < cap.nc; d++)
@@ -1086,12 +1116,7 @@ sec_sites(FILE *f, const struct report *r)
 				sa += al.v[i * cap.nc + d];
 				n++;
 			}
-		fputs("<tr>", f);
-		td_name(f, ser[i].name);
-		td(f, sc / n, 1);
-		td(f, sa / n, 1);
-		td(f, pct(sa, sc), 1);
-		fputs("</tr>\n", f);
+		trow(f, "s111", ser[i].name, sc / n, sa / n, pct(sa, sc));
 	}
 	fputs("</table>\n", f);
 	free(u);
@@ -1132,16 +1157,10 @@ sec_waits(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = 3;
 	svg_bars(f, &c);
-	fputs("<table><tr><th>program</th><th>jobs</th><th>p50 h</th>"
-	      "<th>p90 h</th><th>p99 h</th></tr>\n", f);
-	for (size_t i = 0; i < t->nrows; i++) {
-		fputs("<tr>", f);
-		td_name(f, cat[i]);
-		td(f, report_cell(t, i, 1), 0);
-		for (size_t k = 0; k < 3; k++)
-			td(f, h[k * t->nrows + i], 2);
-		fputs("</tr>\n", f);
-	}
+	thead(f, "program", "jobs", "p50 h", "p90 h", "p99 h", NULL);
+	for (size_t i = 0; i < t->nrows; i++)
+		trow(f, "s0222", cat[i], report_cell(t, i, 1), h[i],
+		     h[t->nrows + i], h[2 * t->nrows + i]);
 	fputs("</table>\n", f);
 	free(cat);
 	free(h);
@@ -1301,25 +1320,17 @@ sec_opencall(FILE *f, const struct report *r)
 		return;
 	cat = xcalloc(t->nrows + 1, sizeof *cat);
 	y = xcalloc(2 * t->nrows + 1, sizeof *y);
-	fputs("<table><tr><th>call</th><th>category</th><th>proposals</th>"
-	      "<th>awarded</th><th>accepted %</th><th>GPUs asked</th>"
-	      "<th>GPUs awarded</th><th>GPUs %</th></tr>\n", f);
+	thead(f, "call", "category", "proposals", "awarded", "accepted %",
+	      "GPUs asked", "GPUs awarded", "GPUs %", NULL);
 	for (size_t i = 0; i <= t->nrows; i++) {
 		int tot = i == t->nrows;
 		double pr = tot ? r->proposals : report_cell(t, i, 2);
 		double as = tot ? r->asked_gpus : report_cell(t, i, 3);
 		double aw = tot ? r->awarded : report_cell(t, i, 4);
 		double ag = tot ? r->awarded_gpus : report_cell(t, i, 5);
-		fputs("<tr>", f);
-		td_name(f, tot ? "total" : name_of(r, report_cell(t, i, 0)));
-		td_name(f, tot ? "" : name_of(r, report_cell(t, i, 1)));
-		td(f, pr, 0);
-		td(f, aw, 0);
-		td(f, pct(aw, pr), 1);
-		td(f, as, 0);
-		td(f, ag, 0);
-		td(f, pct(ag, as), 1);
-		fputs("</tr>\n", f);
+		trow(f, "ss001001", tot ? "total" : name_of(r, report_cell(t, i, 0)),
+		     tot ? "" : name_of(r, report_cell(t, i, 1)), pr, aw,
+		     pct(aw, pr), as, ag, pct(ag, as));
 		if (tot)
 			break;
 		cat[i] = xmalloc(2 * MAX_NAME + 2);
@@ -1404,16 +1415,11 @@ sec_reclaim(FILE *f, const struct report *r)
 	c.xdate = 1;
 	c.step = 1;
 	svg_lines(f, &c);
-	fputs("<table><tr><th>date</th><th>tenant</th><th>action</th>"
-	      "<th>servers</th></tr>\n", f);
-	for (size_t i = 0; i < t->nrows && i < MAX_TABLE_ROWS; i++) {
-		fputs("<tr>", f);
-		td_date(f, report_cell(t, i, 0));
-		td_name(f, name_of(r, report_cell(t, i, 1)));
-		td_name(f, actions[(int)report_cell(t, i, 2)]);
-		td(f, report_cell(t, i, 3), 0);
-		fputs("</tr>\n", f);
-	}
+	thead(f, "date", "tenant", "action", "servers", NULL);
+	for (size_t i = 0; i < t->nrows && i < MAX_TABLE_ROWS; i++)
+		trow(f, "Dss0", report_cell(t, i, 0),
+		     name_of(r, report_cell(t, i, 1)),
+		     actions[(int)report_cell(t, i, 2)], report_cell(t, i, 3));
 	fputs("</table>\n", f);
 	if (t->nrows > MAX_TABLE_ROWS)
 		fprintf(f, "<p>and %zu more rows in reclaim.csv</p>\n",
