@@ -853,7 +853,8 @@ static const char css[] =
     "table{border-collapse:collapse;margin:.5em 0 1em}"
     "th,td{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}"
     "td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    ".nodata{color:#888;font-style:italic}svg{display:block}\n";
+    ".nodata{color:#888;font-style:italic}.note{color:#555}"
+    "svg{display:block}\n";
 
 #define esc svg_escape
 
@@ -954,10 +955,12 @@ pct(double a, double b)
 	return b > 0 ? 100 * a / b : NAN;
 }
 
+/* A section's start: its heading and a line on what it shows. */
 static void
-head(FILE *f, const char *id, const char *title)
+head(FILE *f, const char *id, const char *title, const char *note)
 {
-	fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n", id, title);
+	fprintf(f, "<section id=\"%s\">\n<h2>%s</h2>\n<p class=\"note\">%s</p>\n",
+		id, title, note);
 }
 
 static void
@@ -1046,7 +1049,9 @@ sec_tenants(FILE *f, const struct report *r)
 	struct svg_chart c = {0};
 	double all = 0, *x;
 
-	head(f, "tenants", "GPUs per tenant over time");
+	head(f, "tenants", "GPUs per tenant over time", "Mean GPUs allocated "
+	     "per day, stacked: the tenants with the most GPU-days, grouped by "
+	     "program, and the rest as &ldquo;other&rdquo;.");
 	if (nodata(f, r, REPORT_GPUS))
 		return;
 	ser = xcalloc(s->nseries + 1, sizeof *ser);
@@ -1078,7 +1083,8 @@ sec_sites(FILE *f, const struct report *r)
 	struct svg_chart c = {0};
 	double *u, *x;
 
-	head(f, "sites", "Utilisation by site");
+	head(f, "sites", "Utilisation by site", "Share of each site&rsquo;s "
+	     "GPUs allocated per day; dashed: all sites together.");
 	if (nodata(f, r, REPORT_CAPACITY))
 		return;
 	pivot_make(r, REPORT_CAPACITY, 1, 0, 1, 2, &cap);
@@ -1136,7 +1142,8 @@ sec_waits(FILE *f, const struct report *r)
 	const char **cat;
 	double *h;
 
-	head(f, "waits", "Waits per program");
+	head(f, "waits", "Waits per program", "Time from submission to start, "
+	     "in hours: median, 90th and 99th percentile.");
 	if (nodata(f, r, REPORT_WAITS))
 		return;
 	cat = xcalloc(t->nrows + 1, sizeof *cat);
@@ -1177,7 +1184,9 @@ sec_rounds(FILE *f, const struct report *r)
 	struct svg_point *pt;
 	double *p_last;
 
-	head(f, "rounds", "Competition rounds");
+	head(f, "rounds", "Competition rounds", "Each team&rsquo;s score with "
+	     "its interval; red: eliminated, hollow: failed the gate. P(last) "
+	     "is the probability of ranking last.");
 	if (nodata(f, r, REPORT_ROUNDS))
 		return;
 	nr = keys_of(r, t, 0, 0, &keys, &map);
@@ -1260,7 +1269,9 @@ sec_phases(FILE *f, const struct report *r)
 	const char **cat;
 	double *y;
 
-	head(f, "phases", "GPUs per team per phase");
+	head(f, "phases", "GPUs per team per phase", "GPUs granted to each "
+	     "competition team in each phase, in order of the phases&rsquo; "
+	     "start.");
 	if (nodata(f, r, REPORT_PHASES))
 		return;
 	pivot_make(r, REPORT_PHASES, 0, 3, 0, 4, &p);
@@ -1315,7 +1326,8 @@ sec_opencall(FILE *f, const struct report *r)
 	char **cat;
 	double *y;
 
-	head(f, "opencall", "Open calls: demand and awards");
+	head(f, "opencall", "Open calls: demand and awards", "Proposals and "
+	     "GPUs asked against those awarded, per call and category.");
 	if (nodata(f, r, REPORT_OPENCALL))
 		return;
 	cat = xcalloc(t->nrows + 1, sizeof *cat);
@@ -1383,7 +1395,8 @@ sec_reclaim(FILE *f, const struct report *r)
 	long *map;
 	size_t n;
 
-	head(f, "reclaim", "Idle GPUs reclaimed");
+	head(f, "reclaim", "Idle GPUs reclaimed", "Grants found idle: "
+	     "warnings, servers reclaimed and readmitted.");
 	if (nodata(f, r, REPORT_RECLAIM))
 		return;
 	reclaim_totals(r, cnt, srv);
@@ -1439,7 +1452,8 @@ sec_budget(FILE *f, const struct report *r)
 	char w[32];
 	double *x;
 
-	head(f, "budget", "Budget drawn");
+	head(f, "budget", "Budget drawn", "Cumulative spending per program "
+	     "(solid) against its budget (dashed), in won.");
 	if (nodata(f, r, REPORT_BUDGET))
 		return;
 	pivot_make(r, REPORT_BUDGET, 1, 0, 1, 2, &b);
