@@ -21,6 +21,14 @@
 #include "cmd/cmd.h"
 #include "util/slurmtime.h"
 
+/* Whether member k holds a unix time (printed with its UTC date too). */
+static int
+is_time(const char *k)
+{
+	return strcmp(k, "submit") == 0 || strcmp(k, "start") == 0 ||
+	       strcmp(k, "end") == 0 || strcmp(k, "planned_start") == 0;
+}
+
 static void
 show_one(const json_t *j)
 {
@@ -30,7 +38,17 @@ show_one(const json_t *j)
 	json_object_foreach((json_t *)j, k, v) {
 		char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
-		printf("%-16s %s\n", k, s != NULL ? s : json_string_value(v));
+		printf("%-16s %s", k, s != NULL ? s : json_string_value(v));
+		if (is_time(k) && json_is_integer(v) && json_integer_value(v) > 0) {
+			time_t t = (time_t)json_integer_value(v);
+			struct tm tm;
+			char buf[32];
+
+			gmtime_r(&t, &tm);
+			strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			printf(" (%s)", buf);
+		}
+		printf("\n");
 		free(s);
 	}
 }

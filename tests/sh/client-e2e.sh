@@ -52,6 +52,8 @@ wait_state "$id1" completed
 grep -Eq '^gpus=[0-9]+,[0-9]+$' "$T/work/out.txt" || fail "job output: $(cat "$T/work/out.txt")"
 $A jobs "$id1" | grep -q '^exit_code *0$' || fail "exit code: $($A jobs "$id1")"
 $A jobs "$id1" | grep -q '^name *first$' || fail "name"
+$A jobs "$id1" | grep -Eq '^start +[0-9]+ \([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\)$' ||
+	fail "start time: $($A jobs "$id1" | grep '^start')"
 $A jobs "$id1" --json | grep -q "\"id\":$id1" || fail "jobs ID --json"
 
 # arguments reach the job as typed: quotes, blanks, $ and * unexpanded
