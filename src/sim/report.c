@@ -800,6 +800,8 @@ report_read(const char *dir, struct report *r, struct err *e)
 	r->drawn_won = r->site_util_pct = NAN;
 	r->budget_last = r->drawn_last = NAN;
 	r->dir = xstrdup(dir);
+	for (size_t n = strlen(r->dir); n > 1 && r->dir[n - 1] == '/'; n--)
+		r->dir[n - 1] = '\0'; /* "run/" names files as "run/x.csv" */
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		rc = err_set(e, ERR_NOTFOUND, "%s: not a directory", dir);
 	for (int k = 0; k < REPORT_NFILES && rc == 0; k++)

@@ -52,6 +52,8 @@ err=$($A report "$T/bad" 2>&1 > /dev/null); rc=$?
 [ $rc -eq 65 ] || fail "broken line: exit $rc"
 echo "$err" | grep -q "^allot report: $T/bad/rounds.csv:3: score: " || fail "broken line: $err"
 [ -e "$T/bad/report.html" ] && fail "page written despite the error"
+err=$($A report "$T/bad/" 2>&1 > /dev/null)
+echo "$err" | grep -q "^allot report: $T/bad/rounds.csv:3: score: " || fail "trailing slash: $err"
 
 # No files at all: every section says "no data".
 mkdir "$T/empty"
