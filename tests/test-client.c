@@ -472,3 +472,24 @@ TEST(client_list_follows_cursor)
 	client_free(c);
 	close(f.fd);
 }
+
+TEST(client_times)
+{
+	CHECK_EQ_INT(client_parse_time("0"), 0);
+	CHECK_EQ_INT(client_parse_time("1767225600"), 1767225600);
+	CHECK_EQ_INT(client_parse_time("2026-01-01"), 1767225600);
+	CHECK_EQ_INT(client_parse_time("1970-01-01"), 0);
+	CHECK_EQ_INT(client_parse_time("2027-01-01T00:00"), 1798761600);
+	CHECK_EQ_INT(client_parse_time("2024-02-29T12:34:56Z"), 1709210096);
+	CHECK_EQ_INT(client_parse_time("2024-03-01 00:00:01"), 1709251201);
+	CHECK_EQ_INT(client_parse_time(""), -1);
+	CHECK_EQ_INT(client_parse_time("-5"), -1);
+	CHECK_EQ_INT(client_parse_time(" 2026-01-01"), -1);
+	CHECK_EQ_INT(client_parse_time("2026-1-01"), -1);
+	CHECK_EQ_INT(client_parse_time("2026-13-01"), -1);
+	CHECK_EQ_INT(client_parse_time("2026-01-01T24:00"), -1);
+	CHECK_EQ_INT(client_parse_time("2026-01-01T10"), -1);
+	CHECK_EQ_INT(client_parse_time("2026-01-01x"), -1);
+	CHECK_EQ_INT(client_parse_time("1969-12-31"), -1);
+	CHECK_EQ_INT(client_parse_time("99999999999999999999"), -1);
+}

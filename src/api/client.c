@@ -829,3 +829,66 @@ client_list(struct client *c, const char *path, long long max, long long page,
 			return 0;   /* a cursor but no progress: stop rather than loop */
 	}
 }
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* n digits of s at *p as a number, advancing *p; -1 if not digits. */
+static int
+digits(const char *s, size_t *p, int n)
+{
+	int v = 0;
+
+	for (int k = 0; k < n; k++, (*p)++) {
+		if (s[*p] < '0' || s[*p] > '9')
+			return -1;
+		v = v * 10 + (s[*p] - '0');
+	}
+	return v;
+}
+
+int64_t
+client_parse_time(const char *s)
+{
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	size_t p = 0;
+
+	if (s[0] != '\0' && strspn(s, "0123456789") == strlen(s)) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		return errno == 0 ? v : -1;
+	}
+	if ((y = digits(s, &p, 4)) < 0 || s[p++] != '-' || (mo = digits(s, &p, 2)) < 0 ||
+	    s[p++] != '-' || (d = digits(s, &p, 2)) < 0)
+		return -1;
+	if (s[p] == 'T' || s[p] == ' ') {
+		p++;
+		if ((h = digits(s, &p, 2)) < 0 || s[p++] != ':' || (mi = digits(s, &p, 2)) < 0)
+			return -1;
+		if (s[p] == ':') {
+			p++;
+			if ((se = digits(s, &p, 2)) < 0)
+				return -1;
+		}
+	}
+	if (s[p] == 'Z')
+		p++;
+	if (s[p] != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || se > 59)
+		return -1;
+	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+}

@@ -172,6 +172,12 @@ void client_job_gpus(const json_t *job, char *buf, size_t cap);
  * now - start when running, 0 when it never started. */
 int64_t client_job_elapsed(const json_t *job, int64_t now);
 
+/* Unix seconds ("1767225600") or a UTC date and time
+ * "YYYY-MM-DD[THH:MM[:SS]][Z]" (a blank may replace the T) as unix
+ * seconds; -1 for anything else, a year before 1970 or a field out of
+ * range. */
+int64_t client_parse_time(const char *s);
+
 /* Slurm's state codes for a job state name: pending PD, starting CF,
  * running R, completed CD, failed F, cancelled CA, preempted PR; else
  * the name itself. */

@@ -8,7 +8,8 @@
  *	                [--program ID] [--price WON] [--borrow-limit N]
  *	                [--lend-limit N] [--json]
  *
- * Times are unix seconds or a UTC date "YYYY-MM-DD[THH:MM[:SS]]".  The
+ * Times are unix seconds or a UTC date "YYYY-MM-DD[THH:MM[:SS]]"
+ * (client_parse_time).  The
  * list prints every field of the server's grant objects as a table, so a
  * field the server adds shows up without a client change.
  */
@@ -19,50 +20,6 @@
 
 #include "api/client.h"
 #include "cmd/cmd.h"
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t
-days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* Unix seconds, or a UTC date and time; -1 if neither. */
-static int64_t
-parse_time(const char *s)
-{
-	int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-	long long v = cmd_parse_count(s);
-
-	if (v >= 0)
-		return v;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-		return -1;
-	if (s[n] == 'T' || s[n] == ' ') {
-		int m = 0;
-		if (sscanf(s + n + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
-			return -1;
-		n += 1 + m;
-		if (s[n] == ':') {
-			if (sscanf(s + n + 1, "%2d%n", &se, &m) != 1)
-				return -1;
-			n += 1 + m;
-		}
-	}
-	if (s[n] == 'Z')
-		n++;
-	if (s[n] != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || se > 59)
-		return -1;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-}
 
 static int
 bad_time(const char *opt, const char *v)
@@ -127,10 +84,10 @@ grant(int argc, char **argv)
 				return cmd_usage_error(&cmd_grant_entry, "--gpus: expected a "
 						       "positive integer, got \"%s\"", v);
 		} else if (add && OPT("--start")) {
-			if ((start = parse_time(v)) < 0)
+			if ((start = client_parse_time(v)) < 0)
 				return bad_time("--start", v);
 		} else if (add && OPT("--end")) {
-			if ((end = parse_time(v)) < 0)
+			if ((end = client_parse_time(v)) < 0)
 				return bad_time("--end", v);
 		} else if (add && OPT("--price")) {
 			if ((price = cmd_parse_count(v)) < 0)

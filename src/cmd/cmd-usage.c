@@ -4,9 +4,10 @@
  *
  *	allot usage [-A ACCOUNT] [--from T] [--to T] [--json]
  *
- * T is unix seconds.  The table shows every field of the server's usage
+ * T is unix seconds or a UTC date "YYYY-MM-DD[THH:MM[:SS]]".  The table shows every field of the server's usage
  * rows, so the client needs no change when the server adds one.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,9 @@ static int
 usage(int argc, char **argv)
 {
 	struct client_opts o = {0};
-	const char *account = NULL, *from = NULL, *to = NULL, *v;
+	const char *account = NULL, *v;
+	int64_t from = -1, to = -1;
+	char num[24];
 	int json = 0, status = 0, rc;
 	char path[512] = "/v1/usage";
 	struct client_resp r = {0};
@@ -39,15 +42,15 @@ usage(int argc, char **argv)
 				return cmd_usage_error(&cmd_usage_entry, "--account needs a value");
 			account = v;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--from")) != NULL) {
-			if (cmd_parse_count(v) < 0)
+			if ((from = client_parse_time(v)) < 0)
 				return cmd_usage_error(&cmd_usage_entry, "--from: expected unix "
-						       "seconds, got \"%s\"", v);
-			from = v;
+						       "seconds or YYYY-MM-DD[THH:MM[:SS]], "
+						       "got \"%s\"", v);
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--to")) != NULL) {
-			if (cmd_parse_count(v) < 0)
+			if ((to = client_parse_time(v)) < 0)
 				return cmd_usage_error(&cmd_usage_entry, "--to: expected unix "
-						       "seconds, got \"%s\"", v);
-			to = v;
+						       "seconds or YYYY-MM-DD[THH:MM[:SS]], "
+						       "got \"%s\"", v);
 		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else
@@ -56,10 +59,14 @@ usage(int argc, char **argv)
 	}
 	if (account != NULL)
 		client_path_add(path, sizeof path, "account", account);
-	if (from != NULL)
-		client_path_add(path, sizeof path, "from", from);
-	if (to != NULL)
-		client_path_add(path, sizeof path, "to", to);
+	if (from >= 0) {
+		snprintf(num, sizeof num, "%lld", (long long)from);
+		client_path_add(path, sizeof path, "from", num);
+	}
+	if (to >= 0) {
+		snprintf(num, sizeof num, "%lld", (long long)to);
+		client_path_add(path, sizeof path, "to", num);
+	}
 	if ((c = client_open("usage", o.url, o.token, o.timeout, &status)) == NULL)
 		return status;
 	if ((rc = client_call(c, "GET", path, NULL, CLIENT_RETRY, &r, &e)) != 0)
@@ -90,7 +97,8 @@ const struct cmd_entry cmd_usage_entry = {
 	"[-A ACCOUNT] [--from T] [--to T] [--json]",
 	"GPU usage per tenant from the server's ledger (sreport)",
 	"  -A, --account A   one tenant\n"
-	"      --from T, --to T   the period, unix seconds\n"
+	"      --from T, --to T   the period [from, to): unix seconds or\n"
+	"                    YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
 	"      --json        the server's reply as is\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server, 2 unreachable/5xx, 64 usage.\n",
