@@ -318,7 +318,7 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 	h->body_max = o->body_max ? o->body_max : HTTP_BODY_MAX;
 	h->d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
+			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
 		0, NULL, NULL, on_request, h,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
