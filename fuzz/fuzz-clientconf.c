@@ -1,9 +1,10 @@
 /*
  * fuzz-clientconf.c — fuzzes what the client reads from outside: the
- * config file (client_conf_parse) and a server's error body
- * (client_error_from_body).  An input starting with 'E' is an error body
- * (the second byte picks the HTTP status, 400..599); anything else is a
- * config file.  Beyond "no crash": a refused config names the file and
+ * config file (client_conf_parse), a server's error body
+ * (client_error_from_body) and a time argument (client_parse_time).  An
+ * input starting with 'E' is an error body (the second byte picks the
+ * HTTP status, 400..599), one starting with 'T' a time (the rest, up to a
+ * NUL); anything else is a config file.  Beyond "no crash": a refused config names the file and
  * leaves no half-set URL behind a success code; an accepted one has a
  * URL starting with http:// or https:// without a trailing '/' and a
  * token without blanks; an error body always yields a negative code and
@@ -12,6 +13,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/client.h"
@@ -38,6 +40,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(want, sizeof want, "HTTP %ld", status);
 		ALLOT_ASSERT(strstr(e.msg, want) != NULL);
 		ALLOT_ASSERT(client_exit_status(rc, status) == (status < 500 ? 1 : 2));
+		return 0;
+	}
+	if (size >= 1 && data[0] == 'T') {
+		char *t = xstrndup((const char *)data + 1, size - 1);
+		int64_t v = client_parse_time(t);
+
+		ALLOT_ASSERT(v >= -1);
+		free(t);
 		return 0;
 	}
 	memset(&c, 0, sizeof c);
