@@ -34,8 +34,8 @@ printf 'url = %s\ntoken_file = %s\n' "$addr" "$T/admin.token" > "$T/config"
 export ALLOT_CONFIG=$T/config
 
 state_of() { $A jobs "$1" | awk '$1 == "state" { print $2 }'; }
-wait_state() { # id, state
-	for _ in $(seq 400); do
+wait_state() { # id, state; up to 20 s (a loaded machine)
+	for _ in $(seq 800); do
 		[ "$(state_of "$1")" = "$2" ] && return 0
 		sleep 0.025
 	done
