@@ -40,6 +40,10 @@ expect 64 "unexpected argument --bogus" $A queue $C --bogus
 expect 64 "--limit: expected 1..100000" $A queue $C --limit 0
 expect 64 "not a job id" $A cancel $C 12x
 expect 64 "no job id" $A cancel $C
+expect 64 "--state needs --user or --account" $A cancel $C -t pending
+expect 64 "job ids or filters, not both" $A cancel $C 5 -u someone
+expect 64 "--state: pending or running" $A cancel $C -u someone -t done
+expect 64 "needs a value" $A cancel $C -u=
 expect 64 "--limit: expected a positive integer" $A jobs $C --limit 0
 expect 64 "a job id or filters" $A jobs $C 5 --state running
 expect 64 "expected list or add" $A grant $C

@@ -135,6 +135,12 @@ n=$($A queue --limit 2 | awk '$5 == "PD"' | wc -l)
 [ "$n" = 2 ] || fail "queue --limit 2: $n pending"
 n=$($A jobs --state cancelled | tail -n +2 | wc -l)
 [ "$n" = 4 ] || fail "jobs --state cancelled: $n rows"
+# scancel -A ACCOUNT -t pending: the 5 held jobs
+$A cancel -A admin -t pending -v > "$T/c" || fail "cancel by filter: $(cat "$T/c")"
+[ "$(grep -c '^cancelled job' "$T/c")" = 5 ] || fail "cancel by filter said: $(cat "$T/c")"
+n=$($A queue --noheader | wc -l)
+[ "$n" = 0 ] || fail "after cancel -A admin -t pending: $n jobs left"
+$A cancel -u admin -v | grep -q "no matching jobs" || fail "cancel with nothing left"
 
 # grants
 $A grant list | grep -q "no grants" || fail "grant list on a new server: $($A grant list)"
