@@ -353,6 +353,15 @@ TEST(api_jobs)
 	/* Held jobs stay held; cancel a pending one. */
 	for (int i = 0; i < 5; i++)
 		ids[i] = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":1,\"hold\":true}");
+	v = JREQ(&d, "GET", "/v1/queue", d.token, NULL, 200);
+	jobs = json_object_get(v, "jobs");
+	CHECK_EQ_INT(json_array_size(jobs), 7);
+	for (size_t k = 0; k < 7; k++) {
+		json_t *o = json_array_get(jobs, k);
+		if (jint(o, "id") >= ids[0])
+			CHECK_STR(jstr(o, "reason"), "held");
+	}
+	json_decref(v);
 	CHECK_EQ_INT(ids[4], id + 5);
 	snprintf(body, sizeof body, "/v1/jobs/%lld/cancel", ids[0]);
 	v = JREQ(&d, "POST", body, d.token, "", 200);

@@ -1442,6 +1442,13 @@ svc_submit_committed(struct svc *s, const struct db_job *j)
 		s->sj[id].command = xstrdup(j->command ? j->command : "");
 		s->sj[id].workdir = j->workdir ? xstrdup(j->workdir) : NULL;
 		enqueue(s, id);
+		if (m->flags & JOB_HELD) {
+			/* What a pass would say, without one. */
+			s->sj[id].reason = SCHED_REASON_HELD;
+			s->sj[id].blocker = SCHED_NO_JOB;
+			s->sj[id].seen = 1;
+			vec_push(&s->qorder, id);
+		}
 	}
 	s->submitted++;
 	if (!(j->shape.flags & JOB_HELD))
