@@ -275,11 +275,11 @@ TEST(program_errors)
 	static const struct {
 		const char *tail, *want;
 	} cases[] = {
-		{"grant a H100 8\n", "small:10: model: no such model in the pool \"H100\""},
+		{"grant a H100 8\n", "t.scn:10: model: no such model in the pool \"H100\""},
 		{"grant c B200 8 from 2026-02-01\n",
-		 "small:10: grant: c supplies capacity then and gets none"},
+		 "t.scn:10: grant: c supplies capacity then and gets none"},
 		{"cluster nowhere from 2026-02-01\n",
-		 "small:10: cluster: no cluster \"nowhere\" in the pool"},
+		 "t.scn:10: cluster: no cluster \"nowhere\" in the pool"},
 	};
 	static const char head[] =
 		"scenario small\nstart 2026-01-01\nend 2026-07-01\n"

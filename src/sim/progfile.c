@@ -849,6 +849,7 @@ progfile_parse(const char *name, const char *buf, size_t len,
 	pf->work.backfill = 8;
 	pf->work.max_gang = 512;
 	pf->idle.every_s = 7 * DAY;
+	snprintf(pf->source, sizeof pf->source, "%s", name);
 	csv_lines_init(&p.r, name, buf, len);
 	while ((rc = csv_lines_next(&p.r, &s, &n, e)) == 1) {
 		const char *hash = memchr(s, '#', n);

@@ -136,6 +136,7 @@ struct pf_workload {
 
 struct progfile {
 	char name[PF_NAME];
+	char source[256];         /* the file it came from, for messages */
 	int64_t start_unix;       /* the start date, seconds since 1970 */
 	int64_t end;              /* seconds after the start */
 	uint64_t seed;

@@ -1198,7 +1198,7 @@ setup_pool(struct program *P, struct err *e)
 				cl = (long)k;
 		if (cl < 0)
 			return err_set(e, ERR_INVALID, "%s:%d: cluster: no cluster \"%s\" "
-				       "in the pool", pf->name, pc->line, pc->name);
+				       "in the pool", pf->source, pc->line, pc->name);
 		for (uint32_t n = 0; n < P->pool.nnodes; n++) {
 			if (pool_node_cluster(&P->pool, n) != (uint32_t)cl)
 				continue;
@@ -1232,7 +1232,7 @@ model_of(const struct program *P, const char *name, int line, struct err *e)
 
 	if (m < 0)
 		return err_set(e, ERR_INVALID, "%s:%d: model: no such model in the "
-			       "pool \"%s\"", P->pf->name, line, name);
+			       "pool \"%s\"", P->pf->source, line, name);
 	return m;
 }
 
@@ -1282,7 +1282,7 @@ setup_calls(struct program *P, size_t *cap_ten, struct err *e)
 		if ((rc = proposals_synth(&so, P->seed ^ mix(0x5ca11 + c), &ps, e)) != 0) {
 			struct err inner = *e;
 			proposals_free(&ps);
-			return err_set(e, rc, "%s:%d: call: %s", P->pf->name, pc->line,
+			return err_set(e, rc, "%s:%d: call: %s", P->pf->source, pc->line,
 				       inner.msg);
 		}
 		cr->n = ps.n;
@@ -1394,7 +1394,7 @@ program_new(const struct progfile *pf, const struct program_opts *o,
 			{
 				rc = err_set(e, ERR_INVALID, "%s:%d: grant: %s supplies "
 					     "capacity then and gets none from its program",
-					     pf->name, g->line, pt->name);
+					     pf->source, g->line, pt->name);
 				goto fail;
 			}
 		int64_t gpus = scaled_gpus(P, g->gpus);
@@ -1406,7 +1406,7 @@ program_new(const struct progfile *pf, const struct program_opts *o,
 				? P->pool.models[m].price_won_hour : 0;
 		if (add_grant(P, t, m, gpus, g->from, g->to, price) < 0) {
 			rc = P->alarm_err.code;
-			err_set(e, rc, "%s:%d: %s", pf->name, g->line, P->alarm_err.msg);
+			err_set(e, rc, "%s:%d: %s", pf->source, g->line, P->alarm_err.msg);
 			goto fail;
 		}
 		if (pf->programs[pt->program].kind == PF_COMPETITION) {
@@ -1447,7 +1447,7 @@ program_new(const struct progfile *pf, const struct program_opts *o,
 	}
 	if (P->w.njobs == 0) {
 		rc = err_set(e, ERR_INVALID, "%s: no tenant ever holds a grant: "
-			     "nothing to run", pf->name);
+			     "nothing to run", pf->source);
 		goto fail;
 	}
 	nt = P->nten;
@@ -1597,6 +1597,9 @@ program_run(struct program *P, struct err *e)
 	so.seed = P->seed;
 	so.grants = &P->gs;
 	so.backfill_depth = pf->work.backfill;
+	/* Fair-share factors hourly, as Slurm's PriorityCalcPeriod (default
+	 * 5 minutes) at a programme's scale: usage decays over 7 days. */
+	so.fairshare_interval = 3600;
 	so.pass_interval = P->o.pass_interval >= 0 ? P->o.pass_interval
 						   : pf->work.pass_interval;
 	so.events = P->ev.n > 0 ? &P->ev : NULL;

@@ -110,6 +110,10 @@ struct sim_opts {
 	const struct grants *grants;   /* quotas; NULL = none */
 	struct prio_weights weights;   /* sim_opts_init: prio_defaults */
 	double half_life_s;            /* fair-share decay; default 7 days */
+	int64_t fairshare_interval;    /* recompute the Fair Tree factors at
+					* most this often (Slurm's
+					* PriorityCalcPeriod); 0 = every pass
+					* (default) */
 	uint32_t backfill_depth;       /* reservations per pass; default 8 */
 	int64_t backfill_horizon;      /* 0 = none */
 	int reclaim;                   /* preempt borrowers; default 1 */

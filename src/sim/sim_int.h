@@ -83,6 +83,7 @@ struct sim {
 	size_t ntenants;
 	uint64_t *tmilli;        /* per tenant: GPU milli running now */
 	int64_t usage_t;         /* usage integrated up to here */
+	int64_t fs_at;           /* factors last computed; -1 never */
 	struct sched_policy pol;
 	int64_t last_pass;       /* when the last pass ran */
 	int pass_due;            /* a pass is owed at due_at (pass_interval) */

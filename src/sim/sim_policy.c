@@ -150,6 +150,7 @@ sim__prio_setup(struct sim *s)
 	if (s->o.grants != NULL && s->o.grants->n > 0)
 		shares_from_grants(s, nt);
 	s->fs_t = xcalloc(nt, sizeof *s->fs_t);
+	s->fs_at = -1;
 	s->usage = xcalloc(s->tt.n, sizeof *s->usage);
 	s->fs = xcalloc(s->tt.n, sizeof *s->fs);
 	s->tmilli = xcalloc(nt, sizeof *s->tmilli);
@@ -216,6 +217,10 @@ fair_update(struct sim *s, int64_t t)
 			s->usage[s->tnode[k]] += (double)s->tmilli[k] / MILLI * dt;
 		s->usage_t = t;
 	}
+	if (s->o.fairshare_interval > 0 && s->fs_at >= 0 &&
+	    t - s->fs_at < s->o.fairshare_interval)
+		return; /* the factors of the last calculation hold */
+	s->fs_at = t;
 	fairshare_fairtree(&s->tt, s->usage, s->fs);
 	for (size_t k = 0; k < s->ntenants; k++)
 		s->fs_t[k] = s->fs[s->tnode[k]];
