@@ -1100,3 +1100,52 @@ TEST(api_queue)
 	json_decref(wait_state(&d, d.token, big, "completed", 10000));
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
+
+/* Clients that give up while their submission is committing: the job
+ * may be committed (it then must be queued, not forgotten) or not; the
+ * daemon neither leaks nor hangs at shutdown. */
+TEST(api_abandoned)
+{
+	struct daemon d;
+	char dir[600], auth[400], url[128];
+	json_t *v;
+	size_t listed, queued;
+	double t0, t1;
+	struct timespec ts;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", d.token);
+	snprintf(url, sizeof url, "%s/v1/jobs", d.url);
+	for (int i = 0; i < 300; i++) {
+		CURL *c = curl_easy_init();
+		struct curl_slist *h = curl_slist_append(NULL, auth);
+		struct buf b = {NULL, 0};
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+				 "{\"command\":\"true\",\"gpus\":1,\"hold\":true}");
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(1 + i % 3));
+		curl_easy_perform(c); /* mostly times out */
+		curl_slist_free_all(h);
+		curl_easy_cleanup(c);
+		free(b.p);
+	}
+	nap_ms(500);
+	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", d.token, NULL, 200);
+	listed = json_array_size(json_object_get(v, "jobs"));
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/queue?limit=1000", d.token, NULL, 200);
+	queued = json_array_size(json_object_get(v, "jobs"));
+	json_decref(v);
+	CHECK(listed > 0);
+	CHECK_EQ_INT(queued, listed);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	CHECK(t1 - t0 < 5);
+}

@@ -46,9 +46,17 @@ struct body {
 	struct MHD_Connection *conn;
 	void (*finish)(void *ctx, struct http_resp *rs);
 	void *fctx;
-	int deferred;
+	int deferred;          /* parked, its finish not run yet */
+	_Atomic int dstate;    /* PARKED, RESUMED or ORPHANED */
 	struct http *h;
 };
+
+/* A parked request's life: http_resume moves PARKED to RESUMED; a
+ * connection that ends while parked (its client went away) moves it to
+ * ORPHANED.  Whichever of the two comes second runs finish (so the
+ * deferred work is always completed, e.g. a committed job always queued)
+ * and frees the body. */
+enum { PARKED = 0, RESUMED, ORPHANED };
 
 struct http_defer {
 	struct body b; /* never instantiated: http_defer returns a body */
@@ -134,9 +142,24 @@ http_defer(const struct http_req *rq,
 	b->finish = finish;
 	b->fctx = ctx;
 	b->deferred = 1;
+	atomic_store(&b->dstate, PARKED);
 	atomic_fetch_add(&b->h->ndefer, 1);
 	MHD_suspend_connection(c);
 	return (struct http_defer *)b;
+}
+
+/* Runs a parked request's finish with nobody to answer, frees b. */
+static void
+finish_orphan(struct body *b)
+{
+	struct http_resp rs = {0};
+	struct http *h = b->h;
+
+	b->finish(b->fctx, &rs);
+	free(rs.body);
+	free(b->buf);
+	free(b);
+	atomic_fetch_sub(&h->ndefer, 1);
 }
 
 void
@@ -144,7 +167,10 @@ http_resume(struct http_defer *d)
 {
 	struct body *b = (struct body *)d;
 
-	MHD_resume_connection(b->conn);
+	if (atomic_exchange(&b->dstate, RESUMED) == ORPHANED)
+		finish_orphan(b); /* the connection is gone */
+	else
+		MHD_resume_connection(b->conn);
 }
 
 const char *
@@ -253,11 +279,18 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (b != NULL) {
-		free(b->buf);
-		free(b);
-		*con_cls = NULL;
+	if (b == NULL)
+		return;
+	*con_cls = NULL;
+	if (b->deferred) {
+		/* Ended while parked or before its finish ran. */
+		if (atomic_exchange(&b->dstate, ORPHANED) == RESUMED)
+			finish_orphan(b);
+		/* else http_resume will, when the work is done */
+		return;
 	}
+	free(b->buf);
+	free(b);
 }
 
 /* A listening socket on host:port; its bound port into *bound. */
