@@ -7,12 +7,27 @@
  * overflow.  A piece's numerator take * seconds * price is at most
  * 1e8 * 86400 * 1e6 < INT64_MAX.  A record is checked and cut into
  * bookings before anything is changed, so a bad record books nothing.
- * Every booking on a grant is kept as a span; a record's pieces are also
- * cut at the spans of its tenant's grants of its model, so in a piece
- * each grant's free capacity is fixed.  This is O(spans) per piece: fine
- * for thousands of records, quadratic for millions.
- * The ledger owns rows, spans and the per-tenant and per-program arrays;
- * the pool and grants are borrowed.
+ * Every booking on a grant is kept in the grant's held step function
+ * (struct ledger_held: a step where each booking starts and ends, so the
+ * steps are exactly the old per-booking spans' ends); a record's pieces
+ * are also cut at the steps of its tenant's grants of its model, so in a
+ * piece each grant's free capacity is fixed.
+ *
+ * Indexes, all built or grown here, none global:
+ *  - tm_first/tm_grants: each (tenant, model)'s grant ids ascending, built
+ *    once in ledger_init (the grants may not change afterwards);
+ *  - held[g]: binary search finds what g holds at t and its next step, so
+ *    a piece costs O(grants of the tenant and model x log steps), not
+ *    O(all bookings).  A record in start order inserts its steps at or
+ *    near the end (the past is never moved); an earlier record is exact
+ *    too, it only moves more steps;
+ *  - slots: open addressing (linear probing, load < 1/2) from (tenant,
+ *    grant, model, day) to the row, so rows stay in order of first use.
+ * tests/test-ledger.c checks all of this against a brute-force model of
+ * the rules (every span kept and scanned) on random record sets.
+ *
+ * The ledger owns rows, indexes and the per-tenant and per-program
+ * arrays; the pool and grants are borrowed.
  */
 #include "ledger/ledger.h"
 
@@ -44,6 +59,35 @@ int64_t
 ledger_won_round(struct ledger_won w)
 {
 	return w.whole + (2 * w.rem >= LEDGER_MILLI_HOUR ? 1 : 0);
+}
+
+/* Builds tm_first/tm_grants (counting sort by (tenant, model); ids stay
+ * ascending) and the empty held step functions.  Grants of tenants >=
+ * ntenants are left out: no record can use them. */
+static void
+index_grants(struct ledger *l)
+{
+	const struct grants *gs = l->grants;
+	size_t nk = (size_t)l->ntenants * (size_t)l->nmodels, *fill;
+
+	l->tm_first = xcalloc(nk + 1, sizeof *l->tm_first);
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].tenant < l->ntenants)
+			l->tm_first[(size_t)gs->v[i].tenant *
+				    (size_t)l->nmodels +
+				    (size_t)gs->v[i].model + 1]++;
+	for (size_t k = 0; k < nk; k++)
+		l->tm_first[k + 1] += l->tm_first[k];
+	l->tm_grants = xmalloc((l->tm_first[nk] + 1) * sizeof *l->tm_grants);
+	fill = xmalloc((nk + 1) * sizeof *fill);
+	memcpy(fill, l->tm_first, (nk + 1) * sizeof *fill);
+	for (size_t i = 0; i < gs->n; i++)
+		if (gs->v[i].tenant < l->ntenants)
+			l->tm_grants[fill[(size_t)gs->v[i].tenant *
+					  (size_t)l->nmodels +
+					  (size_t)gs->v[i].model]++] = (long)i;
+	free(fill);
+	l->held = xcalloc(gs->n + 1, sizeof *l->held);
 }
 
 int
@@ -92,6 +136,7 @@ ledger_init(struct ledger *l, int64_t epoch, const struct pool *p,
 		l->tenant_milli_s = xcalloc(ntenants,
 					    sizeof *l->tenant_milli_s);
 	}
+	index_grants(l);
 	return 0;
 }
 
@@ -105,7 +150,13 @@ ledger_free(struct ledger *l)
 	free(l->tenant_milli_s);
 	free(l->budget);
 	free(l->program_won);
-	free(l->spans);
+	free(l->slots);
+	free(l->tm_first);
+	free(l->tm_grants);
+	if (l->held != NULL && l->grants != NULL)
+		for (size_t g = 0; g < l->grants->n; g++)
+			free(l->held[g].steps);
+	free(l->held);
 	memset(l, 0, sizeof *l);
 }
 
@@ -192,12 +243,6 @@ check_usage(const struct ledger *l, const struct ledger_usage *r,
 	return 0;
 }
 
-static int
-grant_mine(const struct grant *g, const struct ledger_usage *r)
-{
-	return g->tenant == r->tenant && g->model == r->model;
-}
-
 /* Charges take milli-GPUs of [t, next) to grant (or borrowed). */
 static void
 book(struct booking **bs, size_t *n, size_t *cap, long grant, int64_t day,
@@ -218,33 +263,101 @@ book(struct booking **bs, size_t *n, size_t *cap, long grant, int64_t day,
 	b->price = price;
 }
 
+/* Index of the last step of h at or before t, or -1 if none. */
+static long
+held_find(const struct ledger_held *h, int64_t t)
+{
+	size_t lo = 0, hi = h->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->steps[mid].at <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+/* Milli-GPUs of grant g held at t; *next lowered to the grant's first
+ * step after t (where a booking on it starts or ends). */
+static int64_t
+held_at(const struct ledger *l, long g, int64_t t, int64_t *next)
+{
+	const struct ledger_held *h = &l->held[g];
+	long i = held_find(h, t);
+
+	if ((size_t)(i + 1) < h->n && h->steps[i + 1].at < *next)
+		*next = h->steps[i + 1].at;
+	return i < 0 ? 0 : h->steps[i].milli;
+}
+
 /* Milli-GPUs of grant g free at t (earlier records hold the rest). */
 static int64_t
 grant_free(const struct ledger *l, long g, int64_t t)
 {
-	int64_t used = 0, cap;
+	int64_t never = INT64_MAX, used = held_at(l, g, t, &never), cap;
 
-	for (size_t i = 0; i < l->nspans; i++) {
-		const struct ledger_span *s = &l->spans[i];
-
-		if (s->grant == g && s->start <= t && t < s->end)
-			used += s->milli;
-	}
 	if (l->grants->v[g].gpus > INT64_MAX / MILLI)
 		return INT64_MAX;
 	cap = l->grants->v[g].gpus * MILLI;
 	return used >= cap ? 0 : cap - used;
 }
 
+/* The step of h at t, inserted (holding what was held just before t) if
+ * there is none; its index. */
+static size_t
+held_split(struct ledger_held *h, int64_t t)
+{
+	long i = held_find(h, t);
+	size_t at;
+
+	if (i >= 0 && h->steps[i].at == t)
+		return (size_t)i;
+	at = (size_t)(i + 1);
+	h->steps = xgrow(h->steps, &h->cap, h->n + 1, sizeof *h->steps);
+	memmove(h->steps + at + 1, h->steps + at,
+		(h->n - at) * sizeof *h->steps);
+	h->steps[at].at = t;
+	h->steps[at].milli = i >= 0 ? h->steps[i].milli : 0;
+	h->n++;
+	return at;
+}
+
+/* Records that grant g holds take more milli-GPUs over [start, end). */
+static void
+held_add(struct ledger *l, long g, int64_t start, int64_t end, int64_t take)
+{
+	struct ledger_held *h = &l->held[g];
+	size_t lo = held_split(h, start), hi = held_split(h, end);
+
+	for (size_t i = lo; i < hi; i++)
+		h->steps[i].milli += take;
+}
+
+/* The tenant's grants of the model, ascending by id. */
+static const long *
+grants_of(const struct ledger *l, uint32_t tenant, int model, size_t *n)
+{
+	size_t k = (size_t)tenant * (size_t)l->nmodels + (size_t)model;
+
+	*n = l->tm_first[k + 1] - l->tm_first[k];
+	return l->tm_grants + l->tm_first[k];
+}
+
 /* Cuts r into bookings: pieces at day and grant boundaries, each piece
  * charged to the active grants (named first, then by id) and the rest
- * borrowed. */
+ * borrowed.  Pieces are also cut where earlier bookings on the tenant's
+ * grants of the model start and end, so in a piece each grant's free
+ * capacity is fixed. */
 static size_t
 cut(const struct ledger *l, const struct ledger_usage *r,
     struct booking **bs)
 {
 	const struct grants *gs = l->grants;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, nmine;
+	const long *mine = grants_of(l, r->tenant, r->model, &nmine);
 	int64_t t = r->start;
 
 	*bs = NULL;
@@ -255,25 +368,14 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 
 		if (next > r->end)
 			next = r->end;
-		for (size_t i = 0; i < gs->n; i++) {
-			const struct grant *g = &gs->v[i];
+		for (size_t i = 0; i < nmine; i++) {
+			const struct grant *g = &gs->v[mine[i]];
 
-			if (!grant_mine(g, r))
-				continue;
 			if (g->start > t && g->start < next)
 				next = g->start;
 			if (g->end > t && g->end < next)
 				next = g->end;
-		}
-		for (size_t i = 0; i < l->nspans; i++) {
-			const struct ledger_span *s = &l->spans[i];
-
-			if (!grant_mine(&gs->v[s->grant], r))
-				continue;
-			if (s->start > t && s->start < next)
-				next = s->start;
-			if (s->end > t && s->end < next)
-				next = s->end;
+			(void)held_at(l, mine[i], t, &next);
 		}
 		if (r->grant != LEDGER_NO_GRANT &&
 		    grant_active(&gs->v[r->grant], t)) {
@@ -283,15 +385,14 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 			     gs->v[r->grant].price_won_hour);
 			left -= take;
 		}
-		for (size_t i = 0; i < gs->n && left > 0; i++) {
-			const struct grant *g = &gs->v[i];
+		for (size_t i = 0; i < nmine && left > 0; i++) {
+			const struct grant *g = &gs->v[mine[i]];
 
-			if ((long)i == r->grant || !grant_mine(g, r) ||
-			    !grant_active(g, t))
+			if (mine[i] == r->grant || !grant_active(g, t))
 				continue;
-			free_m = grant_free(l, (long)i, t);
+			free_m = grant_free(l, mine[i], t);
 			take = free_m < left ? free_m : left;
-			book(bs, &n, &cap, (long)i, day, take, t, next,
+			book(bs, &n, &cap, mine[i], day, take, t, next,
 			     g->price_won_hour);
 			left -= take;
 		}
@@ -302,20 +403,71 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 	return n;
 }
 
+static uint64_t
+row_hash(uint32_t tenant, long grant, int model, int64_t day)
+{
+	uint64_t h = (uint64_t)tenant * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)(int64_t)grant + 0x632be59bd9b4e019ULL) *
+	     0xbf58476d1ce4e5b9ULL;
+	h ^= ((uint64_t)(unsigned)model << 32) ^ (uint64_t)day;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+/* The slot holding (tenant, grant, model, day) or the empty slot where it
+ * would go; nslots > 0. */
+static size_t
+row_slot(const struct ledger *l, uint32_t tenant, long grant, int model,
+	 int64_t day)
+{
+	size_t mask = l->nslots - 1;
+	size_t i = (size_t)row_hash(tenant, grant, model, day) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct ledger_row *row;
+
+		if (l->slots[i] == 0)
+			return i;
+		row = &l->rows[l->slots[i] - 1];
+		if (row->tenant == tenant && row->grant == grant &&
+		    row->model == model && row->day == day)
+			return i;
+	}
+}
+
+/* Doubles the slots (at least 64) and re-inserts every row. */
+static void
+rows_rehash(struct ledger *l)
+{
+	size_t n = l->nslots ? 2 * l->nslots : 64;
+
+	free(l->slots);
+	l->slots = xcalloc(n, sizeof *l->slots);
+	l->nslots = n;
+	for (size_t k = 0; k < l->nrows; k++) {
+		const struct ledger_row *row = &l->rows[k];
+
+		l->slots[row_slot(l, row->tenant, row->grant, row->model,
+				  row->day)] = k + 1;
+	}
+}
+
 static struct ledger_row *
 row_get(struct ledger *l, uint32_t tenant, long grant, int model,
 	int64_t day)
 {
 	struct ledger_row *row;
+	size_t s;
 
-	for (size_t i = l->nrows; i-- > 0;) {
-		row = &l->rows[i];
-		if (row->tenant == tenant && row->grant == grant &&
-		    row->model == model && row->day == day)
-			return row;
-	}
+	if (2 * (l->nrows + 1) >= l->nslots)
+		rows_rehash(l);
+	s = row_slot(l, tenant, grant, model, day);
+	if (l->slots[s] != 0)
+		return &l->rows[l->slots[s] - 1];
 	l->rows = xgrow(l->rows, &l->cap_rows, l->nrows + 1, sizeof *l->rows);
 	row = &l->rows[l->nrows++];
+	l->slots[s] = l->nrows;
 	memset(row, 0, sizeof *row);
 	row->tenant = tenant;
 	row->grant = grant;
@@ -357,17 +509,9 @@ ledger_add_usage(struct ledger *l, const struct ledger_usage *r,
 		if (b->grant != LEDGER_BORROWED) {
 			uint32_t prog = l->grants->v[b->grant].program;
 
-			struct ledger_span *sp;
-
 			programs_grow(l, prog);
 			won_add(&l->program_won[prog], num);
-			l->spans = xgrow(l->spans, &l->cap_spans,
-					 l->nspans + 1, sizeof *l->spans);
-			sp = &l->spans[l->nspans++];
-			sp->grant = b->grant;
-			sp->start = b->start;
-			sp->end = b->end;
-			sp->milli = b->take;
+			held_add(l, b->grant, b->start, b->end, b->take);
 		}
 	}
 	l->total_milli_s += sum;
@@ -391,14 +535,12 @@ const struct ledger_row *
 ledger_find(const struct ledger *l, uint32_t tenant, long grant, int model,
 	    int64_t day)
 {
-	for (size_t i = 0; i < l->nrows; i++) {
-		const struct ledger_row *row = &l->rows[i];
+	size_t s;
 
-		if (row->tenant == tenant && row->grant == grant &&
-		    row->model == model && row->day == day)
-			return row;
-	}
-	return NULL;
+	if (l->nslots == 0)
+		return NULL;
+	s = row_slot(l, tenant, grant, model, day);
+	return l->slots[s] ? &l->rows[l->slots[s] - 1] : NULL;
 }
 
 int64_t

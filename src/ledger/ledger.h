@@ -24,7 +24,13 @@
  * added) is not available to a later one, which borrows instead.
  *
  * The ledger borrows the pool and grants given to ledger_init (they must
- * outlive it and not change) and owns its rows.
+ * outlive it and not change: it indexes the grants once, in ledger_init,
+ * so a grant appended later is unknown to it; sim/program.c calls
+ * ledger_init after the run with the final grants) and owns its rows and
+ * indexes.  Cost: a record costs O(pieces x grants of its tenant and model
+ * x log steps of a grant); rows are found by hash.  Records added in start
+ * order are the fast case; an earlier start is still exact, only its
+ * booking moves more of the grant's steps.
  */
 #ifndef ALLOT_LEDGER_LEDGER_H
 #define ALLOT_LEDGER_LEDGER_H
@@ -66,11 +72,21 @@ struct ledger_row {
 	struct ledger_won won;
 };
 
-/* Granted capacity taken: grant's milli-GPUs over [start, end). */
-struct ledger_span {
-	long grant;
-	int64_t start, end;
+/* One step of a grant's held capacity: from at on (until the next step)
+ * earlier records hold milli milli-GPUs of the grant. */
+struct ledger_step {
+	int64_t at;
 	int64_t milli;
+};
+
+/* A grant's capacity held by booked records as a step function: steps
+ * strictly ascending by at, nothing held before steps[0].at.  There is a
+ * step at the start and at the end of every booking ever made on the
+ * grant (none merged), i.e. exactly where the bookings' spans start and
+ * end. */
+struct ledger_held {
+	struct ledger_step *steps;
+	size_t n, cap;
 };
 
 struct ledger_program {
@@ -87,15 +103,18 @@ struct ledger {
 	uint32_t ntenants;
 	int nmodels;
 	uint64_t borrow_price[POOL_MAX_MODELS];
-	struct ledger_row *rows;
+	struct ledger_row *rows;         /* in order of first use */
 	size_t nrows, cap_rows;
+	size_t *slots;    /* [nslots] row index + 1, 0 = empty; open addr. */
+	size_t nslots;    /* 0 or a power of two > 2 * nrows */
+	size_t *tm_first; /* [ntenants * nmodels + 1] into tm_grants */
+	long *tm_grants;  /* each (tenant, model)'s grant ids, ascending */
+	struct ledger_held *held;        /* [grants->n] */
 	struct ledger_won *tenant_won;   /* [ntenants] */
 	int64_t *tenant_milli_s;         /* [ntenants] */
 	int64_t *budget;                 /* [nprograms] */
 	struct ledger_won *program_won;  /* [nprograms] */
 	size_t nprograms;
-	struct ledger_span *spans;       /* every booking on a grant */
-	size_t nspans, cap_spans;
 	int64_t total_milli_s;           /* bounds every total (overflow) */
 };
 
