@@ -221,14 +221,17 @@ TEST(program_round_realloc)
 		size_t total = n + na;
 		CHECK(total == 3 || total == 4);
 	}
-	/* The decisions: r1, its reallocation, r2, its reallocation. */
-	CHECK_EQ_INT(log->n, 4);
-	CHECK_EQ_INT(log->v[0].kind, AUDIT_ROUND);
-	CHECK_CONTAINS(log->v[0].payload, "\"why\":\"b: lowest (60.0)\"");
-	CHECK_EQ_INT(log->v[1].kind, AUDIT_REALLOCATION);
-	CHECK_CONTAINS(log->v[1].payload, "[\"comp/a\",\"B200\",96]");
-	CHECK_EQ_INT(log->v[2].kind, AUDIT_ROUND);
-	CHECK_CONTAINS(log->v[2].payload, "\"source\":\"quality model\"");
+	/* The decisions: the scenario's grants, r1, its reallocation, r2,
+	 * its reallocation. */
+	CHECK_EQ_INT(log->n, 5);
+	CHECK_EQ_INT(log->v[0].kind, AUDIT_QUOTA);
+	CHECK_CONTAINS(log->v[0].payload, "[\"comp/a\",\"B200\",32,0,5097600,0]");
+	CHECK_EQ_INT(log->v[1].kind, AUDIT_ROUND);
+	CHECK_CONTAINS(log->v[1].payload, "\"why\":\"b: lowest (60.0)\"");
+	CHECK_EQ_INT(log->v[2].kind, AUDIT_REALLOCATION);
+	CHECK_CONTAINS(log->v[2].payload, "[\"comp/a\",\"B200\",96]");
+	CHECK_EQ_INT(log->v[3].kind, AUDIT_ROUND);
+	CHECK_CONTAINS(log->v[3].payload, "\"source\":\"quality model\"");
 	memset(&e, 0, sizeof e);
 	CHECK_EQ_INT(audit_verify(log, NULL, &e), 0);
 	program_free(p);
@@ -329,19 +332,20 @@ TEST(program_korea_small)
 		test_fail(__FILE__, __LINE__, "run: %s", e.msg);
 	program_stats(p, &st);
 	log = program_audit(p);
-	CHECK(log->n >= 6);
-	CHECK_EQ_INT(log->v[0].kind, AUDIT_ROUND); /* 2026-01-15 comes first */
-	CHECK_CONTAINS(log->v[0].payload,
+	CHECK(log->n >= 7);
+	CHECK_EQ_INT(log->v[0].kind, AUDIT_QUOTA); /* the scenario's grants */
+	CHECK_EQ_INT(log->v[1].kind, AUDIT_ROUND); /* 2026-01-15 comes next */
+	CHECK_CONTAINS(log->v[1].payload,
 		       "\"why\":\"naver: gate failed; nc-ai: lowest (72.4)\"");
-	CHECK_EQ_INT(log->v[1].kind, AUDIT_REALLOCATION);
+	CHECK_EQ_INT(log->v[2].kind, AUDIT_REALLOCATION);
 	/* 1,024 B200 and 1,000 H100 at scale 0.05: 51.2 and 50 GPUs, 6
 	 * servers each; Upstage and LG (SKT still supplies) get 3 + 3 of
 	 * each, in team order. */
-	CHECK_CONTAINS(log->v[1].payload,
+	CHECK_CONTAINS(log->v[2].payload,
 		       "\"grants\":[[\"sovereign-ai/upstage\",\"B200\",24],"
 		       "[\"sovereign-ai/lg\",\"B200\",24],[\"sovereign-ai/upstage\",\"H100\",24],"
 		       "[\"sovereign-ai/lg\",\"H100\",24]]");
-	CHECK_EQ_INT(log->v[2].kind, AUDIT_AWARD);
+	CHECK_EQ_INT(log->v[3].kind, AUDIT_AWARD);
 	CHECK(st.awards > 0);
 	CHECK(st.rounds == 3);
 	CHECK(st.jobs_completed > 1000);

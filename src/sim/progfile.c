@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/audit.h"
 #include "util/alloc.h"
 #include "util/csv.h"
 #include "util/file.h"
@@ -850,6 +851,7 @@ progfile_parse(const char *name, const char *buf, size_t len,
 	pf->work.max_gang = 512;
 	pf->idle.every_s = 7 * DAY;
 	snprintf(pf->source, sizeof pf->source, "%s", name);
+	audit_sha256_hex(buf, len, pf->sha256);
 	csv_lines_init(&p.r, name, buf, len);
 	while ((rc = csv_lines_next(&p.r, &s, &n, e)) == 1) {
 		const char *hash = memchr(s, '#', n);

@@ -137,6 +137,7 @@ struct pf_workload {
 struct progfile {
 	char name[PF_NAME];
 	char source[256];         /* the file it came from, for messages */
+	char sha256[65];          /* of its text: the audit log's input */
 	int64_t start_unix;       /* the start date, seconds since 1970 */
 	int64_t end;              /* seconds after the start */
 	uint64_t seed;

@@ -312,7 +312,23 @@ end_grant(struct program *P, uint32_t id, int64_t t)
 		g->end = t > g->start ? t : g->start + 1;
 }
 
-/* Appends a decision; the payload is built by the caller in a memstream. */
+/* Appends a decision with one input (its name and content hash); the
+ * payload is built by the caller in a memstream. */
+static void
+audit_hashed(struct program *P, int64_t t, int kind, const char *input_name,
+	     const char *sha256, const char *payload)
+{
+	struct audit_input in;
+	struct err e;
+
+	memset(&in, 0, sizeof in);
+	snprintf(in.name, sizeof in.name, "%s", input_name);
+	snprintf(in.sha256, sizeof in.sha256, "%s", sha256);
+	memset(&e, 0, sizeof e);
+	if (audit_append(&P->audit, t, kind, PROGRAM_POLICY, &in, 1, payload, &e) != 0)
+		fail(P, ERR_INVALID, "audit", e.msg);
+}
+
 static void
 audit(struct program *P, int64_t t, int kind, const char *input_name,
       const char *input, size_t input_len, const char *payload)
@@ -703,7 +719,28 @@ readmit(struct program *P, size_t c, const uint32_t *freed, int64_t t)
 			       (int)P->pool.model_names.n, cr->awards, &e);
 	if (got < 0) {
 		fail(P, (int)got, "readmit", e.msg);
-	} else {
+	} else if (got > 0) {
+		struct membuf mb, in;
+		struct jsonw jw;
+		char date[16];
+		mem_open(&in);
+		for (int m = 0; m < (int)P->pool.model_names.n; m++)
+			if (freed[m] > 0)
+				fprintf(in.f, "%s,%u\n", strtab_get(&P->pool.model_names,
+								     (uint32_t)m), freed[m]);
+		mem_close(&in);
+		mem_open(&mb);
+		jsonw_init(&jw, mb.f);
+		jsonw_obj(&jw);
+		jsonw_key(&jw, "decision");
+		jsonw_str(&jw, "re-award");
+		jsonw_key(&jw, "call");
+		jsonw_str(&jw, P->pf->calls[c].name);
+		progfile_date(P->pf, t, date);
+		jsonw_key(&jw, "date");
+		jsonw_str(&jw, date);
+		jsonw_key(&jw, "awards");
+		jsonw_arr(&jw);
 		for (size_t k = 0; k < cr->n; k++)
 			if (was[k] && cr->awards[k].servers > 0) {
 				call_award_grants(P, c, k, t);
@@ -711,7 +748,18 @@ readmit(struct program *P, size_t c, const uint32_t *freed, int64_t t)
 				P->rc[P->nrc++] = (struct reclaim_rec){
 					t, cr->first_tenant + (uint32_t)k, -1,
 					cr->awards[k].servers};
+				jsonw_arr(&jw);
+				jsonw_str(&jw, tname(P, cr->first_tenant + (uint32_t)k));
+				jsonw_int(&jw, cr->awards[k].servers);
+				jsonw_int(&jw, cr->awards[k].rank);
+				jsonw_end(&jw);
 			}
+		jsonw_end(&jw);
+		jsonw_end(&jw);
+		mem_close(&mb);
+		audit(P, t, AUDIT_AWARD, "freed_servers.csv", in.buf, in.len, mb.buf);
+		free(in.buf);
+		free(mb.buf);
 	}
 	free(was);
 }
@@ -1413,6 +1461,34 @@ program_new(const struct progfile *pf, const struct program_opts *o,
 			P->ph = xgrow(P->ph, &P->cap_ph, P->nph + 1, sizeof *P->ph);
 			P->ph[P->nph++] = (struct phase_rec){t, m, gpus, g->from, g->to};
 		}
+	}
+	if (pf->ngrants > 0) {
+		/* The explicit grants are the first quota change. */
+		struct membuf mb;
+		struct jsonw jw;
+		mem_open(&mb);
+		jsonw_init(&jw, mb.f);
+		jsonw_obj(&jw);
+		jsonw_key(&jw, "decision");
+		jsonw_str(&jw, "grants of the scenario");
+		jsonw_key(&jw, "grants");
+		jsonw_arr(&jw);
+		for (size_t k = 0; k < P->gs.n; k++) {
+			const struct grant *g = &P->gs.v[k];
+			jsonw_arr(&jw);
+			jsonw_str(&jw, tname(P, g->tenant));
+			jsonw_str(&jw, strtab_get(&P->pool.model_names, (uint32_t)g->model));
+			jsonw_int(&jw, g->gpus);
+			jsonw_int(&jw, g->start);
+			jsonw_int(&jw, g->end);
+			jsonw_uint(&jw, g->price_won_hour);
+			jsonw_end(&jw);
+		}
+		jsonw_end(&jw);
+		jsonw_end(&jw);
+		mem_close(&mb);
+		audit_hashed(P, 0, AUDIT_QUOTA, "scenario", pf->sha256, mb.buf);
+		free(mb.buf);
 	}
 	for (size_t r2 = 0; r2 < pf->nrounds; r2++)
 		for (size_t m = 0; m < pf->rounds[r2].nnext; m++)
@@ -2141,6 +2217,43 @@ program_write_dir(const struct program *P, const char *dir, struct err *e)
 		free(cum);
 	}
 	if ((rc = close_out(f, dir, "budget.csv", e)) != 0)
+		return rc;
+
+	if ((f = open_out(dir, "ledger.csv", e)) == NULL)
+		return ERR_IO;
+	fprintf(f, "day,tenant,grant,model,gpu_hours,won\n");
+	if (P->ledger_ok)
+		for (size_t i = 0; i < ledger_nrows(&P->ledger); i++) {
+			const struct ledger_row *r = ledger_row(&P->ledger, i);
+			fprintf(f, "%lld,%s,", (long long)r->day, tname(P, r->tenant));
+			if (r->grant >= 0)
+				fprintf(f, "%ld,", r->grant);
+			else
+				fprintf(f, "borrowed,");
+			fprintf(f, "%s,%.4f,%lld\n",
+				strtab_get(&P->pool.model_names, (uint32_t)r->model),
+				(double)r->milli_s / LEDGER_MILLI_HOUR,
+				(long long)ledger_won_round(r->won));
+		}
+	if ((rc = close_out(f, dir, "ledger.csv", e)) != 0)
+		return rc;
+
+	if ((f = open_out(dir, "compute.csv", e)) == NULL)
+		return ERR_IO;
+	fprintf(f, "round,team,gpu_hours,score,score_per_1k_gpu_hours\n");
+	for (size_t k = 0; k < P->nrr; k++) {
+		const struct round_rec *x = &P->rr[k];
+		double used = x->gpu_h - P->pf->tenants[P->ten[x->tenant].pf].prior_gpu_h;
+		fprintf(f, "%s,%s,%.1f,", pf->rounds[x->round].name, short_name(P, x->tenant),
+			used);
+		if (isnan(x->score))
+			fprintf(f, ",\n");
+		else if (used <= 0)
+			fprintf(f, "%.3f,\n", x->score);
+		else
+			fprintf(f, "%.3f,%.4f\n", x->score, 1000 * x->score / used);
+	}
+	if ((rc = close_out(f, dir, "compute.csv", e)) != 0)
 		return rc;
 
 	if ((f = open_out(dir, "audit.jsonl", e)) == NULL)
