@@ -106,7 +106,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/liballot.a
 # ---- main targets -------------------------------------------------------
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/allot run korea-2026
+	$(BUILD)/allot run korea-2026 --out $(BUILD)/korea-2026
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=address,undefined WERROR=1 \

@@ -281,7 +281,7 @@ static const char *const scenario_lines[] = {
 	"grant msit H200 256 from 2026-01-01 to 2027-08-01",
 	"",
 	"# Idle or misused GPUs are reclaimed and reassigned (the rule's figures: ours).",
-	"idle threshold 0.5 window 14d notice 7d rampup 30d keep 1 every 7d",
+	"idle threshold 0.7 window 28d notice 14d rampup 30d keep 1 every 7d",
 	"# Demand: each tenant offers 0.8 x activity x its grant (ours; docs/PROGRAMS.md).",
 	"workload load 0.8 pass-interval 300s backfill 8 max-gang 1024",
 };
