@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A real Slurm on this machine (tests/slurm/cluster.sh): start 4 nodes with
+# 8 fake GPUs each, run a job asking gres:gpu:2 pinned to node3 through
+# both srun and sbatch, check from inside the job that it ran on node3
+# (SLURMD_NODENAME) with two GPU ids in CUDA_VISIBLE_DEVICES and that its
+# exit code comes back, then stop every daemon by its pid file and check
+# none is left.  Skips (77) when Slurm is not installed or not root.
+set -u
+CL=tests/slurm/cluster.sh
+export PATH=$PATH:/usr/sbin
+command -v slurmctld > /dev/null 2>&1 && command -v slurmd > /dev/null 2>&1 &&
+	command -v munged > /dev/null 2>&1 && command -v srun > /dev/null 2>&1 ||
+	{ echo "SKIP: slurmctld/slurmd/munged/srun not installed"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+# a short folder: the munge socket path must fit a sockaddr_un
+D=$(mktemp -d /tmp/allot-slurm.XXXXXX) || exit 1
+PB=$((20000 + ($$ % 500) * 20))
+started=0
+fail() {
+	echo "FAIL: $*"
+	for f in "$D"/slurmctld.log "$D"/slurmd-node3.log; do
+		[ -f "$f" ] && { echo "--- $f (tail)"; tail -15 "$f"; }
+	done
+	exit 1
+}
+cleanup() {
+	[ $started = 1 ] && bash $CL stop "$D"
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+t0=$(date +%s.%N)
+bash $CL start "$D" 4 allot-t "$PB" || fail "cluster start"
+started=1
+t1=$(date +%s.%N)
+echo "cluster of 4 nodes up in $(awk "BEGIN{print $t1 - $t0}") s"
+. "$D/env"
+[ "$(sinfo -h -t idle -o %D)" = 4 ] || fail "not 4 idle nodes"
+[ "$(sinfo -h -N -o %G | sort -u)" = "gpu:8" ] || fail "GRES: $(sinfo -h -N -o %G)"
+
+out=$(cd "$D" && timeout 20 srun -w node3 --gres=gpu:2 \
+	sh -c 'echo "node=$SLURMD_NODENAME cvd=$CUDA_VISIBLE_DEVICES"') || fail "srun"
+[ "$out" = "node=node3 cvd=0,1" ] || fail "srun saw: $out"
+
+(cd "$D" && timeout 20 sbatch --wait -Q -w node3 --gres=gpu:2 -J allot-t1 -o "$D/b.out" \
+	--wrap 'echo "node=$SLURMD_NODENAME cvd=$CUDA_VISIBLE_DEVICES"; exit 3')
+rc=$?
+[ $rc = 3 ] || fail "sbatch --wait exit $rc, want 3"
+out=$(cat "$D/b.out")
+[ "$out" = "node=node3 cvd=0,1" ] || fail "sbatch job saw: $out"
+
+# two jobs on node3 at once get disjoint GPUs
+(cd "$D" && timeout 20 sbatch -Q -w node3 --gres=gpu:2 -o "$D/c1.out" --wrap 'echo $CUDA_VISIBLE_DEVICES; sleep 1')
+(cd "$D" && timeout 20 sbatch --wait -Q -w node3 --gres=gpu:2 -o "$D/c2.out" --wrap 'echo $CUDA_VISIBLE_DEVICES; sleep 1')
+for i in $(seq 1 50); do [ -s "$D/c1.out" ] && break; sleep 0.1; done
+a=$(cat "$D/c1.out") b=$(cat "$D/c2.out")
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || fail "concurrent GPU sets: '$a' '$b'"
+
+pids=$(cat "$D"/slurmd-*.pid "$D"/slurmctld.pid "$D"/munge/munged.pid)
+[ "$(echo "$pids" | wc -w)" = 6 ] || fail "pid files: $pids"
+bash $CL stop "$D" || fail "cluster stop"
+started=0
+for p in $pids; do
+	if [ -r /proc/$p/stat ] && [ "$(sed 's/.*) \(.\).*/\1/' /proc/$p/stat)" != Z ]; then
+		fail "pid $p still running after stop"
+	fi
+done
+echo "ok: srun and sbatch on node3 with 2 GPUs, exit code, disjoint GPUs; stopped"
+exit 0
