@@ -59,7 +59,8 @@ TEST(progfile_korea)
 	CHECK_EQ_INT(pf.calls[0].asked_gpus, 13712);
 	CHECK_EQ_INT(pf.calls[0].proposals, 514);
 	CHECK_NEAR(pf.calls[1].mix[2], 0.7, 1e-12);
-	CHECK_EQ_INT(pf.idle.window_s, 14 * DAY);
+	CHECK_EQ_INT(pf.idle.window_s, 28 * DAY);
+	CHECK_NEAR(pf.idle.threshold, 0.7, 1e-12);
 	CHECK_EQ_INT(pf.work.pass_interval, 300);
 	progfile_date(&pf, pf.rounds[1].at, d);
 	CHECK_STR(d, "2026-08-17");
