@@ -1,7 +1,8 @@
 /*
- * bench-korea.c — what `make run` costs, and the scheduler state's size.
+ * bench-korea.c — the national pool under synth.h's workload (`allot run
+ * korea-synthetic`), and the scheduler state's size.
  *
- * 1. The default scenario as `allot run korea-2026` runs it (sim/korea.h:
+ * 1. The synthetic scenario as `allot run korea-synthetic` runs it (sim/korea.h:
  *    the national pool at scale 1, the default synthetic workload, order
  *    SCHED_PRIORITY, FGD): pool + workload generation, sim_run, metrics;
  *    best and median of REPS runs.  One run with 3 days of arrivals shows
@@ -124,7 +125,7 @@ main(void)
 	struct synth_opts so;
 
 	korea_workload_defaults(&so);
-	printf("korea-2026 (allot run defaults: scale 1, %u tenants, load %.2f, "
+	printf("korea-synthetic (allot run defaults: scale 1, %u tenants, load %.2f, "
 	       "seed %llu, priority + FGD); wall s = generate + simulate + "
 	       "metrics\n\n", so.tenants, so.load,
 	       (unsigned long long)so.seed);
@@ -136,12 +137,12 @@ main(void)
 		tot[k] = r[k].total_s;
 	}
 	qsort(tot, REPS, sizeof tot[0], cmp_double);
-	row("default (make run)", (double)so.duration_s / 86400.0, &r[0], tot[0],
+	row("default (2 days)", (double)so.duration_s / 86400.0, &r[0], tot[0],
 	    tot[REPS / 2]);
 	run_once(3 * 86400, &big);
 	row("3 days, 1 run", 3.0, &big, big.total_s, big.total_s);
 
-	printf("\nscheduler state (korea-2026 pool, %zu nodes, %llu GPUs; "
+	printf("\nscheduler state (korea pool, %zu nodes, %llu GPUs; "
 	       "default run, %zu jobs):\n", r[0].nnodes,
 	       (unsigned long long)r[0].gpus, r[0].njobs);
 	printf("  sizeof(struct node)          %4zu B  = %.1f B per GPU (8-GPU "
