@@ -499,6 +499,35 @@ TEST(api_errors)
 	CHECK_EQ_INT(st, 200);
 	CHECK_CONTAINS(s, "\"gpus\":32");
 	free(s);
+	/* Headers over 32 KiB: refused before any handler runs. */
+	{
+		CURL *c = curl_easy_init();
+		struct curl_slist *h = NULL;
+		char *hdr = malloc(100 * 1024), url[128];
+		long code = 0;
+		memcpy(hdr, "X-Big: ", 7);
+		memset(hdr + 7, 'a', 100 * 1024 - 8);
+		hdr[100 * 1024 - 1] = '\0';
+		h = curl_slist_append(h, hdr);
+		snprintf(url, sizeof url, "%s/openapi.json", d.url);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		{
+			struct buf b = {NULL, 0};
+			curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+			curl_easy_perform(c);
+			free(b.p);
+		}
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		CHECK_EQ_INT(code, 431);
+		curl_slist_free_all(h);
+		curl_easy_cleanup(c);
+		free(hdr);
+	}
+	s = req(&d, "GET", "/v1/pool", t, NULL, &st);
+	CHECK_EQ_INT(st, 200);
+	free(s);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
 
