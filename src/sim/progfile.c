@@ -543,7 +543,7 @@ d_round(struct parse *p)
 {
 	struct progfile *pf = p->pf;
 	struct pf_round r;
-	int64_t keep, reps;
+	int64_t keep = 0, reps = 0;
 	int rc;
 
 	memset(&r, 0, sizeof r);
@@ -650,7 +650,7 @@ d_call(struct parse *p)
 {
 	struct progfile *pf = p->pf;
 	struct pf_call c;
-	int64_t v;
+	int64_t v = 0;
 	int rc;
 
 	memset(&c, 0, sizeof c);
@@ -705,7 +705,7 @@ static int
 d_idle(struct parse *p)
 {
 	struct pf_idle *d = &p->pf->idle;
-	int64_t keep;
+	int64_t keep = 0;
 	int rc = 0;
 
 	for (int k = 1; k < p->nw && rc == 0; k += 2) {
@@ -735,7 +735,7 @@ static int
 d_workload(struct parse *p)
 {
 	struct pf_workload *w = &p->pf->work;
-	int64_t v;
+	int64_t v = 0;
 	int rc = 0;
 
 	for (int k = 1; k < p->nw && rc == 0; k += 2) {
@@ -761,7 +761,7 @@ d_line(struct parse *p)
 {
 	struct progfile *pf = p->pf;
 	struct csv_field d = p->w[0];
-	int64_t v;
+	int64_t v = 0;
 	int rc;
 
 	if (csv_eq(d, "scenario"))

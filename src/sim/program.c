@@ -663,7 +663,7 @@ do_call(struct program *P, size_t c, int64_t t)
 	mem_open(&in);
 	for (size_t k = 0; k < cr->n; k++) {
 		const struct oc_proposal *pp = &cr->props[k];
-		fprintf(in.f, "%u,%s,%u,%u,%u,%u,%u,%.6f,%.6f,%.6f\n", pp->id,
+		fprintf(in.f, "%u,%s,%u,%u,%d,%u,%u,%.6f,%.6f,%.6f\n", pp->id,
 			tname(P, cr->first_tenant + (uint32_t)k), pp->category, pp->region,
 			pp->model, pp->servers, pp->months, pp->scores[0], pp->scores[1],
 			pp->scores[2]);
@@ -817,7 +817,8 @@ do_idle(struct program *P, int64_t t)
 				if (nid < 0)
 					break;
 				P->gx[nid] = P->gx[id];
-				g = &P->gs.v[id]; /* add_grant may move the array */
+				/* add_grant may have moved the grants: g is stale
+				 * from here on; cut holds what is needed. */
 			}
 			P->gx[id].opencall = 0;
 			P->idle_reclaimed_gpus += (uint64_t)take * GPN;
@@ -941,7 +942,7 @@ do_round(struct program *P, size_t r, int64_t t)
 	if (rd->nscores > 0) {
 		/* Published scores: no item-level data, so no interval; gate
 		 * failures out, then the lowest until `keep` remain. */
-		struct round_rec *ord[PF_MAX_TEAMS];
+		struct round_rec *ord[PF_MAX_TEAMS] = {NULL};
 		size_t no = 0, left = 0;
 		for (size_t i = 0; i < n; i++) {
 			const char *nm = P->pf->tenants[P->ten[team[i]].pf].name;
@@ -962,7 +963,8 @@ do_round(struct program *P, size_t r, int64_t t)
 					 "%s%s: no score", why[0] ? "; " : "", nm);
 			}
 		}
-		qsort(ord, no, sizeof *ord, cmp_score_asc);
+		if (no > 1)
+			qsort(ord, no, sizeof(struct round_rec *), cmp_score_asc);
 		left = no;
 		for (size_t i = 0; i < no && left > rd->keep; i++, left--) {
 			ord[i]->out = 1;
@@ -1071,12 +1073,12 @@ do_round(struct program *P, size_t r, int64_t t)
 		for (size_t m = 0; m < rd->nnext && wsum > 0; m++) {
 			int model = pool_model_find(&P->pool, rd->next[m].model);
 			int64_t servers = scaled_gpus(P, rd->next[m].n) / GPN, given = 0;
-			int64_t share[PF_MAX_TEAMS];
+			int64_t share[PF_MAX_TEAMS] = {0};
 			for (size_t a = 0; a < ne; a++) {
 				share[a] = (int64_t)floor((double)servers * wt[order[a]] / wsum);
 				given += share[a];
 			}
-			for (size_t a = 0; given < servers && ne > 0; a = (a + 1) % ne) {
+			for (size_t a = 0; ne > 0 && given < servers; a = a + 1 < ne ? a + 1 : 0) {
 				share[a]++;
 				given++;
 			}
@@ -2132,7 +2134,7 @@ program_write_dir(const struct program *P, const char *dir, struct err *e)
 		return ERR_IO;
 	fprintf(f, "phase,start,end,team,gpus\n");
 	{
-		int64_t starts[256];
+		int64_t starts[256] = {0};
 		size_t nstarts = 0;
 		for (size_t k = 0; k < P->nph; k++) {
 			size_t i = 0;
@@ -2141,7 +2143,8 @@ program_write_dir(const struct program *P, const char *dir, struct err *e)
 			if (i == nstarts && nstarts < 256)
 				starts[nstarts++] = P->ph[k].from;
 		}
-		qsort(starts, nstarts, sizeof *starts, cmp_i64);
+		if (nstarts > 1)
+			qsort(starts, nstarts, sizeof *starts, cmp_i64);
 		/* One line per phase and team: its grants of every model. */
 		for (size_t k = 0; k < P->nph; k++) {
 			char a[16], b[16];
