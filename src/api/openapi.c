@@ -193,7 +193,7 @@ openapi_document(void)
 			item = json_object();
 			json_object_set_new(paths, rt[i].pattern, item);
 		}
-		for (k = 0; rt[i].method[k] && k < sizeof method - 1; k++)
+		for (k = 0; k < sizeof method - 1 && rt[i].method[k]; k++)
 			method[k] = (char)(rt[i].method[k] - 'A' + 'a');
 		method[k] = '\0';
 		json_object_set_new(item, method, operation(&rt[i]));

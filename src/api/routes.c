@@ -493,10 +493,10 @@ tenants_post(struct call *c)
 
 	if (o == NULL)
 		return 0;
-	if ((rc = validate_str(o, "name", 1, DB_NAME_MAX - 1, name, field, &e)) ||
-	    (rc = validate_name(name, "name", field, &e)) ||
-	    (rc = validate_str(o, "parent", 0, DB_NAME_MAX - 1, parent, field, &e)) ||
-	    (rc = validate_int(o, "shares", 0, 1, 1000000000, &shares, field, &e))) {
+	if (validate_str(o, "name", 1, DB_NAME_MAX - 1, name, field, &e) != 0 ||
+	    validate_name(name, "name", field, &e) != 0 ||
+	    validate_str(o, "parent", 0, DB_NAME_MAX - 1, parent, field, &e) != 0 ||
+	    validate_int(o, "shares", 0, 1, 1000000000, &shares, field, &e) != 0) {
 		json_decref(o);
 		return invalid(c, field, &e);
 	}
@@ -538,10 +538,10 @@ users_post(struct call *c)
 
 	if (o == NULL)
 		return 0;
-	if ((rc = validate_str(o, "name", 1, DB_NAME_MAX - 1, name, field, &e)) ||
-	    (rc = validate_name(name, "name", field, &e)) ||
-	    (rc = validate_str(o, "account", 0, DB_NAME_MAX - 1, acc, field, &e)) ||
-	    (rc = validate_str(o, "role", 0, sizeof role - 1, role, field, &e))) {
+	if (validate_str(o, "name", 1, DB_NAME_MAX - 1, name, field, &e) != 0 ||
+	    validate_name(name, "name", field, &e) != 0 ||
+	    validate_str(o, "account", 0, DB_NAME_MAX - 1, acc, field, &e) != 0 ||
+	    validate_str(o, "role", 0, sizeof role - 1, role, field, &e) != 0) {
 		json_decref(o);
 		return invalid(c, field, &e);
 	}
@@ -696,10 +696,10 @@ programs_post(struct call *c)
 	if (o == NULL)
 		return 0;
 	memset(&p, 0, sizeof p);
-	if ((rc = validate_str(o, "name", 1, DB_NAME_MAX - 1, p.name, field, &e)) ||
-	    (rc = validate_name(p.name, "name", field, &e)) ||
-	    (rc = validate_int(o, "budget_won", 0, 0, INT64_MAX, &budget, field,
-			       &e))) {
+	if (validate_str(o, "name", 1, DB_NAME_MAX - 1, p.name, field, &e) != 0 ||
+	    validate_name(p.name, "name", field, &e) != 0 ||
+	    validate_int(o, "budget_won", 0, 0, INT64_MAX, &budget, field,
+			       &e) != 0) {
 		json_decref(o);
 		return invalid(c, field, &e);
 	}
@@ -742,16 +742,16 @@ grants_post(struct call *c)
 
 	if (o == NULL)
 		return 0;
-	if ((rc = validate_str(o, "account", 1, DB_NAME_MAX - 1, acc, field, &e)) ||
-	    (rc = validate_str(o, "model", 1, sizeof model - 1, model, field, &e)) ||
-	    (rc = validate_int(o, "gpus", 1, 1, 10000000, &gpus, field, &e)) ||
-	    (rc = validate_int(o, "start", 1, 0, INT64_MAX / 2, &start, field, &e)) ||
-	    (rc = validate_int(o, "end", 1, 1, INT64_MAX / 2, &end, field, &e)) ||
-	    (rc = validate_int(o, "program", 0, 0, UINT32_MAX, &prog, field, &e)) ||
-	    (rc = validate_int(o, "borrow_limit", 0, -1, 10000000, &bl, field, &e)) ||
-	    (rc = validate_int(o, "lend_limit", 0, -1, 10000000, &ll, field, &e)) ||
-	    (rc = validate_int(o, "price_won_hour", 0, 0, INT64_MAX / 2, &price,
-			       field, &e))) {
+	if (validate_str(o, "account", 1, DB_NAME_MAX - 1, acc, field, &e) != 0 ||
+	    validate_str(o, "model", 1, sizeof model - 1, model, field, &e) != 0 ||
+	    validate_int(o, "gpus", 1, 1, 10000000, &gpus, field, &e) != 0 ||
+	    validate_int(o, "start", 1, 0, INT64_MAX / 2, &start, field, &e) != 0 ||
+	    validate_int(o, "end", 1, 1, INT64_MAX / 2, &end, field, &e) != 0 ||
+	    validate_int(o, "program", 0, 0, UINT32_MAX, &prog, field, &e) != 0 ||
+	    validate_int(o, "borrow_limit", 0, -1, 10000000, &bl, field, &e) != 0 ||
+	    validate_int(o, "lend_limit", 0, -1, 10000000, &ll, field, &e) != 0 ||
+	    validate_int(o, "price_won_hour", 0, 0, INT64_MAX / 2, &price,
+			       field, &e) != 0) {
 		json_decref(o);
 		return invalid(c, field, &e);
 	}

@@ -1363,7 +1363,7 @@ svc_tenant_put(struct svc *s, const char *name, const char *parent,
 	uint32_t pid = 0;
 	int rc;
 
-	if (parent != NULL && (rc = svc_tenant_find(s, parent, &pid)) != 0)
+	if (parent != NULL && svc_tenant_find(s, parent, &pid) != 0)
 		return err_set(e, ERR_NOTFOUND, "parent: no tenant \"%s\"", parent);
 	if ((rc = db_tenant_put(s->db, name, parent, shares, id, e)) < 0)
 		return rc;
@@ -1623,7 +1623,7 @@ svc_grant_add(struct svc *s, const struct grant *g, uint32_t *id,
 			 g->model, (long long)g->gpus, (long long)g->start,
 			 (long long)g->end, (long long)g->borrow_limit,
 			 (long long)g->lend_limit);
-		if ((rc = journal_append(s->journal, svc__now(), AUDIT_QUOTA, pl, e)) != 0)
+		if (journal_append(s->journal, svc__now(), AUDIT_QUOTA, pl, e) != 0)
 			svc_log(s, "audit: cannot record grant %u: %s", *id,
 				e ? e->msg : "");
 	}
