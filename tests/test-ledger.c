@@ -370,7 +370,7 @@ struct ref {
 	uint64_t borrow[POOL_MAX_MODELS];
 	struct ledger_row rows[4096];
 	size_t nrows;
-	struct ref_span spans[8192];
+	struct ref_span spans[65536];
 	size_t nspans;
 	struct ledger_won tenant_won[8], program_won[8];
 	int64_t tenant_milli_s[8];
@@ -412,7 +412,7 @@ ref_won_add(struct ledger_won *w, int64_t num)
 static int
 ref_add(struct ref *f, const struct ledger_usage *r)
 {
-	struct ref_book bk[512];
+	struct ref_book bk[4096];
 	size_t nb = 0;
 	int64_t t = r->start;
 
@@ -462,13 +462,13 @@ ref_add(struct ref *f, const struct ledger_usage *r)
 				take = left;
 			if (take == 0)
 				continue;
-			CHECK(nb < 512);
+			CHECK(nb < 4096);
 			bk[nb++] = (struct ref_book){ g, day, t, next, take,
 						      f->gs->v[g].price_won_hour };
 			left -= take;
 		}
 		if (left > 0) {
-			CHECK(nb < 512);
+			CHECK(nb < 4096);
 			bk[nb++] = (struct ref_book){ LEDGER_BORROWED, day, t,
 						      next, left,
 						      f->borrow[r->model] };
@@ -500,7 +500,7 @@ ref_add(struct ref *f, const struct ledger_usage *r)
 		f->tenant_milli_s[r->tenant] += ms;
 		ref_won_add(&f->tenant_won[r->tenant], num);
 		if (bk[b].grant != LEDGER_BORROWED) {
-			CHECK(f->nspans < 8192);
+			CHECK(f->nspans < 65536);
 			f->spans[f->nspans++] = (struct ref_span){
 				bk[b].grant, bk[b].start, bk[b].end,
 				bk[b].take };
@@ -562,18 +562,21 @@ cmp_start(const void *a, const void *b)
 
 /* One random world: 2 models, 4 tenants, up to 6 grants, up to 40
  * records on a half-hour grid over 4 days (so boundaries coincide), some
- * bad, in start order unless shuffle.  Returns the records booked. */
+ * bad, in start order unless shuffle; every tenth world 200 records of
+ * tenant 0 (many overlapping bookings per grant).  Returns the records
+ * booked. */
 static size_t
 ref_world(struct rng *g, int world, int shuffle)
 {
 	static struct ref f;
 	struct gpu_model h100 = { 80, 700, 3000 }, a100 = { 80, 400, 1500 };
-	struct ledger_usage r[40];
+	struct ledger_usage r[200];
 	struct pool pool;
 	struct grants gs;
 	struct ledger l;
 	struct err e;
-	size_t nr = rng_below(g, 41), ngr = rng_below(g, 7), booked = 0;
+	size_t nr = world % 10 == 9 ? 200 : rng_below(g, 41);
+	size_t ngr = rng_below(g, 7), booked = 0;
 	int64_t slot = 1800, span = 4 * D / 1800;
 
 	pool_init(&pool);
@@ -600,7 +603,7 @@ ref_world(struct rng *g, int world, int shuffle)
 	for (size_t i = 0; i < nr; i++) {
 		int64_t a = (int64_t)rng_below(g, (uint64_t)span);
 
-		r[i].tenant = (uint32_t)rng_below(g, 4);
+		r[i].tenant = world % 10 == 9 ? 0 : (uint32_t)rng_below(g, 4);
 		r[i].model = (int)rng_below(g, 2);
 		r[i].start = E + a * slot + (rng_below(g, 8) == 0 ? 7 : 0);
 		r[i].end = r[i].start + slot *

@@ -16,11 +16,13 @@
  * Indexes, all built or grown here, none global:
  *  - tm_first/tm_grants: each (tenant, model)'s grant ids ascending, built
  *    once in ledger_init (the grants may not change afterwards);
- *  - held[g]: binary search finds what g holds at t and its next step, so
- *    a piece costs O(grants of the tenant and model x log steps), not
- *    O(all bookings).  A record in start order inserts its steps at or
- *    near the end (the past is never moved); an earlier record is exact
- *    too, it only moves more steps;
+ *  - held[g]: a record finds each of its grants' step at its start by
+ *    binary search, then walks forward with its pieces (cur_step), so a
+ *    piece costs O(grants of the tenant and model), not O(all bookings).
+ *    A record in start order inserts its steps at or near the end (the
+ *    past is never moved: steps before the record's start are the
+ *    archive, only searched); an earlier record is exact too, it only
+ *    moves more steps;
  *  - slots: open addressing (linear probing, load < 1/2) from (tenant,
  *    grant, model, day) to the row, so rows stay in order of first use.
  * tests/test-ledger.c checks all of this against a brute-force model of
@@ -68,7 +70,7 @@ static void
 index_grants(struct ledger *l)
 {
 	const struct grants *gs = l->grants;
-	size_t nk = (size_t)l->ntenants * (size_t)l->nmodels, *fill;
+	size_t nk = (size_t)l->ntenants * (size_t)l->nmodels, *fill, most = 0;
 
 	l->tm_first = xcalloc(nk + 1, sizeof *l->tm_first);
 	for (size_t i = 0; i < gs->n; i++)
@@ -88,6 +90,11 @@ index_grants(struct ledger *l)
 					  (size_t)gs->v[i].model]++] = (long)i;
 	free(fill);
 	l->held = xcalloc(gs->n + 1, sizeof *l->held);
+	for (size_t k = 0; k < nk; k++)
+		if (l->tm_first[k + 1] - l->tm_first[k] > most)
+			most = l->tm_first[k + 1] - l->tm_first[k];
+	l->cur_step = xcalloc(most + 1, sizeof *l->cur_step);
+	l->cur_used = xcalloc(most + 1, sizeof *l->cur_used);
 }
 
 int
@@ -157,6 +164,8 @@ ledger_free(struct ledger *l)
 		for (size_t g = 0; g < l->grants->n; g++)
 			free(l->held[g].steps);
 	free(l->held);
+	free(l->cur_step);
+	free(l->cur_used);
 	memset(l, 0, sizeof *l);
 }
 
@@ -280,24 +289,11 @@ held_find(const struct ledger_held *h, int64_t t)
 	return (long)lo - 1;
 }
 
-/* Milli-GPUs of grant g held at t; *next lowered to the grant's first
- * step after t (where a booking on it starts or ends). */
+/* Milli-GPUs of grant g free when used are held. */
 static int64_t
-held_at(const struct ledger *l, long g, int64_t t, int64_t *next)
+grant_free(const struct ledger *l, long g, int64_t used)
 {
-	const struct ledger_held *h = &l->held[g];
-	long i = held_find(h, t);
-
-	if ((size_t)(i + 1) < h->n && h->steps[i + 1].at < *next)
-		*next = h->steps[i + 1].at;
-	return i < 0 ? 0 : h->steps[i].milli;
-}
-
-/* Milli-GPUs of grant g free at t (earlier records hold the rest). */
-static int64_t
-grant_free(const struct ledger *l, long g, int64_t t)
-{
-	int64_t never = INT64_MAX, used = held_at(l, g, t, &never), cap;
+	int64_t cap;
 
 	if (l->grants->v[g].gpus > INT64_MAX / MILLI)
 		return INT64_MAX;
@@ -352,15 +348,21 @@ grants_of(const struct ledger *l, uint32_t tenant, int model, size_t *n)
  * grants of the model start and end, so in a piece each grant's free
  * capacity is fixed. */
 static size_t
-cut(const struct ledger *l, const struct ledger_usage *r,
-    struct booking **bs)
+cut(struct ledger *l, const struct ledger_usage *r, struct booking **bs)
 {
 	const struct grants *gs = l->grants;
-	size_t n = 0, cap = 0, nmine;
+	size_t n = 0, cap = 0, nmine, named = SIZE_MAX;
 	const long *mine = grants_of(l, r->tenant, r->model, &nmine);
+	long *at = l->cur_step;
+	int64_t *used = l->cur_used;
 	int64_t t = r->start;
 
 	*bs = NULL;
+	for (size_t i = 0; i < nmine; i++) {
+		at[i] = held_find(&l->held[mine[i]], t);
+		if (mine[i] == r->grant)
+			named = i;
+	}
 	while (t < r->end) {
 		int64_t day = (t - l->epoch) / LEDGER_DAY;
 		int64_t next = l->epoch + (day + 1) * LEDGER_DAY;
@@ -370,16 +372,23 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 			next = r->end;
 		for (size_t i = 0; i < nmine; i++) {
 			const struct grant *g = &gs->v[mine[i]];
+			const struct ledger_held *h = &l->held[mine[i]];
 
 			if (g->start > t && g->start < next)
 				next = g->start;
 			if (g->end > t && g->end < next)
 				next = g->end;
-			(void)held_at(l, mine[i], t, &next);
+			/* t only grows: each grant's step moves forward */
+			while ((size_t)(at[i] + 1) < h->n &&
+			       h->steps[at[i] + 1].at <= t)
+				at[i]++;
+			if ((size_t)(at[i] + 1) < h->n &&
+			    h->steps[at[i] + 1].at < next)
+				next = h->steps[at[i] + 1].at;
+			used[i] = at[i] < 0 ? 0 : h->steps[at[i]].milli;
 		}
-		if (r->grant != LEDGER_NO_GRANT &&
-		    grant_active(&gs->v[r->grant], t)) {
-			free_m = grant_free(l, r->grant, t);
+		if (named != SIZE_MAX && grant_active(&gs->v[r->grant], t)) {
+			free_m = grant_free(l, r->grant, used[named]);
 			take = free_m < left ? free_m : left;
 			book(bs, &n, &cap, r->grant, day, take, t, next,
 			     gs->v[r->grant].price_won_hour);
@@ -388,9 +397,9 @@ cut(const struct ledger *l, const struct ledger_usage *r,
 		for (size_t i = 0; i < nmine && left > 0; i++) {
 			const struct grant *g = &gs->v[mine[i]];
 
-			if (mine[i] == r->grant || !grant_active(g, t))
+			if (i == named || !grant_active(g, t))
 				continue;
-			free_m = grant_free(l, mine[i], t);
+			free_m = grant_free(l, mine[i], used[i]);
 			take = free_m < left ? free_m : left;
 			book(bs, &n, &cap, mine[i], day, take, t, next,
 			     g->price_won_hour);

@@ -110,6 +110,8 @@ struct ledger {
 	size_t *tm_first; /* [ntenants * nmodels + 1] into tm_grants */
 	long *tm_grants;  /* each (tenant, model)'s grant ids, ascending */
 	struct ledger_held *held;        /* [grants->n] */
+	long *cur_step;     /* scratch for one record: per grant of its */
+	int64_t *cur_used;  /* (tenant, model), its step and milli held */
 	struct ledger_won *tenant_won;   /* [ntenants] */
 	int64_t *tenant_milli_s;         /* [ntenants] */
 	int64_t *budget;                 /* [nprograms] */
