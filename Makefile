@@ -14,7 +14,7 @@ CC      ?= cc
 BUILD   ?= build
 PKGS    := jansson libsodium sqlite3 libmicrohttpd libcurl
 DEBS    := gcc libc6-dev make pkg-config libjansson-dev libsodium-dev \
-           libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
+           libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev libslurm-dev
 DEBS_LINT := cppcheck clang-tidy bear
 DEBS_FUZZ := clang libclang-rt-14-dev
 
@@ -31,7 +31,7 @@ ifneq ($(strip $(PKGS)),)
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS))
 LDLIBS   += $(shell pkg-config --libs $(PKGS))
 endif
-LDLIBS  += -lm -pthread
+LDLIBS  += -lslurm -lm -pthread  # libslurm has no pkg-config file on Debian 12
 ifneq ($(SAN),)
 OPT     := -O1 -g -fno-omit-frame-pointer
 SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all

@@ -12,8 +12,10 @@
 # character devices, so Slurm sets CUDA_VISIBLE_DEVICES).  Writes
 # DIR/slurm.conf, DIR/gres.conf and DIR/env (`export SLURM_CONF=...`; source
 # it), then waits until every node is idle (polling, with a timeout).
-# Defaults: 4 nodes, cluster "allot", port base 16800.  Runs as root.  If
-# any step fails it stops whatever it started and exits 1 with a message.
+# Defaults: 4 nodes, cluster "allot", PORT_BASE "auto": a random base in
+# 20000-31999 (below the ephemeral range) whose NODES+1 ports nobody
+# listens on (/proc/net/tcp*), written to DIR/port.  Runs as root.  If any
+# step fails it stops whatever it started and exits 1 with a message.
 #
 # stop: cancels every job, then stops the slurmd daemons, slurmctld and
 # munged in that order, each by its pid file: SIGTERM, then SIGKILL if it is
@@ -96,6 +98,28 @@ do_stop() {
 	return $rc
 }
 
+# 0 if no TCP socket listens on ports $1..$2 (IPv4 or IPv6).
+ports_free() {
+	local lo=$1 hi=$2 st hex p
+	while read -r _ local _ st _; do
+		[ "$st" = 0A ] || continue
+		hex=${local##*:}
+		p=$((16#$hex))
+		[ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ] && return 1
+	done < <(tail -q -n +2 /proc/net/tcp /proc/net/tcp6 2> /dev/null)
+	return 0
+}
+
+# A free port base for n nodes, or nothing.
+pick_base() {
+	local n=$1 i b
+	for i in $(seq 1 50); do
+		b=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		ports_free "$b" $((b + n)) && { echo "$b"; return 0; }
+	done
+	return 1
+}
+
 # The whole start; any failure returns 1 after a message.
 do_start() {
 	local d=$1 n=$2 name=$3 pb=$4 host i idle k
@@ -155,7 +179,7 @@ ReturnToService=2
 SlurmdParameters=config_overrides
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 MinJobAge=600
-KillWait=5
+KillWait=2
 MaxJobCount=100000
 MailProg=/bin/true
 NodeName=node[1-$n] NodeAddr=127.0.0.1 NodeHostname=localhost Port=$((pb + 1))-$((pb + n)) CPUs=8 RealMemory=16000 Gres=gpu:8 State=UNKNOWN
@@ -166,6 +190,7 @@ AutoDetect=off
 NodeName=node[1-$n] Name=gpu File=$d/dev/nvidia[0-7]
 EOF
 	echo "export SLURM_CONF=$d/slurm.conf" > "$d/env"
+	echo "$pb" > "$d/port"
 
 	slurmctld -c -f "$d/slurm.conf" || { echo "slurmctld failed to start" >&2; return 1; }
 	for i in $(seq 1 100); do
@@ -195,9 +220,14 @@ case $cmd in
 start)
 	nodes=${3:-4}
 	cname=${4:-allot}
-	pbase=${5:-16800}
+	pbase=${5:-auto}
 	case $nodes in '' | *[!0-9]*) usage ;; esac
+	if [ "$pbase" = auto ]; then
+		pbase=$(pick_base "$nodes") || die "no free port range found"
+	fi
 	case $pbase in '' | *[!0-9]*) usage ;; esac
+	ports_free "$pbase" $((pbase + nodes)) ||
+		die "ports $pbase-$((pbase + nodes)) are in use"
 	[ "$nodes" -ge 1 ] && [ "$nodes" -le 256 ] || usage
 	for p in slurmctld slurmd munged scontrol sinfo squeue scancel; do
 		command -v "$p" > /dev/null 2>&1 || PATH=$PATH:/usr/sbin command -v "$p" > /dev/null 2>&1 ||

@@ -1,0 +1,905 @@
+/*
+ * sx.c — the Slurm executor (issue 6): every started job becomes one Slurm
+ * batch job, submitted with libslurm to the cluster of one slurm.conf,
+ * pinned to the nodes allot chose; its Slurm state is followed back into
+ * exec events (docs/SLURM.md).
+ *
+ * Never twice: exec_start claims the id by creating state_dir/ID (mkdir
+ * is the atomic "ever started" test) and makes that durable (fsync of
+ * state_dir) BEFORE it submits; after a successful submission it writes
+ * state_dir/ID/slurm ("jobid=N") durably.  A crash between the two leaves
+ * a claimed id without a Slurm id: exec_recover then looks the job up in
+ * slurmctld by its name "allot-ID" and comment "allot id=ID ...", and
+ * reports LOST if it is not there.  A claimed id is never submitted again.
+ * A submission that slurmctld clearly refused (a bad node name, an
+ * impossible request) releases the claim; one whose answer was lost
+ * (communication error) keeps it, since the job may exist.
+ *
+ * Following: exec_poll loads every job once (slurm_load_jobs, one RPC of a
+ * few ms; at most every POLL_MS) and maps each watched job's state:
+ * RUNNING/SUSPENDED -> STARTED once; a final state (COMPLETED, FAILED,
+ * CANCELLED, TIMEOUT, NODE_FAIL, PREEMPTED, BOOT_FAIL, DEADLINE, OOM) once
+ * its COMPLETING flag is clear (its GPUs are free again in Slurm) ->
+ * EXITED, preceded by STARTED if that was never sent; gone from slurmctld
+ * (purged after MinJobAge, or lost by a restarted slurmctld) -> LOST.
+ * The EXITED event is written to state_dir/ID/exit so that a recovery
+ * after the job left slurmctld still gives its status.
+ *
+ * Stopping: SIGTERM to every step including the batch shell
+ * (slurm_kill_job with KILL_FULL_JOB), then, grace_s later and noticed by
+ * exec_poll, SIGKILL, which makes slurmctld cancel the job; a pending job
+ * is cancelled at once.  A `stop` marker in state_dir/ID makes EXITED say
+ * stopped = 1, also after a restart.
+ *
+ * GPUs: Slurm picks the GPU indices on the node (tres_per_node
+ * "gres:gpu:N"; CUDA_VISIBLE_DEVICES is Slurm's), so allot's chosen
+ * indices only travel as ALLOT_GPU_IDS.  libslurm is initialised once per
+ * process with the first executor's slurm.conf (its configuration is
+ * global); every call into it happens under the executor's mutex.
+ */
+#define _GNU_SOURCE /* the file is Linux-only like local.c */
+
+#include "exec/sx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+
+#include "util/alloc.h"
+
+#define POLL_MS 100     /* at most one slurm_load_jobs per this */
+#define CONF_MAX (4 << 20)
+
+struct sxlive {
+	uint64_t id;
+	uint32_t jid;           /* Slurm job id */
+	int started_sent;
+	int stopped;            /* exec_stop asked */
+	int64_t kill_at;        /* monotonic ms of the SIGKILL, or -1 */
+};
+
+struct sx {
+	struct exec base;
+	char *conf, *dir, *prefix;
+	pthread_mutex_t mu;     /* guards live, next_load and libslurm calls */
+	struct sxlive *live;
+	size_t nlive, caplive;
+	int64_t next_load;
+};
+
+static int64_t
+now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int64_t
+now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+slurm_err(void)
+{
+	return slurm_strerror(slurm_get_errno());
+}
+
+/* State files ----------------------------------------------------------- */
+
+static char *
+job_path(const struct sx *s, uint64_t id, const char *name)
+{
+	size_t n = strlen(s->dir) + 48 + (name ? strlen(name) : 0);
+	char *p = xmalloc(n);
+
+	if (name)
+		snprintf(p, n, "%s/%" PRIu64 "/%s", s->dir, id, name);
+	else
+		snprintf(p, n, "%s/%" PRIu64, s->dir, id);
+	return p;
+}
+
+static int
+fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Writes state_dir/ID/name durably (temporary file, fsync, rename, fsync
+ * of the directory). */
+static int
+put_file(const struct sx *s, uint64_t id, const char *name, const char *text)
+{
+	char *d = job_path(s, id, NULL), *p = job_path(s, id, name);
+	size_t tl = strlen(p) + 5, len = strlen(text);
+	char *tmp = xmalloc(tl);
+	int fd, rc = -1;
+
+	snprintf(tmp, tl, "%s.tmp", p);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		ssize_t w = write(fd, text, len);
+		rc = (w == (ssize_t)len && fsync(fd) == 0) ? 0 : -1;
+		if (close(fd) != 0)
+			rc = -1;
+		if (rc == 0)
+			rc = rename(tmp, p) == 0 && fsync_path(d) == 0 ? 0 : -1;
+	}
+	free(tmp);
+	free(p);
+	free(d);
+	return rc;
+}
+
+/* Reads state_dir/ID/name into buf (NUL-terminated); -1 if absent. */
+static int
+get_file(const struct sx *s, uint64_t id, const char *name, char *buf,
+	 size_t cap)
+{
+	char *p = job_path(s, id, name);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	free(p);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+has_path(const struct sx *s, uint64_t id, const char *name)
+{
+	char *p = job_path(s, id, name);
+	struct stat st;
+	int r = stat(p, &st) == 0;
+
+	free(p);
+	return r;
+}
+
+/* The value of "key=N" in text, or def. */
+static int64_t
+field(const char *text, const char *key, int64_t def)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; (p = strstr(p, key)) != NULL; p += kl)
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && p[kl] == '=')
+			return strtoll(p + kl + 1, NULL, 10);
+	return def;
+}
+
+static uint32_t
+read_jid(const struct sx *s, uint64_t id)
+{
+	char buf[64];
+
+	if (get_file(s, id, "slurm", buf, sizeof buf) != 0)
+		return 0;
+	return (uint32_t)field(buf, "jobid", 0);
+}
+
+static int
+read_exit(const struct sx *s, uint64_t id, struct exec_event *ev)
+{
+	char buf[256];
+
+	if (get_file(s, id, "exit", buf, sizeof buf) != 0)
+		return -1;
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_EXITED;
+	ev->status = (int)field(buf, "status", -1);
+	ev->signal = (int)field(buf, "signal", 0);
+	ev->timed_out = (int)field(buf, "timed_out", 0);
+	ev->stopped = (int)field(buf, "stopped", 0);
+	ev->at = field(buf, "end", now_real());
+	return 0;
+}
+
+static void
+write_exit(const struct sx *s, const struct exec_event *ev)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof buf, "status=%d signal=%d timed_out=%d stopped=%d "
+		 "end=%" PRId64 "\n", ev->status, ev->signal, ev->timed_out,
+		 ev->stopped, ev->at);
+	put_file(s, ev->id, "exit", buf); /* best effort: Slurm still knows */
+}
+
+/* Slurm jobs ------------------------------------------------------------ */
+
+static int
+is_final(uint32_t base)
+{
+	return base == JOB_COMPLETE || base == JOB_CANCELLED ||
+	       base == JOB_FAILED || base == JOB_TIMEOUT ||
+	       base == JOB_NODE_FAIL || base == JOB_PREEMPTED ||
+	       base == JOB_BOOT_FAIL || base == JOB_DEADLINE ||
+	       base == JOB_OOM;
+}
+
+/* 1 if sj is the Slurm job of allot id (name "allot-ID", comment
+ * "allot id=ID ..."). */
+static int
+is_ours(const slurm_job_info_t *sj, uint64_t id)
+{
+	char name[40], tag[48];
+	size_t tl;
+
+	snprintf(name, sizeof name, "allot-%" PRIu64, id);
+	tl = (size_t)snprintf(tag, sizeof tag, "allot id=%" PRIu64 " ", id);
+	return sj->name != NULL && strcmp(sj->name, name) == 0 &&
+	       sj->comment != NULL && strncmp(sj->comment, tag, tl) == 0;
+}
+
+/* The job of jid (or, jid 0, the newest one that is ours for id). */
+static const slurm_job_info_t *
+find_job(const job_info_msg_t *m, uint32_t jid, uint64_t id)
+{
+	const slurm_job_info_t *best = NULL;
+
+	for (uint32_t i = 0; m != NULL && i < m->record_count; i++) {
+		const slurm_job_info_t *sj = &m->job_array[i];
+		if (jid != 0 ? sj->job_id == jid :
+		    is_ours(sj, id) && (best == NULL || sj->job_id > best->job_id))
+			best = sj;
+		if (jid != 0 && best != NULL)
+			break;
+	}
+	return best;
+}
+
+static void
+ev_lost(struct exec_event *ev, uint64_t id)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_LOST;
+	ev->status = -1;
+	ev->at = now_real();
+}
+
+static void
+ev_started(struct exec_event *ev, uint64_t id, const slurm_job_info_t *sj)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_STARTED;
+	ev->at = sj != NULL && sj->start_time > 0 ? (int64_t)sj->start_time :
+						      now_real();
+}
+
+/* The EXITED event of a finished Slurm job. */
+static void
+ev_exited(const struct sx *s, struct exec_event *ev, uint64_t id,
+	  const slurm_job_info_t *sj, int stopped)
+{
+	uint32_t base = sj->job_state & JOB_STATE_BASE;
+	int w = (int)sj->exit_code;
+
+	memset(ev, 0, sizeof *ev);
+	ev->id = id;
+	ev->kind = EXEC_EXITED;
+	if (WIFSIGNALED(w) && WTERMSIG(w) != 0) {
+		ev->status = -1;
+		ev->signal = WTERMSIG(w);
+	} else if (base == JOB_COMPLETE || base == JOB_FAILED) {
+		ev->status = WEXITSTATUS(w);
+	} else {
+		/* cancelled, timed out, node failure ...: killed by Slurm */
+		ev->status = -1;
+		ev->signal = base == JOB_TIMEOUT || base == JOB_CANCELLED ?
+			     SIGKILL : 0;
+	}
+	ev->timed_out = base == JOB_TIMEOUT || base == JOB_DEADLINE;
+	ev->stopped = stopped || has_path(s, id, "stop");
+	ev->at = sj->end_time > 0 ? (int64_t)sj->end_time : now_real();
+}
+
+/* Loads every job; NULL (and errno in libslurm) on failure. */
+static job_info_msg_t *
+load_jobs(void)
+{
+	job_info_msg_t *m = NULL;
+
+	if (slurm_load_jobs((time_t)0, &m, SHOW_ALL) != SLURM_SUCCESS)
+		return NULL;
+	return m;
+}
+
+static struct sxlive *
+live_find(struct sx *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->nlive; i++)
+		if (s->live[i].id == id)
+			return &s->live[i];
+	return NULL;
+}
+
+static void
+live_add(struct sx *s, uint64_t id, uint32_t jid, int started_sent)
+{
+	s->live = xgrow(s->live, &s->caplive, s->nlive + 1, sizeof *s->live);
+	s->live[s->nlive++] = (struct sxlive){id, jid, started_sent, 0, -1};
+}
+
+/* Submission ------------------------------------------------------------ */
+
+static char *
+kv_new(const char *k, const char *v)
+{
+	size_t n = strlen(k) + strlen(v) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s=%s", k, v);
+	return p;
+}
+
+/* 1 if the KEY= parts of a and b are equal. */
+static int
+same_key(const char *a, const char *b)
+{
+	while (*a && *a == *b && *a != '=') {
+		a++;
+		b++;
+	}
+	return (*a == '=' || !*a) && (*b == '=' || !*b);
+}
+
+static void
+env_put(char ***v, size_t *n, size_t *cap, char *kv)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (same_key((*v)[i], kv)) {
+			free((*v)[i]);
+			(*v)[i] = kv;
+			return;
+		}
+	*v = xgrow(*v, cap, *n + 2, sizeof **v);
+	(*v)[(*n)++] = kv;
+	(*v)[*n] = NULL;
+}
+
+/* The batch job's whole environment (Slurm passes exactly this): PATH,
+ * the ALLOT_* variables, then the job's own (a later KEY wins). */
+static char **
+env_build(const struct exec_job *j, size_t *count)
+{
+	char **v = NULL, num[32], *ids;
+	const char *path = getenv("PATH");
+	size_t n = 0, cap = 0, len = 1;
+
+	v = xgrow(v, &cap, 1, sizeof *v);
+	v[0] = NULL;
+	env_put(&v, &n, &cap, kv_new("PATH", path && *path ? path :
+				     "/usr/local/bin:/usr/bin:/bin"));
+	snprintf(num, sizeof num, "%" PRIu64, j->id);
+	env_put(&v, &n, &cap, kv_new("ALLOT_JOB_ID", num));
+	env_put(&v, &n, &cap, kv_new("ALLOT_NODE", j->node ? j->node : ""));
+	env_put(&v, &n, &cap, kv_new("ALLOT_NODELIST", j->nodelist ?
+				     j->nodelist : j->node ? j->node : ""));
+	snprintf(num, sizeof num, "%zu", j->ngpus);
+	env_put(&v, &n, &cap, kv_new("ALLOT_GPUS", num));
+	len += j->ngpus * 12;
+	ids = xmalloc(len);
+	ids[0] = '\0';
+	for (size_t i = 0, o = 0; i < j->ngpus; i++)
+		o += (size_t)snprintf(ids + o, len - o, "%s%d", i ? "," : "",
+				      j->gpus[i]);
+	env_put(&v, &n, &cap, kv_new("ALLOT_GPU_IDS", ids));
+	free(ids);
+	for (const char *const *e = j->env; e && *e; e++)
+		if (strchr(*e, '=') != NULL && **e != '=')
+			env_put(&v, &n, &cap, xstrdup(*e));
+	*count = n;
+	return v;
+}
+
+static void
+env_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* "#!/bin/sh\nexec /bin/sh -c 'COMMAND'\n" with the quotes escaped. */
+static char *
+script_build(const char *cmd)
+{
+	static const char head[] = "#!/bin/sh\nexec /bin/sh -c '";
+	size_t n = sizeof head + 4 * strlen(cmd) + 4, o;
+	char *p = xmalloc(n);
+
+	memcpy(p, head, sizeof head - 1);
+	o = sizeof head - 1;
+	for (const char *c = cmd; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p + o, "'\\''", 4);
+			o += 4;
+		} else {
+			p[o++] = *c;
+		}
+	}
+	memcpy(p + o, "'\n", 3);
+	return p;
+}
+
+/* The tenant from ALLOT_ACCOUNT=NAME in the job's env, or NULL. */
+static const char *
+job_account(const struct exec_job *j)
+{
+	const char *a = NULL;
+
+	for (const char *const *e = j->env; e && *e; e++)
+		if (strncmp(*e, "ALLOT_ACCOUNT=", 14) == 0 && (*e)[14] != '\0')
+			a = *e + 14;
+	return a;
+}
+
+/* 1 if a failed RPC may still have reached slurmctld. */
+static int
+maybe_submitted(int serr)
+{
+	return (serr >= SLURM_COMMUNICATIONS_CONNECTION_ERROR &&
+		serr <= SLURM_PROTOCOL_INSANE_MSG_LENGTH) ||
+	       (serr >= SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR &&
+		serr <= SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR) ||
+	       serr == SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT ||
+	       serr == ETIMEDOUT || serr == EINTR;
+}
+
+/* Claims id: mkdir state_dir/ID, durable.  ERR_CONFLICT if it exists. */
+static int
+claim(struct sx *s, uint64_t id, struct err *e)
+{
+	char *d = job_path(s, id, NULL);
+	int en;
+
+	if (mkdir(d, 0700) == 0) {
+		free(d);
+		if (fsync_path(s->dir) != 0)
+			return err_set(e, ERR_IO, "%s: fsync: %s", s->dir,
+				       strerror(errno));
+		return 0;
+	}
+	en = errno;
+	free(d);
+	if (en == EEXIST)
+		return err_set(e, ERR_CONFLICT, "job %" PRIu64 ": already started "
+			       "here (%s/%" PRIu64 ")", id, s->dir, id);
+	return err_set(e, ERR_IO, "%s/%" PRIu64 ": %s", s->dir, id,
+		       strerror(en));
+}
+
+static void
+unclaim(struct sx *s, uint64_t id)
+{
+	char *d = job_path(s, id, NULL);
+
+	rmdir(d);
+	free(d);
+	fsync_path(s->dir);
+}
+
+static int
+check_job(const struct exec_job *j, struct err *e)
+{
+	struct stat st;
+
+	if (j->command == NULL || j->command[0] == '\0')
+		return err_set(e, ERR_INVALID, "command: empty");
+	if (j->workdir == NULL || j->workdir[0] == '\0')
+		return err_set(e, ERR_INVALID, "workdir: empty");
+	if (j->time_limit_s < 0)
+		return err_set(e, ERR_INVALID, "time_limit_s: %" PRId64
+			       " is negative (0 = no limit)", j->time_limit_s);
+	if (j->ngpus > 0 && j->gpus == NULL)
+		return err_set(e, ERR_INVALID, "gpus: %zu indices, no array",
+			       j->ngpus);
+	if (j->ngpus > 4096)
+		return err_set(e, ERR_INVALID, "gpus: %zu on one node", j->ngpus);
+	if (stat(j->workdir, &st) != 0)
+		return err_set(e, ERR_INVALID, "workdir: %s: %s", j->workdir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return err_set(e, ERR_INVALID, "workdir: %s: not a directory",
+			       j->workdir);
+	return 0;
+}
+
+static int
+sx_start(struct exec *x, const struct exec_job *j, struct err *e)
+{
+	struct sx *s = (struct sx *)x;
+	job_desc_msg_t desc;
+	submit_response_msg_t *resp = NULL;
+	char **env = NULL, *script = NULL, *acct = NULL, name[40], tres[40];
+	char comment[256], buf[64];
+	const char *tenant = job_account(j), *nodes;
+	size_t nenv = 0;
+	uint32_t nn = 1;
+	int rc, serr;
+
+	if ((rc = check_job(j, e)) != 0)
+		return rc;
+	nodes = j->nodelist && *j->nodelist ? j->nodelist :
+		j->node && *j->node ? j->node : NULL;
+	for (const char *p = nodes; p && *p; p++)
+		nn += *p == ',';
+	pthread_mutex_lock(&s->mu);
+	if (live_find(s, j->id) != NULL) {
+		rc = err_set(e, ERR_CONFLICT, "job %" PRIu64 ": already running "
+			     "here", j->id);
+		goto out;
+	}
+	if ((rc = claim(s, j->id, e)) != 0)
+		goto out;
+	env = env_build(j, &nenv);
+	script = script_build(j->command);
+	snprintf(name, sizeof name, "allot-%" PRIu64, j->id);
+	snprintf(tres, sizeof tres, "gres:gpu:%zu", j->ngpus);
+	snprintf(comment, sizeof comment, "allot id=%" PRIu64 " account=%.200s",
+		 j->id, tenant ? tenant : "-");
+	slurm_init_job_desc_msg(&desc);
+	desc.name = name;
+	desc.comment = comment;
+	desc.script = script;
+	desc.environment = env;
+	desc.env_size = (uint32_t)nenv;
+	desc.work_dir = (char *)j->workdir;
+	desc.std_out = (char *)(j->out_path ? j->out_path : "/dev/null");
+	desc.std_err = (char *)(j->err_path ? j->err_path : "/dev/null");
+	desc.open_mode = OPEN_MODE_APPEND;
+	desc.user_id = (uint32_t)getuid();
+	desc.group_id = (uint32_t)getgid();
+	desc.requeue = 0; /* allot decides what runs again */
+	if (nodes != NULL) {
+		desc.req_nodes = (char *)nodes;
+		desc.min_nodes = nn;
+		desc.max_nodes = nn;
+	}
+	if (j->ngpus > 0)
+		desc.tres_per_node = tres;
+	if (j->time_limit_s > 0)
+		desc.time_limit = (uint32_t)(j->time_limit_s >= (int64_t)60 *
+					     (INFINITE - 1) ? INFINITE :
+					     (j->time_limit_s + 59) / 60);
+	if (s->prefix != NULL && tenant != NULL) {
+		size_t al = strlen(s->prefix) + strlen(tenant) + 1;
+		acct = xmalloc(al);
+		snprintf(acct, al, "%s%s", s->prefix, tenant);
+		desc.account = acct;
+	}
+	if (slurm_submit_batch_job(&desc, &resp) != SLURM_SUCCESS) {
+		job_info_msg_t *m;
+		const slurm_job_info_t *sj;
+		serr = slurm_get_errno();
+		if (!maybe_submitted(serr)) {
+			/* refused: nothing runs, the id stays free */
+			unclaim(s, j->id);
+			rc = err_set(e, ERR_INVALID, "job %" PRIu64 ": Slurm "
+				     "refused it: %s", j->id,
+				     slurm_strerror(serr));
+			goto out;
+		}
+		/* the answer was lost: the job may exist */
+		if ((m = load_jobs()) != NULL &&
+		    (sj = find_job(m, 0, j->id)) != NULL) {
+			uint32_t jid = sj->job_id;
+			slurm_free_job_info_msg(m);
+			snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n", jid);
+			put_file(s, j->id, "slurm", buf);
+			live_add(s, j->id, jid, 0);
+			rc = 0;
+			goto out;
+		}
+		if (m != NULL)
+			slurm_free_job_info_msg(m);
+		rc = err_set(e, ERR_IO, "job %" PRIu64 ": submission to Slurm "
+			     "failed (%s); the id is used up", j->id,
+			     slurm_strerror(serr));
+		goto out;
+	}
+	snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n", resp->job_id);
+	if (put_file(s, j->id, "slurm", buf) != 0) {
+		/* recovery finds it by name; go on */
+	}
+	live_add(s, j->id, resp->job_id, 0);
+	slurm_free_submit_response_response_msg(resp);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&s->mu);
+	env_free(env);
+	free(script);
+	free(acct);
+	return rc;
+}
+
+static int
+sx_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
+{
+	struct sx *s = (struct sx *)x;
+	struct sxlive *lv;
+	int rc = 0, serr;
+	uint16_t sig = grace_s == 0 ? SIGKILL : SIGTERM;
+	uint16_t flags = KILL_FULL_JOB;
+
+	pthread_mutex_lock(&s->mu);
+	if ((lv = live_find(s, id)) == NULL) {
+		rc = err_set(e, ERR_NOTFOUND, "job %" PRIu64 ": not running here",
+			     id);
+		goto out;
+	}
+	if (!has_path(s, id, "stop"))
+		put_file(s, id, "stop", "stop\n");
+	lv->stopped = 1;
+	if (!lv->started_sent) /* pending in Slurm: cancel it outright */
+		sig = SIGKILL;
+	if (sig == SIGKILL)
+		flags = 0;
+	if (slurm_kill_job(lv->jid, sig, flags) != SLURM_SUCCESS) {
+		serr = slurm_get_errno();
+		if (serr != ESLURM_ALREADY_DONE && serr != ESLURM_INVALID_JOB_ID) {
+			rc = err_set(e, ERR_IO, "job %" PRIu64 " (Slurm %" PRIu32
+				     "): cannot signal it: %s", id, lv->jid,
+				     slurm_strerror(serr));
+			goto out;
+		}
+	}
+	if (sig == SIGTERM) {
+		int64_t at = now_mono_ms() + (int64_t)grace_s * 1000;
+		if (lv->kill_at < 0 || at < lv->kill_at)
+			lv->kill_at = at;
+	}
+	s->next_load = 0; /* look at once on the next poll */
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static size_t
+sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
+{
+	struct sx *s = (struct sx *)x;
+	job_info_msg_t *m;
+	size_t n = 0, keep = 0, i;
+	int64_t now = now_mono_ms();
+
+	pthread_mutex_lock(&s->mu);
+	if (s->nlive == 0 || cap == 0 || now < s->next_load)
+		goto out;
+	s->next_load = now + POLL_MS;
+	for (i = 0; i < s->nlive; i++) {
+		struct sxlive *lv = &s->live[i];
+		if (lv->kill_at >= 0 && now >= lv->kill_at) {
+			slurm_kill_job(lv->jid, SIGKILL, KILL_FULL_JOB);
+			lv->kill_at = -1;
+		}
+	}
+	if ((m = load_jobs()) == NULL)
+		goto out; /* slurmctld away: try again later */
+	for (i = 0; i < s->nlive; i++) {
+		struct sxlive *lv = &s->live[i];
+		const slurm_job_info_t *sj;
+		uint32_t base;
+		int gone = 0;
+
+		if (n + 2 > cap)
+			break;
+		sj = find_job(m, lv->jid, lv->id);
+		if (sj == NULL) {
+			/* purged or forgotten by slurmctld */
+			struct exec_event xe;
+			if (read_exit(s, lv->id, &xe) == 0) {
+				if (!lv->started_sent)
+					ev_started(&ev[n++], lv->id, NULL);
+				ev[n++] = xe;
+			} else {
+				ev_lost(&ev[n++], lv->id);
+			}
+			continue;
+		}
+		base = sj->job_state & JOB_STATE_BASE;
+		if (!lv->started_sent && (base == JOB_RUNNING ||
+		    base == JOB_SUSPENDED || (is_final(base) &&
+		    !(sj->job_state & JOB_COMPLETING)))) {
+			ev_started(&ev[n++], lv->id, sj);
+			lv->started_sent = 1;
+		}
+		if (is_final(base) && !(sj->job_state & JOB_COMPLETING)) {
+			ev_exited(s, &ev[n], lv->id, sj, lv->stopped);
+			write_exit(s, &ev[n]);
+			n++;
+			gone = 1;
+		}
+		if (!gone)
+			s->live[keep++] = *lv;
+	}
+	for (; i < s->nlive; i++)
+		s->live[keep++] = s->live[i];
+	s->nlive = keep;
+	slurm_free_job_info_msg(m);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+static int
+sx_recover(struct exec *x, const uint64_t *ids, size_t n,
+	   struct exec_event *ev, struct err *e)
+{
+	struct sx *s = (struct sx *)x;
+	job_info_msg_t *m = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = ids[i];
+		const slurm_job_info_t *sj;
+		uint32_t jid, base;
+
+		if (live_find(s, id) != NULL) {
+			ev_started(&ev[i], id, NULL);
+			continue;
+		}
+		if (!has_path(s, id, NULL)) {
+			ev_lost(&ev[i], id); /* never started here */
+			continue;
+		}
+		if (read_exit(s, id, &ev[i]) == 0)
+			continue;
+		if (m == NULL && (m = load_jobs()) == NULL) {
+			rc = err_set(e, ERR_IO, "Slurm: cannot load jobs: %s",
+				     slurm_err());
+			goto out;
+		}
+		jid = read_jid(s, id);
+		if ((sj = find_job(m, jid, id)) == NULL) {
+			ev_lost(&ev[i], id);
+			continue;
+		}
+		if (jid == 0) { /* crashed before writing it down */
+			char buf[64];
+			snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n",
+				 sj->job_id);
+			put_file(s, id, "slurm", buf);
+		}
+		base = sj->job_state & JOB_STATE_BASE;
+		if (is_final(base) && !(sj->job_state & JOB_COMPLETING)) {
+			ev_exited(s, &ev[i], id, sj, 0);
+			write_exit(s, &ev[i]);
+			continue;
+		}
+		/* pending, running or completing: watched again */
+		live_add(s, id, sj->job_id, 1);
+		ev_started(&ev[i], id, sj);
+	}
+out:
+	if (m != NULL)
+		slurm_free_job_info_msg(m);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static void
+sx_free(struct exec *x)
+{
+	struct sx *s = (struct sx *)x;
+
+	pthread_mutex_destroy(&s->mu);
+	free(s->live);
+	free(s->conf);
+	free(s->dir);
+	free(s->prefix);
+	free(s);
+}
+
+static const struct exec_ops sx_ops = {
+	"slurm", sx_start, sx_stop, sx_poll, sx_recover, sx_free,
+};
+
+/* 0 if path is a readable slurm.conf that names a controller: libslurm
+ * exits the process after a minute of retries on a bad one. */
+static int
+check_conf(const char *path, struct err *e)
+{
+	struct stat st;
+	FILE *f;
+	char line[4096];
+	int ctl = 0;
+
+	if (stat(path, &st) != 0)
+		return err_set(e, ERR_IO, "slurm_conf: %s: %s", path,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_size > CONF_MAX)
+		return err_set(e, ERR_IO, "slurm_conf: %s: not a regular file "
+			       "of at most 4 MiB", path);
+	if ((f = fopen(path, "r")) == NULL)
+		return err_set(e, ERR_IO, "slurm_conf: %s: %s", path,
+			       strerror(errno));
+	while (fgets(line, sizeof line, f) != NULL) {
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, "SlurmctldHost", 13) == 0 ||
+		    strncasecmp(p, "ControlMachine", 14) == 0)
+			if (strchr(p, '=') != NULL && strchr(p, '=')[1] > ' ')
+				ctl = 1;
+	}
+	fclose(f);
+	if (!ctl)
+		return err_set(e, ERR_IO, "slurm_conf: %s: no SlurmctldHost= "
+			       "line", path);
+	return 0;
+}
+
+struct exec *
+sx_new(const char *slurm_conf, const char *state_dir,
+       const char *account_prefix, struct err *e)
+{
+	struct sx *s;
+	struct stat st;
+
+	if (slurm_conf == NULL || *slurm_conf == '\0') {
+		err_set(e, ERR_INVALID, "slurm_conf: empty");
+		return NULL;
+	}
+	if (state_dir == NULL || *state_dir == '\0') {
+		err_set(e, ERR_INVALID, "state_dir: empty");
+		return NULL;
+	}
+	if (check_conf(slurm_conf, e) != 0)
+		return NULL;
+	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
+		err_set(e, ERR_IO, "state_dir: %s: %s", state_dir,
+			strerror(errno));
+		return NULL;
+	}
+	if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_IO, "state_dir: %s: not a directory", state_dir);
+		return NULL;
+	}
+	/* A no-op after the first call in a process (one configuration). */
+	slurm_init(slurm_conf);
+	s = xcalloc(1, sizeof *s);
+	s->base.ops = &sx_ops;
+	s->conf = xstrdup(slurm_conf);
+	s->dir = xstrdup(state_dir);
+	s->prefix = account_prefix ? xstrdup(account_prefix) : NULL;
+	pthread_mutex_init(&s->mu, NULL);
+	return &s->base;
+}

@@ -1,0 +1,30 @@
+/*
+ * sx.h — the Slurm executor: each started job a Slurm batch job, submitted
+ * through libslurm, pinned to the node allot chose (see sx.c and
+ * docs/SLURM.md).  Prefix sx_ because libslurm owns slurm_.
+ */
+#ifndef ALLOT_EXEC_SX_H
+#define ALLOT_EXEC_SX_H
+
+#include "exec/exec.h"
+#include "util/err.h"
+
+/* Returns a Slurm executor for the cluster described by slurm_conf (the
+ * path of its slurm.conf, as SLURM_CONF would name it) that remembers
+ * every id it submitted in state_dir (created, mode 0700, if absent); NULL
+ * and e filled on error: ERR_INVALID for a NULL/empty argument, ERR_IO for
+ * a slurm_conf that is missing, unreadable or names no controller
+ * (checked before libslurm sees it: libslurm exits the whole process after
+ * a minute of retries on a bad configuration) or a state_dir that cannot
+ * be made.  account_prefix: NULL = never set a Slurm account (the tenant,
+ * taken from ALLOT_ACCOUNT=NAME in the job's env, is only recorded in the
+ * job's comment; right for clusters without slurmdbd); otherwise each job
+ * with a tenant is charged to the Slurm account account_prefix + NAME.
+ * libslurm holds one configuration per process: the first sx_new's
+ * slurm_conf applies to every later one (one cluster per process for
+ * now).  Free with exec_free; submitted jobs keep running in Slurm and a
+ * new executor on the same state_dir reattaches them (exec_recover). */
+struct exec *sx_new(const char *slurm_conf, const char *state_dir,
+		    const char *account_prefix, struct err *e);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * test-sx.c — the Slurm executor (src/exec/sx.h) against a real, private
+ * Slurm cluster of 4 nodes with 8 fake GPUs each (tests/slurm/cluster.sh):
+ * a job pinned to node3 with 2 GPUs runs there (SLURMD_NODENAME from
+ * inside the job), sees two GPU ids in CUDA_VISIBLE_DEVICES and allot's
+ * ALLOT_* variables, and its exit code comes back; an id is never
+ * submitted twice; exec_stop ends a running job (stopped = 1), with
+ * SIGKILL after the grace period for one that ignores SIGTERM; a fresh
+ * executor on the same state directory recovers a running job (also one
+ * whose Slurm id was never written down: found by name), a finished one,
+ * one reported before and an unknown one.  Bad configurations are refused
+ * before libslurm sees them.  Skips without Slurm or root.
+ *
+ * The cluster is started and stopped by this process; the checks run in a
+ * forked child (test_fail exits at once), so the daemons are stopped by
+ * their pid files whatever the outcome.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+#include "exec/sx.h"
+#include "test.h"
+#include "util/err.h"
+
+#define WAIT_MS 20000
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int
+have(const char *prog)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "PATH=$PATH:/usr/sbin command -v %s "
+		 ">/dev/null 2>&1", prog);
+	return system(cmd) == 0;
+}
+
+/* Events seen so far, across calls. */
+struct evlog {
+	struct exec_event ev[64];
+	size_t n;
+};
+
+/* Polls until an event of kind for id arrives; returns it (fails after
+ * WAIT_MS). */
+static struct exec_event
+wait_ev(struct exec *x, struct evlog *lg, uint64_t id, int kind)
+{
+	double end = now_s() + WAIT_MS / 1000.0;
+
+	for (;;) {
+		for (size_t i = 0; i < lg->n; i++)
+			if (lg->ev[i].id == id && lg->ev[i].kind == kind)
+				return lg->ev[i];
+		if (now_s() > end)
+			test_fail(__FILE__, __LINE__, "job %llu: no event %d "
+				  "after %d ms", (unsigned long long)id, kind,
+				  WAIT_MS);
+		if (lg->n < 60)
+			lg->n += exec_poll(x, lg->ev + lg->n, 64 - lg->n);
+		nap_ms(50);
+	}
+}
+
+/* 1 if id got STARTED before its EXITED in lg, each once. */
+static int
+started_then_exited(const struct evlog *lg, uint64_t id)
+{
+	int s = -1, x = -1, ns = 0, nx = 0;
+
+	for (size_t i = 0; i < lg->n; i++) {
+		if (lg->ev[i].id != id)
+			continue;
+		if (lg->ev[i].kind == EXEC_STARTED) {
+			s = (int)i;
+			ns++;
+		}
+		if (lg->ev[i].kind == EXEC_EXITED) {
+			x = (int)i;
+			nx++;
+		}
+	}
+	return ns == 1 && nx == 1 && s < x;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static struct exec_job
+job(uint64_t id, const char *cmd, const char *dir, const char *out)
+{
+	static const int gpus[2] = {2, 3};
+	static const char *const env[] = {"FOO=bar", "ALLOT_ACCOUNT=physics",
+					  NULL};
+	struct exec_job j;
+
+	memset(&j, 0, sizeof j);
+	j.id = id;
+	j.command = cmd;
+	j.workdir = dir;
+	j.out_path = out;
+	j.err_path = out;
+	j.env = env;
+	j.node = "node3";
+	j.nodelist = "node3";
+	j.gpus = gpus;
+	j.ngpus = 2;
+	j.time_limit_s = 120;
+	j.grace_s = 1;
+	return j;
+}
+
+static void
+checks(const char *d, const char *conf)
+{
+	char state[600], out[600], bad[600];
+	struct err e = {0};
+	struct exec *x, *y;
+	struct exec_job j;
+	struct exec_event ev, rev[4];
+	struct evlog lg = {0}, lg2 = {0};
+	uint64_t ids[4] = {4, 5, 6, 1};
+	const char *text;
+	double t0;
+	FILE *f;
+
+	snprintf(state, sizeof state, "%s/sx-state", d);
+	/* refused before libslurm sees them */
+	snprintf(bad, sizeof bad, "%s/none.conf", d);
+	CHECK(sx_new(bad, state, NULL, &e) == NULL);
+	CHECK_EQ_INT(e.code, ERR_IO);
+	snprintf(bad, sizeof bad, "%s/bad.conf", d);
+	CHECK((f = fopen(bad, "w")) != NULL);
+	fputs("ClusterName=x\n", f);
+	fclose(f);
+	CHECK(sx_new(bad, state, NULL, &e) == NULL);
+	CHECK_CONTAINS(e.msg, "SlurmctldHost");
+
+	x = sx_new(conf, state, NULL, &e);
+	if (x == NULL)
+		test_fail(__FILE__, __LINE__, "sx_new: %s", e.msg);
+	CHECK_STR(exec_name(x), "slurm");
+
+	/* 1: pinned to node3 with 2 GPUs; exit code 7 */
+	snprintf(out, sizeof out, "%s/j1.out", d);
+	j = job(1, "echo \"node=$SLURMD_NODENAME cvd=$CUDA_VISIBLE_DEVICES "
+		"id=$ALLOT_JOB_ID ids=$ALLOT_GPU_IDS n=$ALLOT_GPUS foo=$FOO "
+		"it's\"; exit 7", d, out);
+	t0 = now_s();
+	if (exec_start(x, &j, &e) != 0)
+		test_fail(__FILE__, __LINE__, "exec_start: %s", e.msg);
+	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_CONFLICT);
+	ev = wait_ev(x, &lg, 1, EXEC_EXITED);
+	printf("job 1: submitted to EXITED in %.2f s\n", now_s() - t0);
+	CHECK(started_then_exited(&lg, 1));
+	CHECK_EQ_INT(ev.status, 7);
+	CHECK_EQ_INT(ev.signal, 0);
+	CHECK_EQ_INT(ev.stopped, 0);
+	CHECK_EQ_INT(ev.timed_out, 0);
+	CHECK((text = slurp(out)) != NULL);
+	CHECK_STR(text, "node=node3 cvd=0,1 id=1 ids=2,3 n=2 foo=bar it's\n");
+	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_CONFLICT);
+	CHECK_EQ_INT(exec_stop(x, 1, 0, &e), ERR_NOTFOUND);
+
+	/* refused by Slurm (no such node): the id stays free */
+	j = job(9, "true", d, out);
+	j.node = j.nodelist = "node99";
+	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_INVALID);
+	j.node = j.nodelist = "node2";
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	ev = wait_ev(x, &lg, 9, EXEC_EXITED);
+	CHECK_EQ_INT(ev.status, 0);
+
+	/* 2: stopped with SIGTERM */
+	j = job(2, "sleep 60", d, out);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	wait_ev(x, &lg, 2, EXEC_STARTED);
+	t0 = now_s();
+	CHECK_EQ_INT(exec_stop(x, 2, 5, &e), 0);
+	ev = wait_ev(x, &lg, 2, EXEC_EXITED);
+	printf("job 2: stop to EXITED in %.2f s\n", now_s() - t0);
+	CHECK(now_s() - t0 < 4.5); /* ended by the TERM, not the KILL */
+	CHECK_EQ_INT(ev.stopped, 1);
+	CHECK_EQ_INT(ev.status, -1);
+	CHECK_EQ_INT(ev.signal, SIGTERM);
+
+	/* 3: ignores SIGTERM: SIGKILL after the 1 s grace */
+	j = job(3, "trap '' TERM; sleep 60 & wait; sleep 60", d, out);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	wait_ev(x, &lg, 3, EXEC_STARTED);
+	t0 = now_s();
+	CHECK_EQ_INT(exec_stop(x, 3, 1, &e), 0);
+	ev = wait_ev(x, &lg, 3, EXEC_EXITED);
+	printf("job 3: stop to EXITED in %.2f s (grace 1 s)\n", now_s() - t0);
+	CHECK(now_s() - t0 >= 0.9);
+	CHECK_EQ_INT(ev.stopped, 1);
+	CHECK_EQ_INT(ev.status, -1);
+	CHECK_EQ_INT(ev.signal, SIGKILL);
+
+	/* recovery: 4 runs on, 5 finishes meanwhile, 6 never started here,
+	 * 1 was reported before */
+	j = job(4, "sleep 60", d, out);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	snprintf(bad, sizeof bad, "%s/j5.done", d);
+	{
+		char cmd[800];
+		snprintf(cmd, sizeof cmd, "touch %s; exit 5", bad);
+		j = job(5, cmd, d, out);
+		CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	}
+	wait_ev(x, &lg, 4, EXEC_STARTED);
+	exec_free(x);
+	/* a crash between the submission and writing the Slurm id down */
+	CHECK(snprintf(out, sizeof out, "%s/4/slurm", state) < (int)sizeof out);
+	CHECK_EQ_INT(unlink(out), 0);
+	t0 = now_s();
+	while (access(bad, F_OK) != 0 && now_s() < t0 + 20)
+		nap_ms(50);
+	nap_ms(300);
+	y = sx_new(conf, state, NULL, &e);
+	CHECK(y != NULL);
+	CHECK_EQ_INT(exec_recover(y, ids, 4, rev, &e), 0);
+	CHECK_EQ_INT(rev[0].kind, EXEC_STARTED);
+	CHECK_EQ_INT(rev[0].id, 4);
+	CHECK(rev[1].kind == EXEC_EXITED || rev[1].kind == EXEC_STARTED);
+	if (rev[1].kind == EXEC_STARTED) /* still completing in Slurm */
+		rev[1] = wait_ev(y, &lg2, 5, EXEC_EXITED);
+	CHECK_EQ_INT(rev[1].status, 5);
+	CHECK_EQ_INT(rev[1].stopped, 0);
+	CHECK_EQ_INT(rev[2].kind, EXEC_LOST);
+	CHECK_EQ_INT(rev[3].kind, EXEC_EXITED);
+	CHECK_EQ_INT(rev[3].status, 7);
+	CHECK_EQ_INT(access(out, F_OK), 0); /* the id found by name, written */
+	j = job(4, "true", d, out);
+	CHECK_EQ_INT(exec_start(y, &j, &e), ERR_CONFLICT);
+	CHECK_EQ_INT(exec_stop(y, 4, 0, &e), 0);
+	ev = wait_ev(y, &lg2, 4, EXEC_EXITED);
+	CHECK_EQ_INT(ev.stopped, 1);
+	exec_free(y);
+}
+
+TEST(sx_slurm_cluster)
+{
+	char d[64], cmd[512], conf[128];
+	pid_t pid;
+	int st, rc;
+
+	if (!have("slurmctld") || !have("slurmd") || !have("munged"))
+		test_skip("slurmctld/slurmd/munged not installed");
+	if (geteuid() != 0)
+		test_skip("needs root (SlurmUser=root)");
+	/* short: the munge socket path must fit a sockaddr_un */
+	snprintf(d, sizeof d, "/tmp/allot-sx.XXXXXX");
+	CHECK(mkdtemp(d) != NULL);
+	snprintf(cmd, sizeof cmd, "bash tests/slurm/cluster.sh start %s 4 "
+		 "allot-sx auto", d);
+	if (system(cmd) != 0) {
+		snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+		rc = system(cmd);
+		(void)rc;
+		test_fail(__FILE__, __LINE__, "cluster.sh start failed");
+	}
+	snprintf(conf, sizeof conf, "%s/slurm.conf", d);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		checks(d, conf);
+		fflush(NULL);
+		_exit(0);
+	}
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	snprintf(cmd, sizeof cmd, "bash tests/slurm/cluster.sh stop %s", d);
+	rc = system(cmd);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", d);
+	CHECK(pid > 0);
+	CHECK_EQ_INT(rc, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		test_fail(__FILE__, __LINE__, "the checks failed (status %d)", st);
+}
