@@ -136,7 +136,8 @@ old_add(struct old *o, const struct ledger_usage *r)
 			int64_t take;
 
 			if (g < 0 || (k >= 0 && g == r->grant) ||
-			    !old_mine(o, g, r) || !grant_active(&o->gs->v[g], t))
+			    !old_mine(o, g, r) ||
+			    !grant_active(&o->gs->v[g], t))
 				continue;
 			take = old_free(o, g, t);
 			if (take > left)
@@ -144,8 +145,9 @@ old_add(struct old *o, const struct ledger_usage *r)
 			if (take == 0)
 				continue;
 			bk = xgrow(bk, &cap, nb + 1, sizeof *bk);
-			bk[nb++] = (struct old_book){ g, day, t, next, take,
-						      o->gs->v[g].price_won_hour };
+			bk[nb++] = (struct old_book){
+				g, day, t, next, take,
+				o->gs->v[g].price_won_hour };
 			left -= take;
 		}
 		if (left > 0) {
@@ -211,7 +213,8 @@ same(const struct ledger *l, const struct old *o)
 	}
 	for (uint32_t t = 0; t < NTENANTS; t++)
 		if (ledger_tenant_milli_s(l, t) != o->tenant_milli_s[t] ||
-		    ledger_tenant_won(l, t) != ledger_won_round(o->tenant_won[t]))
+		    ledger_tenant_won(l, t) !=
+		    ledger_won_round(o->tenant_won[t]))
 			return 0;
 	return 1;
 }

@@ -455,7 +455,8 @@ ref_add(struct ref *f, const struct ledger_usage *r)
 			int64_t take;
 
 			if (g < 0 || (k >= 0 && g == r->grant) ||
-			    !ref_mine(f, g, r) || !grant_active(&f->gs->v[g], t))
+			    !ref_mine(f, g, r) ||
+			    !grant_active(&f->gs->v[g], t))
 				continue;
 			take = ref_free(f, g, t);
 			if (take > left)
@@ -463,8 +464,9 @@ ref_add(struct ref *f, const struct ledger_usage *r)
 			if (take == 0)
 				continue;
 			CHECK(nb < 4096);
-			bk[nb++] = (struct ref_book){ g, day, t, next, take,
-						      f->gs->v[g].price_won_hour };
+			bk[nb++] = (struct ref_book){
+				g, day, t, next, take,
+				f->gs->v[g].price_won_hour };
 			left -= take;
 		}
 		if (left > 0) {
@@ -614,7 +616,7 @@ ref_world(struct rng *g, int world, int shuffle)
 		if (rng_below(g, 20) == 0)	/* a bad record */
 			r[i].start = E - 1;
 		else if (r[i].grant != LEDGER_NO_GRANT &&
-			 rng_below(g, 2) == 0) {	/* mostly a valid grant */
+			 rng_below(g, 2) == 0) {	/* mostly valid */
 			r[i].tenant = gs.v[r[i].grant].tenant;
 			r[i].model = gs.v[r[i].grant].model;
 		}
@@ -633,7 +635,8 @@ ref_world(struct rng *g, int world, int shuffle)
 		int rc;
 
 		if (i == nr / 2 && world % 3 == 0) {
-			CHECK_EQ_INT(ledger_set_borrow_price(&l, 0, 4500, &e), 0);
+			CHECK_EQ_INT(ledger_set_borrow_price(&l, 0, 4500, &e),
+				     0);
 			f.borrow[0] = 4500;
 		}
 		err_clear(&e);
