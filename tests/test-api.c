@@ -127,8 +127,16 @@ daemon_stop(struct daemon *d, int sig)
 	for (int i = 0; i < 1000; i++) {
 		pid_t r = waitpid(d->pid, &st, WNOHANG);
 		if (r == d->pid) {
+			int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			d->pid = 0;
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			if (rc != 0 && sig != SIGKILL) {
+				/* Show why (sanitizer reports, assertions). */
+				char cmd[700];
+				snprintf(cmd, sizeof cmd, "tail -40 %s/serve.log >&2", d->dir);
+				if (system(cmd) != 0)
+					fprintf(stderr, "(no log)\n");
+			}
+			return rc;
 		}
 		nap_ms(10);
 	}

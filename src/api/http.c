@@ -33,6 +33,7 @@
 struct http {
 	struct MHD_Daemon *d;
 	_Atomic int ndefer;      /* requests parked by http_defer */
+	_Atomic int stopping;    /* http_stop has begun: new requests get 503 */
 	http_handler fn;
 	void *ctx;
 	size_t body_max;
@@ -251,6 +252,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			   "request body larger than %zu bytes", h->body_max);
 		return send_resp(c, &rs);
 	}
+	if (atomic_load(&h->stopping)) {
+		http_error(&rs, 503, "internal", NULL, "the server is shutting down");
+		return send_resp(c, &rs);
+	}
 	memset(&rq, 0, sizeof rq);
 	rq.method = method;
 	rq.path = url;
@@ -351,7 +356,7 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 	h->body_max = o->body_max ? o->body_max : HTTP_BODY_MAX;
 	h->d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, h,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 4),
@@ -373,19 +378,17 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 void
 http_stop(struct http *h)
 {
-	MHD_socket fd;
-
 	if (h == NULL)
 		return;
-	/* No new connections; parked requests are answered first (their
-	 * writes are still in the store's queue), at most 10 s. */
-	fd = MHD_quiesce_daemon(h->d);
+	/* New requests get 503; parked ones are answered first (their writes
+	 * are still in the store's queue), at most 10 s.  (Not
+	 * MHD_quiesce_daemon: with a thread pool it races the workers'
+	 * accept.) */
+	atomic_store(&h->stopping, 1);
 	for (int i = 0; i < 1000 && atomic_load(&h->ndefer) > 0; i++) {
 		struct timespec ts = {0, 10000000L};
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(h->d);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
 	free(h);
 }
