@@ -9,7 +9,8 @@
  * executor on the same state directory recovers a running job (also one
  * whose Slurm id was never written down: found by name), a finished one,
  * one reported before and an unknown one.  Bad configurations are refused
- * before libslurm sees them.  Skips without Slurm or root.
+ * before libslurm sees them; the nodes come back as a pool file that
+ * allot's parser reads (4 nodes, 32 GPUs).  Skips without Slurm or root.
  *
  * The cluster is started and stopped by this process; the checks run in a
  * forked child (test_fail exits at once), so the daemons are stopped by
@@ -29,6 +30,8 @@
 
 #include "exec/exec.h"
 #include "exec/sx.h"
+#include "model/pool.h"
+#include "model/poolfile.h"
 #include "test.h"
 #include "util/err.h"
 
@@ -179,6 +182,29 @@ checks(const char *d, const char *conf)
 	if (x == NULL)
 		test_fail(__FILE__, __LINE__, "sx_new: %s", e.msg);
 	CHECK_STR(exec_name(x), "slurm");
+
+	/* the cluster's nodes as a pool file allot reads */
+	{
+		char *txt = NULL;
+		struct pool pool;
+		CHECK_EQ_INT(sx_pool_text(x, "allot-sx", NULL, &txt, &e),
+			     ERR_INVALID); /* untyped gpu GRES, no default */
+		CHECK_CONTAINS(e.msg, "untyped");
+		CHECK(txt == NULL);
+		if (sx_pool_text(x, "allot-sx", "H100", &txt, &e) != 0)
+			test_fail(__FILE__, __LINE__, "sx_pool_text: %s", e.msg);
+		CHECK_CONTAINS(txt, "\nnodes node3 cluster=allot-sx model=H100 "
+			       "gpus=8 cpu=8000 mem=16000 state=up\n");
+		CHECK_CONTAINS(txt, "\nend nodes=4 gpus=32\n");
+		pool_init(&pool);
+		if (poolfile_parse("slurm", txt, strlen(txt), &pool, &e) != 0)
+			test_fail(__FILE__, __LINE__, "poolfile_parse: %s\n%s",
+				  e.msg, txt);
+		CHECK_EQ_INT(pool.nnodes, 4);
+		CHECK_EQ_INT(pool.total_gpus, 32);
+		pool_free(&pool);
+		free(txt);
+	}
 
 	/* 1: pinned to node3 with 2 GPUs; exit code 7 */
 	snprintf(out, sizeof out, "%s/j1.out", d);

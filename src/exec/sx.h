@@ -27,4 +27,17 @@
 struct exec *sx_new(const char *slurm_conf, const char *state_dir,
 		    const char *account_prefix, struct err *e);
 
+/* The cluster's nodes as a pool file (docs/POOL-FORMAT.md) in *out
+ * (malloc'ed, the caller frees): provider "slurm", one site and one
+ * cluster named cluster, one `nodes` line per Slurm node with its CPUs
+ * (cpu = 1000 per CPU), RealMemory (mem, MiB), GPU count from its gpu GRES
+ * and state (drain/fail flags -> drain, DOWN -> down, FUTURE -> absent,
+ * else up).  The GPU model is the GRES type matched case-insensitively
+ * against the built-in models (model/poolgen.h), or default_model for an
+ * untyped "gpu:N".  x must come from sx_new.  ERR_IO if slurmctld does not
+ * answer; ERR_INVALID naming the node for an unknown or mixed GPU type,
+ * more than 8 GPUs, or an untyped GRES without default_model. */
+int sx_pool_text(struct exec *x, const char *cluster,
+		 const char *default_model, char **out, struct err *e);
+
 #endif
