@@ -10,7 +10,9 @@
  * whose Slurm id was never written down: found by name), a finished one,
  * one reported before and an unknown one.  Bad configurations are refused
  * before libslurm sees them; the nodes come back as a pool file that
- * allot's parser reads (4 nodes, 32 GPUs).  Skips without Slurm or root.
+ * allot's parser reads (4 nodes, 32 GPUs).  slurmctld stopped while a job
+ * runs: polls neither block nor lose it, start and stop fail fast, and
+ * after slurmctld's restart the job is followed and stopped again.  Skips without Slurm or root.
  *
  * The cluster is started and stopped by this process; the checks run in a
  * forked child (test_fail exits at once), so the daemons are stopped by
@@ -126,6 +128,43 @@ slurp(const char *path)
 	fclose(f);
 	buf[n] = '\0';
 	return buf;
+}
+
+/* 1 while pid is a process that is not a zombie. */
+static int
+alive(long pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Stops the cluster's slurmctld (SIGTERM, waits until it is gone). */
+static void
+ctl_kill(const char *d)
+{
+	char path[600];
+	long pid = 0;
+	FILE *f;
+	double end = now_s() + 10;
+
+	snprintf(path, sizeof path, "%s/slurmctld.pid", d);
+	CHECK((f = fopen(path, "r")) != NULL);
+	CHECK(fscanf(f, "%ld", &pid) == 1);
+	fclose(f);
+	CHECK(pid > 1 && kill((pid_t)pid, SIGTERM) == 0);
+	while (alive(pid) && now_s() < end)
+		nap_ms(50);
+	CHECK(!alive(pid));
 }
 
 static struct exec_job
@@ -301,6 +340,47 @@ checks(const char *d, const char *conf)
 	CHECK_EQ_INT(exec_stop(y, 4, 0, &e), 0);
 	ev = wait_ev(y, &lg2, 4, EXEC_EXITED);
 	CHECK_EQ_INT(ev.stopped, 1);
+
+	/* slurmctld stops while job 10 runs: exec_poll does not block and
+	 * loses nothing, exec_start/exec_stop fail fast (the id stays free);
+	 * once slurmctld is back (state kept) the job is followed again */
+	snprintf(out, sizeof out, "%s/j10.out", d);
+	j = job(10, "sleep 40", d, out);
+	j.node = j.nodelist = "node1";
+	CHECK_EQ_INT(exec_start(y, &j, &e), 0);
+	wait_ev(y, &lg2, 10, EXEC_STARTED);
+	ctl_kill(d);
+	t0 = now_s();
+	for (int k = 0; k < 10; k++) {
+		struct exec_event tmp[8];
+		CHECK_EQ_INT(exec_poll(y, tmp, 8), 0);
+		nap_ms(120);
+	}
+	CHECK_EQ_INT(exec_stop(y, 10, 0, &e), ERR_IO);
+	CHECK_CONTAINS(e.msg, "does not answer");
+	j = job(11, "true", d, out);
+	CHECK_EQ_INT(exec_start(y, &j, &e), ERR_IO);
+	printf("slurmctld down: 10 polls, a stop and a start in %.2f s\n",
+	       now_s() - t0);
+	CHECK(now_s() - t0 < 4.0);
+	CHECK(snprintf(bad, sizeof bad, "%s/11", state) < (int)sizeof bad);
+	CHECK(access(bad, F_OK) != 0);
+	{
+		char cmd[800];
+		snprintf(cmd, sizeof cmd, "PATH=$PATH:/usr/sbin slurmctld -f %s "
+			 "&& for i in $(seq 1 100); do SLURM_CONF=%s scontrol ping "
+			 "2>/dev/null | grep -q UP && exit 0; sleep 0.1; done; "
+			 "exit 1", conf, conf);
+		CHECK_EQ_INT(system(cmd), 0);
+	}
+	t0 = now_s();
+	while (exec_stop(y, 10, 0, &e) == ERR_IO && now_s() < t0 + 10)
+		nap_ms(100);
+	ev = wait_ev(y, &lg2, 10, EXEC_EXITED);
+	printf("slurmctld back: job 10 stopped %.2f s later\n", now_s() - t0);
+	CHECK_EQ_INT(ev.stopped, 1);
+	for (size_t k = 0; k < lg2.n; k++)
+		CHECK(lg2.ev[k].kind != EXEC_LOST);
 	exec_free(y);
 }
 

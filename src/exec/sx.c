@@ -50,6 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,6 +66,8 @@
 
 #define POLL_MS 100     /* at most one slurm_load_jobs per this */
 #define CONF_MAX (4 << 20)
+#define PROBE_MS 300    /* connect timeout of the reachability probe */
+#define DOWN_MS 1000    /* no new probe for this long after a failed one */
 
 struct sxlive {
 	uint64_t id;
@@ -75,6 +80,8 @@ struct sxlive {
 struct sx {
 	struct exec base;
 	char *conf, *dir, *prefix;
+	char ctl_host[256], ctl_port[16]; /* slurmctld, from the conf */
+	int64_t down_until;     /* monotonic ms: no RPC before (unreachable) */
 	pthread_mutex_t mu;     /* guards live, next_load and libslurm calls */
 	struct sxlive *live;
 	size_t nlive, caplive;
@@ -330,6 +337,62 @@ ev_exited(const struct sx *s, struct exec_event *ev, uint64_t id,
 	ev->at = sj->end_time > 0 ? (int64_t)sj->end_time : now_real();
 }
 
+/*
+ * libslurm blocks for about MessageTimeout (10 s by default) retrying the
+ * connection when slurmctld is down, which would stall exec_poll.  So
+ * every RPC is preceded by a TCP connect to the controller with a short
+ * timeout; after a failure no RPC is tried for DOWN_MS.  Returns 1 if
+ * slurmctld accepts connections.  Called with mu held.
+ */
+static int
+reachable(struct sx *s)
+{
+	struct addrinfo hints, *ai = NULL, *a;
+	int64_t now = now_mono_ms();
+	int ok = 0;
+
+	if (now < s->down_until)
+		return 0;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (getaddrinfo(s->ctl_host, s->ctl_port, &hints, &ai) != 0)
+		ai = NULL;
+	for (a = ai; a != NULL && !ok; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK |
+				SOCK_CLOEXEC, a->ai_protocol);
+		struct pollfd pf;
+		int err = 0;
+		socklen_t el = sizeof err;
+
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+			ok = 1;
+		} else if (errno == EINPROGRESS) {
+			pf.fd = fd;
+			pf.events = POLLOUT;
+			if (poll(&pf, 1, PROBE_MS) == 1 &&
+			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+			    err == 0)
+				ok = 1;
+		}
+		close(fd);
+	}
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	if (!ok)
+		s->down_until = now_mono_ms() + DOWN_MS;
+	return ok;
+}
+
+static int
+unreachable(const struct sx *s, struct err *e)
+{
+	return err_set(e, ERR_IO, "slurmctld at %s:%s does not answer",
+		       s->ctl_host, s->ctl_port);
+}
+
 /* Loads every job; NULL (and errno in libslurm) on failure. */
 static job_info_msg_t *
 load_jobs(void)
@@ -567,6 +630,10 @@ sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 			     "here", j->id);
 		goto out;
 	}
+	if (!reachable(s)) {
+		rc = unreachable(s, e); /* nothing claimed: the id stays free */
+		goto out;
+	}
 	if ((rc = claim(s, j->id, e)) != 0)
 		goto out;
 	env = env_build(j, &nenv);
@@ -665,6 +732,10 @@ sx_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 			     id);
 		goto out;
 	}
+	if (!reachable(s)) {
+		rc = unreachable(s, e);
+		goto out;
+	}
 	if (!has_path(s, id, "stop"))
 		put_file(s, id, "stop", "stop\n");
 	lv->stopped = 1;
@@ -704,6 +775,8 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	if (s->nlive == 0 || cap == 0 || now < s->next_load)
 		goto out;
 	s->next_load = now + POLL_MS;
+	if (!reachable(s))
+		goto out; /* slurmctld away: nothing is LOST for that */
 	for (i = 0; i < s->nlive; i++) {
 		struct sxlive *lv = &s->live[i];
 		if (lv->kill_at >= 0 && now >= lv->kill_at) {
@@ -783,6 +856,10 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 		}
 		if (read_exit(s, id, &ev[i]) == 0)
 			continue;
+		if (m == NULL && !reachable(s)) {
+			rc = unreachable(s, e);
+			goto out;
+		}
 		if (m == NULL && (m = load_jobs()) == NULL) {
 			rc = err_set(e, ERR_IO, "Slurm: cannot load jobs: %s",
 				     slurm_err());
@@ -833,16 +910,39 @@ static const struct exec_ops sx_ops = {
 	"slurm", sx_start, sx_stop, sx_poll, sx_recover, sx_free,
 };
 
-/* 0 if path is a readable slurm.conf that names a controller: libslurm
- * exits the process after a minute of retries on a bad one. */
+/* The value of "Key=value" in line (key case-insensitive) into v, or 0. */
 static int
-check_conf(const char *path, struct err *e)
+conf_value(const char *line, const char *key, char *v, size_t cap)
+{
+	size_t kl = strlen(key), n;
+	const char *p = line;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, key, kl) != 0 || p[kl] != '=')
+		return 0;
+	p += kl + 1;
+	n = strcspn(p, " \t\r\n#");
+	if (n == 0 || n >= cap)
+		return 0;
+	memcpy(v, p, n);
+	v[n] = '\0';
+	return 1;
+}
+
+/* 0 if path is a readable slurm.conf that names a controller (libslurm
+ * exits the process after a minute of retries on a bad one); fills host
+ * (its address) and port (SlurmctldPort, default 6817) for the probe. */
+static int
+check_conf(const char *path, char *host, size_t hcap, char *port,
+	   size_t pcap, struct err *e)
 {
 	struct stat st;
 	FILE *f;
-	char line[4096];
+	char line[4096], v[256], addr[256] = "";
 	int ctl = 0;
 
+	snprintf(port, pcap, "6817");
 	if (stat(path, &st) != 0)
 		return err_set(e, ERR_IO, "slurm_conf: %s: %s", path,
 			       strerror(errno));
@@ -853,18 +953,31 @@ check_conf(const char *path, struct err *e)
 		return err_set(e, ERR_IO, "slurm_conf: %s: %s", path,
 			       strerror(errno));
 	while (fgets(line, sizeof line, f) != NULL) {
-		const char *p = line;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, "SlurmctldHost", 13) == 0 ||
-		    strncasecmp(p, "ControlMachine", 14) == 0)
-			if (strchr(p, '=') != NULL && strchr(p, '=')[1] > ' ')
-				ctl = 1;
+		if (!ctl && (conf_value(line, "SlurmctldHost", v, sizeof v) ||
+			     conf_value(line, "ControlMachine", v, sizeof v))) {
+			/* name(addr): the address if given */
+			char *o = strchr(v, '(');
+			ctl = 1;
+			if (o != NULL && strchr(o, ')') != NULL) {
+				*strchr(o, ')') = '\0';
+				snprintf(host, hcap, "%s", o + 1);
+			} else {
+				snprintf(host, hcap, "%s", v);
+			}
+		} else if (conf_value(line, "ControlAddr", v, sizeof v)) {
+			snprintf(addr, sizeof addr, "%s", v);
+		} else if (conf_value(line, "SlurmctldPort", v, sizeof v)) {
+			long pn = strtol(v, NULL, 10); /* "6817-6820": the first */
+			if (pn > 0 && pn < 65536)
+				snprintf(port, pcap, "%ld", pn);
+		}
 	}
 	fclose(f);
 	if (!ctl)
 		return err_set(e, ERR_IO, "slurm_conf: %s: no SlurmctldHost= "
 			       "line", path);
+	if (addr[0] != '\0')
+		snprintf(host, hcap, "%s", addr);
 	return 0;
 }
 
@@ -943,6 +1056,10 @@ sx_pool_text(struct exec *x, const char *cluster, const char *default_model,
 	if (cluster == NULL || *cluster == '\0')
 		return err_set(e, ERR_INVALID, "cluster: empty");
 	pthread_mutex_lock(&s->mu);
+	if (!reachable(s)) {
+		pthread_mutex_unlock(&s->mu);
+		return unreachable(s, e);
+	}
 	if (slurm_load_node((time_t)0, &m, SHOW_ALL | SHOW_DETAIL) !=
 	    SLURM_SUCCESS) {
 		pthread_mutex_unlock(&s->mu);
@@ -1031,6 +1148,7 @@ sx_new(const char *slurm_conf, const char *state_dir,
 {
 	struct sx *s;
 	struct stat st;
+	char host[256], port[16];
 
 	if (slurm_conf == NULL || *slurm_conf == '\0') {
 		err_set(e, ERR_INVALID, "slurm_conf: empty");
@@ -1040,7 +1158,8 @@ sx_new(const char *slurm_conf, const char *state_dir,
 		err_set(e, ERR_INVALID, "state_dir: empty");
 		return NULL;
 	}
-	if (check_conf(slurm_conf, e) != 0)
+	if (check_conf(slurm_conf, host, sizeof host, port, sizeof port, e) !=
+	    0)
 		return NULL;
 	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
 		err_set(e, ERR_IO, "state_dir: %s: %s", state_dir,
@@ -1058,6 +1177,8 @@ sx_new(const char *slurm_conf, const char *state_dir,
 	s->conf = xstrdup(slurm_conf);
 	s->dir = xstrdup(state_dir);
 	s->prefix = account_prefix ? xstrdup(account_prefix) : NULL;
+	snprintf(s->ctl_host, sizeof s->ctl_host, "%s", host);
+	snprintf(s->ctl_port, sizeof s->ctl_port, "%s", port);
 	pthread_mutex_init(&s->mu, NULL);
 	return &s->base;
 }
