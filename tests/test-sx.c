@@ -89,7 +89,7 @@ wait_ev(struct exec *x, struct evlog *lg, uint64_t id, int kind)
 				  "after %d ms", (unsigned long long)id, kind,
 				  WAIT_MS);
 		if (lg->n < 60)
-			lg->n += exec_poll(x, lg->ev + lg->n, 64 - lg->n);
+			lg->n += exec_poll(x, lg->ev + lg->n, 1); /* one at a time */
 		nap_ms(50);
 	}
 }

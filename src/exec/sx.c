@@ -792,19 +792,27 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 		uint32_t base;
 		int gone = 0;
 
-		if (n + 2 > cap)
+		if (n >= cap) {
+			s->next_load = 0; /* the rest on the next call */
 			break;
+		}
 		sj = find_job(m, lv->jid, lv->id);
 		if (sj == NULL) {
 			/* purged or forgotten by slurmctld */
 			struct exec_event xe;
-			if (read_exit(s, lv->id, &xe) == 0) {
-				if (!lv->started_sent)
-					ev_started(&ev[n++], lv->id, NULL);
-				ev[n++] = xe;
-			} else {
+			if (read_exit(s, lv->id, &xe) != 0) {
 				ev_lost(&ev[n++], lv->id);
+				continue;
 			}
+			if (!lv->started_sent) {
+				ev_started(&ev[n++], lv->id, NULL);
+				lv->started_sent = 1;
+			}
+			if (n < cap) {
+				ev[n++] = xe;
+				continue;
+			}
+			s->live[keep++] = *lv;
 			continue;
 		}
 		base = sj->job_state & JOB_STATE_BASE;
@@ -814,7 +822,8 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			ev_started(&ev[n++], lv->id, sj);
 			lv->started_sent = 1;
 		}
-		if (is_final(base) && !(sj->job_state & JOB_COMPLETING)) {
+		if (n < cap && is_final(base) &&
+		    !(sj->job_state & JOB_COMPLETING)) {
 			ev_exited(s, &ev[n], lv->id, sj, lv->stopped);
 			write_exit(s, &ev[n]);
 			n++;
