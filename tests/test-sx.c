@@ -8,7 +8,8 @@
  * SIGKILL after the grace period for one that ignores SIGTERM; a fresh
  * executor on the same state directory recovers a running job (also one
  * whose Slurm id was never written down: found by name), a finished one,
- * one reported before and an unknown one.  Bad configurations are refused
+ * one reported before and an unknown one; a two-node job charged to a
+ * Slurm account named after the tenant.  Bad configurations are refused
  * before libslurm sees them; the nodes come back as a pool file that
  * allot's parser reads (4 nodes, 32 GPUs).  slurmctld stopped while a job
  * runs: polls neither block nor lose it, start and stop fail fast, and
@@ -321,7 +322,7 @@ checks(const char *d, const char *conf)
 	while (access(bad, F_OK) != 0 && now_s() < t0 + 20)
 		nap_ms(50);
 	nap_ms(300);
-	y = sx_new(conf, state, NULL, &e);
+	y = sx_new(conf, state, "tenant-", &e); /* Slurm accounts from here */
 	CHECK(y != NULL);
 	CHECK_EQ_INT(exec_recover(y, ids, 4, rev, &e), 0);
 	CHECK_EQ_INT(rev[0].kind, EXEC_STARTED);
@@ -340,6 +341,18 @@ checks(const char *d, const char *conf)
 	CHECK_EQ_INT(exec_stop(y, 4, 0, &e), 0);
 	ev = wait_ev(y, &lg2, 4, EXEC_EXITED);
 	CHECK_EQ_INT(ev.stopped, 1);
+
+	/* 12: two nodes, 2 GPUs each, charged to account tenant-physics
+	 * (without slurmdbd Slurm records any account name) */
+	snprintf(out, sizeof out, "%s/j12.out", d);
+	j = job(12, "echo \"$SLURM_JOB_NODELIST $SLURMD_NODENAME "
+		"$SLURM_JOB_ACCOUNT $ALLOT_NODELIST $ALLOT_NODE\"", d, out);
+	j.node = "node2";
+	j.nodelist = "node2,node4";
+	CHECK_EQ_INT(exec_start(y, &j, &e), 0);
+	ev = wait_ev(y, &lg2, 12, EXEC_EXITED);
+	CHECK_EQ_INT(ev.status, 0);
+	CHECK_STR(slurp(out), "node[2,4] node2 tenant-physics node2,node4 node2\n");
 
 	/* slurmctld stops while job 10 runs: exec_poll does not block and
 	 * loses nothing, exec_start/exec_stop fail fast (the id stays free);
