@@ -31,6 +31,12 @@
  * is cancelled at once.  A `stop` marker in state_dir/ID makes EXITED say
  * stopped = 1, also after a restart.
  *
+ * slurmctld away: libslurm retries a dead controller for ~MessageTimeout,
+ * so each RPC is preceded by a short TCP connect (reachable()); while it
+ * fails, polls report nothing and start/stop fail fast with ERR_IO.
+ *
+ * sx_pool_text turns slurm_load_node's answer into a pool file.
+ *
  * GPUs: Slurm picks the GPU indices on the node (tres_per_node
  * "gres:gpu:N"; CUDA_VISIBLE_DEVICES is Slurm's), so allot's chosen
  * indices only travel as ALLOT_GPU_IDS.  libslurm is initialised once per

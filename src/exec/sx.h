@@ -23,7 +23,14 @@
  * libslurm holds one configuration per process: the first sx_new's
  * slurm_conf applies to every later one (one cluster per process for
  * now).  Free with exec_free; submitted jobs keep running in Slurm and a
- * new executor on the same state_dir reattaches them (exec_recover). */
+ * new executor on the same state_dir reattaches them (exec_recover).
+ * Beyond exec.h's contracts: exec_start and exec_stop return ERR_IO at
+ * once when slurmctld does not accept connections (the id stays free);
+ * exec_start returns ERR_INVALID with Slurm's reason when slurmctld
+ * refuses the job (unknown node, too many GPUs; the id stays free);
+ * exec_poll reports nothing while slurmctld is away; STARTED means
+ * running in Slurm (exec_recover also says STARTED for a job still
+ * pending there). */
 struct exec *sx_new(const char *slurm_conf, const char *state_dir,
 		    const char *account_prefix, struct err *e);
 
