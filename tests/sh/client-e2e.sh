@@ -7,6 +7,10 @@
 set -u
 A=${ALLOT:-build/allot}
 T=${TEST_TMPDIR:-$(mktemp -d)}
+# Jobs write their output files into their working directory, which is
+# the submitting shell's: work in $T, never in the source tree.
+case $A in /*) ;; *) A=$PWD/$A ;; esac
+cd "$T" || exit 1
 pid=""
 fail() {
 	echo "FAIL: $*"

@@ -5,6 +5,10 @@
 set -u
 A=${ALLOT:?ALLOT must name the allot binary}
 T=${TEST_TMPDIR:-$(mktemp -d)}
+# Jobs write their output files into their working directory, which is
+# the submitting shell's: work in $T, never in the source tree.
+case $A in /*) ;; *) A=$PWD/$A ;; esac
+cd "$T" || exit 1
 fail() { echo "FAIL: $*"; [ -f "$T/err" ] && cat "$T/err"; exit 1; }
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null' EXIT
