@@ -1260,10 +1260,12 @@ roundin_payload(const struct roundin_result *r)
 
 	if (f == NULL)
 		allot_die("open_memstream: %s", strerror(errno));
-	jsonw_init(&w, f);
-	payload_write(&w, r);
-	if (fclose(f) != 0)
-		allot_die("open_memstream: %s", strerror(errno));
+	else {
+		jsonw_init(&w, f);
+		payload_write(&w, r);
+		if (fclose(f) != 0)
+			allot_die("open_memstream: %s", strerror(errno));
+	}
 	return s;
 }
 

@@ -156,6 +156,8 @@ axis_fit(struct axis *a, double lo, double hi)
 	if (!(hi > lo))
 		hi = lo + (lo != 0 ? fabs(lo) * 0.1 : 1);
 	raw = (hi - lo) / 5;
+	if (!(raw > 0))
+		raw = 1; /* hi - lo underflowed */
 	p = pow(10, floor(log10(raw)));
 	m = raw / p;
 	a->step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
