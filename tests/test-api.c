@@ -1060,6 +1060,118 @@ TEST(api_restart)
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
 
+/* The whole file (allocated; "" if it cannot be read). */
+static char *
+slurp_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0, cap = 4096;
+	char *b = malloc(cap);
+
+	CHECK(b != NULL);
+	if (f != NULL) {
+		size_t k;
+		while ((k = fread(b + n, 1, cap - 1 - n, f)) > 0) {
+			n += k;
+			if (n + 1 == cap) {
+				cap *= 2;
+				b = realloc(b, cap);
+				CHECK(b != NULL);
+			}
+		}
+		fclose(f);
+	}
+	b[n] = '\0';
+	return b;
+}
+
+/* "pid=N start=N" of a local executor file, or 0. */
+static pid_t
+pid_of(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long p = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "pid=%lld", &p) != 1)
+		p = 0;
+	fclose(f);
+	return (pid_t)p;
+}
+
+/* A restart that finds a running job the executor has no trace of (the
+ * daemon died between the durable start mark and exec_start: simulated by
+ * killing the run and removing its executor directory) requeues it under
+ * the next run id, and it completes; a running job whose shepherd died
+ * (its directory still there: it may have run) stays failed, "lost". */
+TEST(api_lost_before_start_requeued)
+{
+	struct daemon d;
+	char dir[600], body[2048], path[700], cmd[1500], *s;
+	long long j1, j2;
+	pid_t sp, jp;
+	json_t *v;
+
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	need_executor(&d);
+	/* run 0 writes its run number and waits; a later run ends at once */
+	snprintf(body, sizeof body, "{\"command\":\"echo $ALLOT_RUN >> j1.ran; "
+		 "[ $ALLOT_RUN = 0 ] || exit 0; sleep 30\",\"gpus\":8,"
+		 "\"workdir\":\"%s\"}", dir);
+	j1 = submit(&d, d.token, body);
+	snprintf(body, sizeof body, "{\"command\":\"echo $ALLOT_RUN >> j2.ran; "
+		 "sleep 30\",\"gpus\":8,\"workdir\":\"%s\"}", dir);
+	j2 = submit(&d, d.token, body);
+	json_decref(wait_state(&d, d.token, j1, "running", 10000));
+	json_decref(wait_state(&d, d.token, j2, "running", 10000));
+	snprintf(path, sizeof path, "%s/state/%lld/job", dir, j1);
+	for (int i = 0; i < 300 && pid_of(path) == 0; i++)
+		nap_ms(10);
+	snprintf(path, sizeof path, "%s/state/%lld/job", dir, j2);
+	for (int i = 0; i < 300 && pid_of(path) == 0; i++)
+		nap_ms(10);
+	CHECK_EQ_INT(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+	for (int k = 0; k < 2; k++) {
+		long long id = k ? j2 : j1;
+		snprintf(path, sizeof path, "%s/state/%lld/pid", dir, id);
+		sp = pid_of(path);
+		snprintf(path, sizeof path, "%s/state/%lld/job", dir, id);
+		jp = pid_of(path);
+		CHECK(sp > 0 && jp > 0);
+		CHECK_EQ_INT(kill(sp, SIGKILL), 0);
+		kill(-jp, SIGKILL); /* its process group */
+	}
+	nap_ms(200);
+	/* j1's run 0 leaves no trace: as if exec_start never happened */
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/state/%lld'", dir, j1);
+	CHECK_EQ_INT(system(cmd), 0);
+	daemon_start(&d, dir, NULL);
+	v = wait_state(&d, d.token, j2, "failed", 10000);
+	CHECK_STR(jstr(v, "reason"), "lost");
+	json_decref(v);
+	v = wait_state(&d, d.token, j1, "completed", 10000);
+	CHECK_EQ_INT(jint(v, "runs"), 2);
+	json_decref(v);
+	snprintf(path, sizeof path, "%s/j1.ran", dir);
+	s = slurp_file(path);
+	CHECK_STR(s, "0\n1\n"); /* run 0 (killed by the test), then run 1 */
+	free(s);
+	snprintf(path, sizeof path, "%s/j2.ran", dir);
+	s = slurp_file(path);
+	CHECK_STR(s, "0\n"); /* not requeued: it may have run */
+	free(s);
+	snprintf(path, sizeof path, "%s/serve.log", dir);
+	s = slurp_file(path);
+	snprintf(cmd, sizeof cmd, "job %lld was lost before it started: requeued", j1);
+	CHECK(strstr(s, cmd) != NULL);
+	snprintf(cmd, sizeof cmd, "job %lld was lost before", j2);
+	CHECK(strstr(s, cmd) == NULL);
+	free(s);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
+
 /* The queue explains itself: held, quota limit, drained nodes; a drained
  * node takes no new job and a resumed one does; /metrics counts the GPUs
  * a running job holds. */

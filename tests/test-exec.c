@@ -346,7 +346,10 @@ TEST(exec_restart_reattaches)
 	CHECK_EQ_INT(ev[0].kind, EXEC_STARTED);
 	CHECK_EQ_INT(ev[1].id, 9);
 	CHECK_EQ_INT(ev[1].kind, EXEC_LOST); /* no trace */
+	CHECK_EQ_INT(ev[1].never_started, 1);
 	CHECK_EQ_INT(ev[2].kind, EXEC_LOST);
+	CHECK_EQ_INT(ev[2].never_started, 1);
+	CHECK_EQ_INT(ev[0].never_started, 0);
 	ev[0] = wait_ev(x, 8, EXEC_EXITED, WAIT_MS);
 	CHECK_EQ_INT(ev[0].status, 5);
 	/* the id stays burnt across restarts */
@@ -381,6 +384,7 @@ TEST(exec_restart_races_the_start)
 		CHECK_EQ_INT(exec_recover(x, &id, 1, &ev, &e), 0);
 		if (ev.kind == EXEC_LOST) {
 			lost++;
+			CHECK_EQ_INT(ev.never_started, 1);
 			nap_ms(300);
 			s = slurp(tpath(name));
 			CHECK_STR(s, "");
@@ -438,6 +442,7 @@ TEST(exec_recover_never_started_pid_missing)
 	CHECK(mkdir(tpath("st/12"), 0700) == 0);
 	CHECK_EQ_INT(exec_recover(x, &id, 1, &ev, &e), 0);
 	CHECK_EQ_INT(ev.kind, EXEC_LOST);
+	CHECK_EQ_INT(ev.never_started, 1); /* the caller may requeue it */
 	CHECK(exists(tpath("st/12/stop")));
 	exec_free(x);
 }
@@ -461,6 +466,7 @@ TEST(exec_shepherd_killed_is_lost)
 	CHECK_EQ_INT(kill(sp, SIGKILL), 0);
 	ev = wait_ev(x, 13, EXEC_LOST, WAIT_MS);
 	CHECK_EQ_INT(ev.status, -1);
+	CHECK_EQ_INT(ev.never_started, 0); /* it ran: never requeued blindly */
 	/* its job is killed with it, not left running unsupervised */
 	for (int i = 0; i < 1000 && kill(jp, 0) == 0; i++) {
 		char path[64], *s;
@@ -809,6 +815,7 @@ TEST(exec_recover_checks_pid_reuse)
 	put(tpath("st/301/pid"), text);
 	CHECK_EQ_INT(exec_recover(x, ids, 2, ev, &e), 0);
 	CHECK_EQ_INT(ev[0].kind, EXEC_LOST);
+	CHECK_EQ_INT(ev[0].never_started, 0); /* its pid file says it began */
 	CHECK_EQ_INT(ev[1].kind, EXEC_STARTED);
 	CHECK_EQ_INT(exec_poll(x, ev, 2), 0); /* still "running" */
 	put(tpath("st/301/exit"),

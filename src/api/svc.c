@@ -536,9 +536,14 @@ release_running(struct svc *s, uint32_t id)
 	memset(&x->alloc, 0, sizeof x->alloc);
 }
 
-/* An executor event applied to memory; the durable rows go to w. */
+/* An executor event applied to memory; the durable rows go to w.
+ * recovered: ev comes from exec_recover after a restart; a LOST one the
+ * executor marks never_started (the daemon died between the durable
+ * `starting` mark and the start) goes back to the queue under the next
+ * run id, as a preemption requeue does, charged no usage. */
 static void
-apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
+apply_event(struct svc *s, const struct exec_event *ev, int recovered,
+	    struct work *w)
 {
 	uint32_t id = (uint32_t)(ev->id & (((uint64_t)1 << EXEC_ID_SHIFT) - 1));
 	struct job *j;
@@ -548,7 +553,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 	const char *reason = "";
 	char *atext;
 	int64_t end = ev->at > 0 ? ev->at : svc__now();
-	int to, code = -1;
+	int to, code = -1, requeue = 0;
 
 	if (id >= s->jcap || ev->kind == EXEC_STARTED)
 		return;
@@ -559,6 +564,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 	if (ev->kind == EXEC_LOST) {
 		to = JOB_FAILED;
 		reason = "lost";
+		requeue = recovered && ev->never_started;
 	} else if (x->preempting && !x->cancel_req) {
 		to = JOB_PREEMPTED;
 		reason = "preempted";
@@ -586,7 +592,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 	u.start = j->start >= 0 ? j->start : end;
 	u.end = end >= u.start ? end : u.start;
 	u.gpu_milli = (uint32_t)job_gpu_milli(j);
-	if (u.gpu_milli > 0)
+	if (u.gpu_milli > 0 && !requeue)
 		vec_push(&w->usage, u);
 	atext = x->alloc.nslots ? alloc_text(&s->pool, &x->alloc) : NULL;
 	release_running(s, id);
@@ -613,6 +619,21 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 			j->state = JOB_FAILED;
 		svc_log(s, "job %u preempted: %s", id, j->state == JOB_PENDING ?
 			"requeued" : "failed (neither preemptible nor checkpointable)");
+	}
+	if (requeue) {
+		unsigned run = svc__run_of(j) + 1;
+		if (run > RUN_MASK) {
+			reason = "lost; requeued too often";
+		} else {
+			j->flags = (j->flags & ~(RUN_MASK << RUN_SHIFT)) |
+				   (run << RUN_SHIFT);
+			j->state = JOB_PENDING;
+			j->start = j->end = -1;
+			enqueue(s, id);
+			reason = "requeued: lost before start";
+		}
+		svc_log(s, "job %u was lost before it started: %s", id,
+			j->state == JOB_PENDING ? "requeued" : "failed (run ids used up)");
 	}
 	row_of(s, id, reason, &row);
 	row.exit_code = code;
@@ -951,10 +972,10 @@ sched_main(void *arg)
 		if (s->nrecovered > 0)
 			s->dirty = 1;
 		for (size_t i = 0; i < s->nrecovered; i++)
-			apply_event(s, &s->recovered[i], &w);
+			apply_event(s, &s->recovered[i], 1, &w);
 		s->nrecovered = 0;
 		for (size_t i = 0; i < nev; i++)
-			apply_event(s, &ev[i], &w);
+			apply_event(s, &ev[i], 0, &w);
 		for (size_t i = 0; i < s->cancels.n; i++) {
 			uint32_t id = s->cancels.v[i];
 			struct sjob *x = &s->sj[id];
@@ -1156,6 +1177,7 @@ recover(struct svc *s, struct err *e)
 					     (((uint64_t)1 << EXEC_ID_SHIFT) - 1)),
 			s->recovered[i].kind == EXEC_STARTED ? "still running" :
 			s->recovered[i].kind == EXEC_EXITED ? "exited meanwhile" :
+			s->recovered[i].never_started ? "lost before it started" :
 							      "lost");
 	free(ids);
 	return rc;

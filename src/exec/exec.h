@@ -47,6 +47,8 @@ struct exec_event {
 	int signal;      /* EXITED: the signal, or 0 */
 	int timed_out;   /* EXITED: the time limit ended it */
 	int stopped;     /* EXITED: exec_stop ended it (cancel/preempt) */
+	int never_started; /* LOST: 1 = the executor is certain the command
+			    * never ran (and never will under this id) */
 	int64_t at;      /* unix seconds */
 };
 
@@ -89,7 +91,10 @@ size_t exec_poll(struct exec *x, struct exec_event *ev, size_t cap);
  * or running, one event in ev[i] (the caller gives n slots): STARTED
  * (reattached, still running; its EXITED comes later through exec_poll),
  * EXITED (finished meanwhile, with its status) or LOST (no trace it ever
- * ran, or it vanished without a status).  Returns 0 or ERR_IO. */
+ * ran, or it vanished without a status).  A LOST event has never_started
+ * = 1 only when the executor knows the command did not run and cannot
+ * run later under this id (the caller may then run the job again under a
+ * new id).  Returns 0 or ERR_IO. */
 int exec_recover(struct exec *x, const uint64_t *ids, size_t n,
 		 struct exec_event *ev, struct err *e);
 /* Forgets the executor; running jobs keep running (they are detached) and

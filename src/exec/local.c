@@ -1019,13 +1019,17 @@ out:
 	return rc;
 }
 
+/* A LOST event; never_started = 1 only where the command provably did not
+ * run: the shepherd forks it after its pid file is durable, so no pid
+ * file (and no shepherd able to write one later) means it never ran. */
 static void
-ev_lost(struct exec_event *ev, uint64_t id)
+ev_lost(struct exec_event *ev, uint64_t id, int never_started)
 {
 	memset(ev, 0, sizeof *ev);
 	ev->id = id;
 	ev->kind = EXEC_LOST;
 	ev->status = -1;
+	ev->never_started = never_started;
 	ev->at = now_real();
 }
 
@@ -1059,7 +1063,7 @@ settle(struct local *l, struct live *lv, struct exec_event *ev)
 	if (read_exit(l, lv->id, ev) == 0) /* it wrote it as it died */
 		return 0;
 	kill_orphan(l, lv->id);
-	ev_lost(ev, lv->id);
+	ev_lost(ev, lv->id, 0); /* it had a pid file: the job may have run */
 	return 0;
 }
 
@@ -1099,8 +1103,9 @@ l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 				continue;
 			}
 			if (r < 0 && !has_file(l, lv->id, "pid", NULL)) {
-				/* the shepherd died before its pid file */
-				ev_lost(&ev[n++], lv->id);
+				/* the shepherd died before its pid file,
+				 * so before it forked the job */
+				ev_lost(&ev[n++], lv->id, 1);
 				continue;
 			}
 		}
@@ -1139,7 +1144,7 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 			continue;
 		}
 		if (!has_file(l, id, NULL, NULL)) {
-			ev_lost(&ev[i], id); /* never started here */
+			ev_lost(&ev[i], id, 1); /* never started here */
 			continue;
 		}
 		if (read_exit(l, id, &ev[i]) == 0)
@@ -1149,7 +1154,9 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 			 * pid file after this sees `stop` and never runs it. */
 			write_stop(l, id, 0);
 			if (!has_file(l, id, "pid", NULL)) {
-				ev_lost(&ev[i], id);
+				/* a late shepherd sees `stop` and never
+				 * runs the job */
+				ev_lost(&ev[i], id, 1);
 				continue;
 			}
 			/* It got there first: STARTED either way (if it still

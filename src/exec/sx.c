@@ -296,13 +296,16 @@ find_job(const job_info_msg_t *m, uint32_t jid, uint64_t id)
 	return best;
 }
 
+/* A LOST event; never_started = 1 when no Slurm job was ever made of id
+ * (see sx_recover). */
 static void
-ev_lost(struct exec_event *ev, uint64_t id)
+ev_lost(struct exec_event *ev, uint64_t id, int never_started)
 {
 	memset(ev, 0, sizeof *ev);
 	ev->id = id;
 	ev->kind = EXEC_LOST;
 	ev->status = -1;
+	ev->never_started = never_started;
 	ev->at = now_real();
 }
 
@@ -807,7 +810,7 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			/* purged or forgotten by slurmctld */
 			struct exec_event xe;
 			if (read_exit(s, lv->id, &xe) != 0) {
-				ev_lost(&ev[n++], lv->id);
+				ev_lost(&ev[n++], lv->id, 0);
 				continue;
 			}
 			if (!lv->started_sent) {
@@ -866,7 +869,7 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 			continue;
 		}
 		if (!has_path(s, id, NULL)) {
-			ev_lost(&ev[i], id); /* never started here */
+			ev_lost(&ev[i], id, 1); /* never started here */
 			continue;
 		}
 		if (read_exit(s, id, &ev[i]) == 0)
@@ -882,7 +885,13 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 		}
 		jid = read_jid(s, id);
 		if ((sj = find_job(m, jid, id)) == NULL) {
-			ev_lost(&ev[i], id);
+			/* Claimed, no Slurm id written and no job of that name:
+			 * the submission never happened (or was refused), and
+			 * a claimed id is never submitted again.  (Not provable
+			 * if a lost-answer submission ran and was purged after
+			 * MinJobAge while the daemon was down: accepted.)  With
+			 * a Slurm id it ran or may have: not never_started. */
+			ev_lost(&ev[i], id, jid == 0);
 			continue;
 		}
 		if (jid == 0) { /* crashed before writing it down */
