@@ -1068,7 +1068,7 @@ sec_tenants(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = s->nseries;
 	svg_area(f, &c);
-	thead(f, "tenant (program)", "GPU-days", "mean GPUs", "share %", NULL);
+	thead(f, "tenant (program)", "GPU-days", "mean GPUs", "share %", (const char *)NULL);
 	for (size_t k = 0; k < s->nseries; k++)
 		trow(f, "s111", s->name[k], s->gpu_days[k],
 		     s->gpu_days[k] / (double)s->ndays, pct(s->gpu_days[k], all));
@@ -1115,7 +1115,7 @@ sec_sites(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = cap.nr + 1;
 	svg_lines(f, &c);
-	thead(f, "site", "mean capacity", "mean allocated", "allocated %", NULL);
+	thead(f, "site", "mean capacity", "mean allocated", "allocated %", (const char *)NULL);
 	for (size_t i = 0; i < cap.nr; i++) {
 		double sc = 0, sa = 0, n = 0;
 		for (size_t d = 0; d < cap.nc; d++)
@@ -1166,7 +1166,7 @@ sec_waits(FILE *f, const struct report *r)
 	c.s = ser;
 	c.ns = 3;
 	svg_bars(f, &c);
-	thead(f, "program", "jobs", "p50 h", "p90 h", "p99 h", NULL);
+	thead(f, "program", "jobs", "p50 h", "p90 h", "p99 h", (const char *)NULL);
 	for (size_t i = 0; i < t->nrows; i++)
 		trow(f, "s0222", cat[i], report_cell(t, i, 1), h[i],
 		     h[t->nrows + i], h[2 * t->nrows + i]);
@@ -1335,7 +1335,7 @@ sec_opencall(FILE *f, const struct report *r)
 	cat = xcalloc(t->nrows + 1, sizeof *cat);
 	y = xcalloc(2 * t->nrows + 1, sizeof *y);
 	thead(f, "call", "category", "proposals", "awarded", "accepted %",
-	      "GPUs asked", "GPUs awarded", "GPUs %", NULL);
+	      "GPUs asked", "GPUs awarded", "GPUs %", (const char *)NULL);
 	for (size_t i = 0; i <= t->nrows; i++) {
 		int tot = i == t->nrows;
 		double pr = tot ? r->proposals : report_cell(t, i, 2);
@@ -1430,7 +1430,7 @@ sec_reclaim(FILE *f, const struct report *r)
 	c.xdate = 1;
 	c.step = 1;
 	svg_lines(f, &c);
-	thead(f, "date", "tenant", "action", "servers", NULL);
+	thead(f, "date", "tenant", "action", "servers", (const char *)NULL);
 	for (size_t i = 0; i < t->nrows && i < MAX_TABLE_ROWS; i++)
 		trow(f, "Dss0", report_cell(t, i, 0),
 		     name_of(r, report_cell(t, i, 1)),
