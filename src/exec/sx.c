@@ -10,7 +10,8 @@
  * state_dir/ID/slurm ("jobid=N") durably.  A crash between the two leaves
  * a claimed id without a Slurm id: exec_recover then looks the job up in
  * slurmctld by its name "allot-ID" and comment "allot id=ID ...", and
- * reports LOST if it is not there.  A claimed id is never submitted again.
+ * reports LOST (never_started = 1) if it is not there.  A claimed id is
+ * never submitted again.
  * A submission that slurmctld clearly refused (a bad node name, an
  * impossible request) releases the claim; one whose answer was lost
  * (communication error) keeps it, since the job may exist.
