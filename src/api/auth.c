@@ -32,7 +32,8 @@ static const char *const action_names[ACT_N] = {
 	"job.submit", "job.read", "job.manage", "pool.read", "node.manage",
 	"tenant.read", "tenant.write", "user.read", "user.write",
 	"token.create", "program.read", "program.write", "grant.read",
-	"grant.write", "usage.read", "audit.read", "metrics",
+	"grant.write", "usage.read", "audit.read", "metrics", "round.write",
+	"round.score", "round.read",
 };
 
 #define N SCOPE_NONE
@@ -64,6 +65,9 @@ static const unsigned char table[ACT_N][ROLE_N] = {
 	[ACT_USAGE_READ]   = {N, A, A, N, T, T, T},
 	[ACT_AUDIT_READ]   = {N, A, A, N, N, N, N},
 	[ACT_METRICS]      = {N, A, A, A, A, A, A},
+	[ACT_ROUND_WRITE]  = {N, A, A, N, N, N, N},
+	[ACT_ROUND_SCORE]  = {N, A, A, A, N, N, N},
+	[ACT_ROUND_READ]   = {N, A, A, A, T, T, T},
 };
 #undef N
 #undef O

@@ -53,6 +53,9 @@ enum auth_action {
 	ACT_USAGE_READ,
 	ACT_AUDIT_READ,
 	ACT_METRICS,
+	ACT_ROUND_WRITE,  /* create, close */
+	ACT_ROUND_SCORE,  /* upload score files */
+	ACT_ROUND_READ,   /* a tenant role: its team's rounds only */
 	ACT_N
 };
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "api/auth.h"
+#include "api/rounds.h"
 #include "api/validate.h"
 #include "util/alloc.h"
 
@@ -42,6 +43,7 @@ struct routes {
 	double rate, burst;
 	pthread_mutex_t mu;
 	struct bucket *b;
+	struct rounds *rounds; /* NULL if its folder could not be made */
 };
 
 struct call {
@@ -848,6 +850,45 @@ audit_verify_get(struct call *c)
 	return 0;
 }
 
+/* ---- Rounds (rounds.c) ------------------------------------------------------------ */
+
+static int
+rounds_ok(struct call *c)
+{
+	if (c->r->rounds != NULL)
+		return 1;
+	http_error(c->rs, 500, "internal", NULL, "rounds are unavailable: the "
+		   "state directory's rounds/ folder could not be made");
+	return 0;
+}
+
+static int
+round_create(struct call *c)
+{
+	return rounds_ok(c) ? rounds_create(c->r->rounds, &c->p, c->rq, c->rs) : 0;
+}
+
+static int
+round_scores(struct call *c)
+{
+	return rounds_ok(c) ? rounds_scores(c->r->rounds, &c->p, c->param[0],
+					    c->rq, c->rs) : 0;
+}
+
+static int
+round_close(struct call *c)
+{
+	return rounds_ok(c) ? rounds_close(c->r->rounds, &c->p, c->param[0],
+					   c->rq, c->rs) : 0;
+}
+
+static int
+round_get(struct call *c)
+{
+	return rounds_ok(c) ? rounds_get(c->r->rounds, &c->p, c->param[0], c->rq,
+					 c->rs) : 0;
+}
+
 /* ---- Metrics ------------------------------------------------------------------------ */
 
 static int
@@ -894,6 +935,10 @@ static const struct route_info infos[] = {
 	{"GET", "/v1/audit", ACT_AUDIT_READ, "Audit entries (hash chain)", NULL, 0},
 	{"GET", "/v1/audit/verify", ACT_AUDIT_READ, "Verify the audit chain", NULL, 0},
 	{"GET", "/metrics", ACT_METRICS, "Prometheus metrics", NULL, 0},
+	{"POST", "/v1/rounds", ACT_ROUND_WRITE, "Create a competition round", NULL, 1},
+	{"POST", "/v1/rounds/{id}/scores", ACT_ROUND_SCORE, "Upload a round's score file", NULL, 1},
+	{"POST", "/v1/rounds/{id}/close", ACT_ROUND_WRITE, "Close a round: the audited decision", NULL, 0},
+	{"GET", "/v1/rounds/{id}", ACT_ROUND_READ, "A round: status, teams; the decision once closed", NULL, 0},
 };
 
 static int openapi_get(struct call *c);
@@ -903,7 +948,8 @@ static int (*const fns[])(struct call *) = {
 	job_release, queue_get, pool_get, nodes_get, node_drain, node_resume,
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
 	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
-	audit_get, audit_verify_get, metrics_get,
+	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
+	round_close, round_get,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],
@@ -1052,6 +1098,7 @@ routes_new(struct svc *s, double rate)
 	r->burst = r->rate * 2 < 10 ? 10 : r->rate * 2;
 	pthread_mutex_init(&r->mu, NULL);
 	r->b = xcalloc(RATE_SLOTS, sizeof *r->b);
+	r->rounds = rounds_new(s);
 	return r;
 }
 
@@ -1060,6 +1107,7 @@ routes_free(struct routes *r)
 {
 	if (r == NULL)
 		return;
+	rounds_free(r->rounds);
 	pthread_mutex_destroy(&r->mu);
 	free(r->b);
 	free(r);

@@ -1,0 +1,570 @@
+/*
+ * test-api-rounds.c — competition rounds through `allot serve` end to
+ * end over real sockets (the daemon as a child process, libcurl, as in
+ * test-api.c, whose helpers are copied here): create a round, upload the
+ * tiny fixture tests/data/round/basic file by file, close it, and compare
+ * the decision with `allot round run --dir tests/data/round/basic --json`;
+ * the audit chain still verifies; a member may not upload and sees no
+ * scores before close; a tenant that is not a team sees nothing (404);
+ * malformed CSV answers 400 naming the line; uploads after close 409.
+ * Tests skip when $ALLOT is not set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "test.h"
+
+struct daemon {
+	pid_t pid;
+	int port;
+	char dir[512];
+	char token[256];
+	char url[64];
+};
+
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Starts `allot serve` with extra arguments (NULL-terminated list) on a
+ * database in dir (created on first use). */
+static void
+daemon_start(struct daemon *d, const char *dir, ...)
+{
+	const char *allot = getenv("ALLOT");
+	char db[600], sd[600], tok[600], line[256];
+	const char *argv[32];
+	int p[2], n = 0;
+	FILE *f;
+	va_list ap;
+
+	if (allot == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	memset(d, 0, sizeof *d);
+	snprintf(d->dir, sizeof d->dir, "%s", dir);
+	mkdir(dir, 0700);
+	snprintf(db, sizeof db, "%s/allot.db", dir);
+	snprintf(sd, sizeof sd, "%s/state", dir);
+	snprintf(tok, sizeof tok, "%s/admin.token", dir);
+	argv[n++] = allot;
+	argv[n++] = "serve";
+	argv[n++] = "--listen";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "--db";
+	argv[n++] = db;
+	argv[n++] = "--state-dir";
+	argv[n++] = sd;
+	argv[n++] = "--admin-token-file";
+	argv[n++] = tok;
+	argv[n++] = "--pass-interval-ms";
+	argv[n++] = "50";
+	va_start(ap, dir);
+	for (const char *a; n < 30 && (a = va_arg(ap, const char *)) != NULL;)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	CHECK(pipe(p) == 0);
+	d->pid = fork();
+	CHECK(d->pid >= 0);
+	if (d->pid == 0) {
+		char logp[600];
+		int fd;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(logp, sizeof logp, "%s/serve.log", dir);
+		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		dup2(p[1], 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		close(p[0]);
+		execv(allot, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	f = fdopen(p[0], "r");
+	CHECK(f != NULL);
+	if (fgets(line, sizeof line, f) == NULL ||
+	    sscanf(line, "listening on 127.0.0.1:%d", &d->port) != 1) {
+		char cmd[700];
+		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "(no log)\n");
+		test_fail(__FILE__, __LINE__, "the daemon did not start");
+	}
+	fclose(f);
+	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
+	f = fopen(tok, "r");
+	CHECK(f != NULL);
+	CHECK(fgets(d->token, sizeof d->token, f) != NULL);
+	fclose(f);
+	d->token[strcspn(d->token, "\n")] = '\0';
+}
+
+/* SIGTERM (or sig) and wait; returns the exit status (-1 if it had to be
+ * killed after 10 s). */
+static int
+daemon_stop(struct daemon *d, int sig)
+{
+	int st = 0;
+
+	if (d->pid <= 0)
+		return 0;
+	kill(d->pid, sig);
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(d->pid, &st, WNOHANG);
+		if (r == d->pid) {
+			int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+			d->pid = 0;
+			if (rc != 0 && sig != SIGKILL) {
+				/* Show why (sanitizer reports, assertions). */
+				char cmd[700];
+				snprintf(cmd, sizeof cmd, "tail -40 %s/serve.log >&2", d->dir);
+				if (system(cmd) != 0)
+					fprintf(stderr, "(no log)\n");
+			}
+			return rc;
+		}
+		nap_ms(10);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	d->pid = 0;
+	return -1;
+}
+
+struct buf {
+	char *p;
+	size_t n;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+	size_t k = size * nmemb;
+
+	b->p = realloc(b->p, b->n + k + 1);
+	memcpy(b->p + b->n, ptr, k);
+	b->n += k;
+	b->p[b->n] = '\0';
+	return k;
+}
+
+/* One request; the response body (caller frees) and the status. */
+static char *
+req(const struct daemon *d, const char *method, const char *path,
+    const char *token, const char *body, long *status)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	struct buf b = {NULL, 0};
+	char url[1024], auth[400];
+
+	snprintf(url, sizeof url, "%s%s", d->url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (token != NULL) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, auth);
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	*status = 0;
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (b.p == NULL)
+		b.p = calloc(1, 1);
+	return b.p;
+}
+
+/* A request whose JSON answer is parsed; checks the status. */
+static json_t *
+jreq(const struct daemon *d, const char *method, const char *path,
+     const char *token, const char *body, long want, int line)
+{
+	long st;
+	char *s = req(d, method, path, token, body, &st);
+	json_t *v;
+
+	if (st != want)
+		test_fail(__FILE__, line, "%s %s: status %ld, want %ld: %s", method,
+			  path, st, want, s);
+	v = json_loads(s, 0, NULL);
+	if (v == NULL)
+		test_fail(__FILE__, line, "%s %s: not JSON: %s", method, path, s);
+	free(s);
+	return v;
+}
+#define JREQ(d, m, p, t, b, want) jreq(d, m, p, t, b, want, __LINE__)
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static long long
+jint(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The error body's code and field, checked. */
+static void
+check_error(const struct daemon *d, const char *method, const char *path,
+	    const char *token, const char *body, long status, const char *code,
+	    const char *field, int line)
+{
+	json_t *v = jreq(d, method, path, token, body, status, line);
+	json_t *e = json_object_get(v, "error");
+
+	if (e == NULL || strcmp(json_string_value(json_object_get(e, "code")), code))
+		test_fail(__FILE__, line, "error code: want %s in %s", code,
+			  json_dumps(v, 0));
+	if (field != NULL && (json_object_get(e, "field") == NULL ||
+			      strcmp(jstr(e, "field"), field) != 0))
+		test_fail(__FILE__, line, "error field: want %s in %s", field,
+			  json_dumps(v, 0));
+	if (field == NULL && json_object_get(e, "field") != NULL)
+		test_fail(__FILE__, line, "unexpected field in %s", json_dumps(v, 0));
+	json_decref(v);
+}
+#define CHECK_ERROR(d, m, p, t, b, st, code, field) \
+	check_error(d, m, p, t, b, st, code, field, __LINE__)
+
+#define BASIC "tests/data/round/basic"
+
+static char *
+mktoken(const struct daemon *d, const char *user)
+{
+	char body[200];
+	json_t *v;
+	char *t;
+
+	snprintf(body, sizeof body, "{\"user\":\"%s\"}", user);
+	v = JREQ(d, "POST", "/v1/tokens", d->token, body, 201);
+	t = strdup(jstr(v, "token"));
+	json_decref(v);
+	return t;
+}
+
+/* The text of file rel in the fixture (caller frees). */
+static char *
+slurp(const char *rel)
+{
+	char path[512];
+	FILE *f;
+	char *p = NULL;
+	size_t n = 0, cap = 0, k;
+
+	snprintf(path, sizeof path, "%s/%s", BASIC, rel);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		test_fail(__FILE__, __LINE__, "cannot read %s", path);
+	do {
+		if (n + 4096 + 1 > cap)
+			p = realloc(p, cap = (n + 4096 + 1) * 2);
+		k = fread(p + n, 1, 4096, f);
+		n += k;
+	} while (k > 0);
+	fclose(f);
+	p[n] = '\0';
+	return p;
+}
+
+/* A scores body: kind, optional team and name, content (JSON-escaped). */
+static char *
+scores_body(const char *kind, const char *team, const char *name,
+	    const char *content)
+{
+	json_t *o = json_pack("{s:s, s:s}", "kind", kind, "content", content);
+	char *s;
+
+	if (team != NULL)
+		json_object_set_new(o, "team", json_string(team));
+	if (name != NULL)
+		json_object_set_new(o, "name", json_string(name));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static void
+upload(const struct daemon *d, const char *tok, const char *kind,
+       const char *team, const char *name, const char *rel, long want)
+{
+	char *text = slurp(rel), *body = scores_body(kind, team, name, text);
+
+	json_decref(JREQ(d, "POST", "/v1/rounds/1/scores", tok, body, want));
+	free(body);
+	free(text);
+}
+
+/* The decision `allot round run --dir BASIC --json` prints (parsed). */
+static json_t *
+cli_decision(void)
+{
+	char cmd[700], *out;
+	FILE *p;
+	size_t n = 0, cap = 1 << 16, k;
+	json_t *v;
+
+	snprintf(cmd, sizeof cmd, "%s round run --dir %s --json", getenv("ALLOT"),
+		 BASIC);
+	p = popen(cmd, "r");
+	CHECK(p != NULL);
+	out = malloc(cap);
+	while ((k = fread(out + n, 1, cap - n - 1, p)) > 0) {
+		n += k;
+		if (n + 1 >= cap)
+			out = realloc(out, cap *= 2);
+	}
+	out[n] = '\0';
+	CHECK_EQ_INT(pclose(p), 0);
+	v = json_loads(out, 0, NULL);
+	if (v == NULL)
+		test_fail(__FILE__, __LINE__, "round run --json: not JSON: %s", out);
+	free(out);
+	return v;
+}
+
+TEST(api_rounds)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"prog\"}"},
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"zeta\"}"},
+		{"/v1/users", "{\"name\":\"pm\",\"account\":\"prog\",\"role\":\"program-manager\"}"},
+		{"/v1/users", "{\"name\":\"ev\",\"account\":\"prog\",\"role\":\"evaluator\"}"},
+		{"/v1/users", "{\"name\":\"mem-alpha\",\"account\":\"alpha\",\"role\":\"member\"}"},
+		{"/v1/users", "{\"name\":\"mem-zeta\",\"account\":\"zeta\",\"role\":\"member\"}"},
+	};
+	static const char *const teams[] = {"alpha", "beta", "gamma", "delta"};
+	struct daemon d;
+	char dir[600], *pm, *ev, *mema, *memz, *rubric, *body, *s, *cli_s, *srv_s;
+	json_t *v, *o, *cli, *dec;
+	long st;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	pm = mktoken(&d, "pm");
+	ev = mktoken(&d, "ev");
+	mema = mktoken(&d, "mem-alpha");
+	memz = mktoken(&d, "mem-zeta");
+
+	/* Create: a bad rubric is refused naming its line; members may not. */
+	CHECK_ERROR(&d, "POST", "/v1/rounds", pm,
+		    "{\"name\":\"r1\",\"rubric\":\"rubric x\\npart a 1 group g source nope\\n\","
+		    "\"teams\":[\"alpha\"]}", 400, "invalid", "rubric");
+	s = req(&d, "POST", "/v1/rounds", pm,
+		"{\"name\":\"r1\",\"rubric\":\"rubric x\\npart a 1 group g source nope\\n\","
+		"\"teams\":[\"alpha\"]}", &st);
+	CHECK_CONTAINS(s, "rubric.txt:2");
+	free(s);
+	CHECK_ERROR(&d, "POST", "/v1/rounds", pm,
+		    "{\"name\":\"r1\",\"rubric\":\"x\",\"teams\":[\"a\",\"../b\"]}",
+		    400, "invalid", "teams[1]");
+	CHECK_ERROR(&d, "POST", "/v1/rounds", mema,
+		    "{\"name\":\"r1\",\"rubric\":\"x\",\"teams\":[\"alpha\"]}",
+		    403, "forbidden", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/rounds", ev,
+		    "{\"name\":\"r1\",\"rubric\":\"x\",\"teams\":[\"alpha\"]}",
+		    403, "forbidden", NULL);
+	rubric = slurp("rubric.txt");
+	o = json_pack("{s:s, s:s, s:[s,s,s,s]}", "name", "basic", "rubric", rubric,
+		      "teams", teams[0], teams[1], teams[2], teams[3]);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	v = JREQ(&d, "POST", "/v1/rounds", pm, body, 201);
+	CHECK_EQ_INT(jint(v, "id"), 1);
+	json_decref(v);
+	free(body);
+	free(rubric);
+
+	/* Uploads: the evaluator uploads; a member may not. */
+	upload(&d, mema, "panel", NULL, NULL, "panel.csv", 403);
+	upload(&d, ev, "panel", NULL, NULL, "panel.csv", 201);
+	upload(&d, pm, "votes", NULL, NULL, "votes.csv", 201);
+	upload(&d, d.token, "gates", NULL, NULL, "gates.csv", 201);
+	/* Closing with results missing: 400 with roundin's message. */
+	s = req(&d, "POST", "/v1/rounds/1/close", pm, "", &st);
+	CHECK_EQ_INT(st, 400);
+	CHECK_CONTAINS(s, "results");
+	CHECK(strstr(s, dir) == NULL); /* no server paths in answers */
+	free(s);
+	for (size_t t = 0; t < 4; t++) {
+		char rel[256];
+		snprintf(rel, sizeof rel, "results/%s/results_2026-01-10T00-00-00.json",
+			 teams[t]);
+		upload(&d, ev, "results", teams[t], "results_2026-01-10T00-00-00.json",
+		       rel, 201);
+		snprintf(rel, sizeof rel,
+			 "results/%s/samples_toy_2026-01-10T00-00-00.jsonl", teams[t]);
+		upload(&d, ev, "results", teams[t],
+		       "samples_toy_2026-01-10T00-00-00.jsonl", rel, 201);
+	}
+	/* Malformed CSV: 400 naming FILE:LINE; the stored file is kept. */
+	body = scores_body("panel", NULL, NULL,
+			   "evaluator,team,criterion,score\ne1,alpha,quality,8\n"
+			   "e2,alpha,quality,eleven\n");
+	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	CHECK_EQ_INT(st, 400);
+	CHECK_CONTAINS(s, "panel.csv:3");
+	free(s);
+	free(body);
+	body = scores_body("gates", NULL, NULL, "team,gate,pass\nalpha,scratch,maybe\n");
+	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	CHECK_EQ_INT(st, 400);
+	CHECK_CONTAINS(s, "gates.csv:2");
+	free(s);
+	free(body);
+	body = scores_body("votes", NULL, NULL, "voter,model_a,model_b\n");
+	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	CHECK_EQ_INT(st, 400);
+	CHECK_CONTAINS(s, "votes.csv:1");
+	free(s);
+	free(body);
+	body = scores_body("results", "omega", "r.json", "{}");
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/scores", ev, body, 400, "invalid", "team");
+	free(body);
+	body = scores_body("results", "alpha", "../x.json", "{}");
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/scores", ev, body, 400, "invalid", "name");
+	free(body);
+	body = scores_body("podium", NULL, NULL, "x");
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/scores", ev, body, 400, "invalid", "kind");
+	free(body);
+	CHECK_ERROR(&d, "POST", "/v1/rounds/9/scores", ev, "{\"kind\":\"panel\",\"content\":\"\"}",
+		    404, "not_found", NULL);
+
+	/* Before close: a team member sees status and teams, no scores; a
+	 * tenant that is not a team sees nothing; the program roles see the
+	 * files. */
+	v = JREQ(&d, "GET", "/v1/rounds/1", mema, NULL, 200);
+	CHECK_STR(jstr(v, "status"), "open");
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "teams")), 4);
+	CHECK(json_object_get(v, "files") == NULL);
+	CHECK(json_object_get(v, "decision") == NULL);
+	s = json_dumps(v, 0);
+	CHECK(strstr(s, "quality") == NULL && strstr(s, "scratch") == NULL);
+	free(s);
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/rounds/1", memz, NULL, 404, "not_found", NULL);
+	v = JREQ(&d, "GET", "/v1/rounds/1", ev, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "files")), 4);
+	json_decref(v);
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/close", ev, "", 403, "forbidden", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/close", mema, "", 403, "forbidden", NULL);
+
+	/* Close: the decision is the CLI's, byte for byte. */
+	v = JREQ(&d, "POST", "/v1/rounds/1/close", pm, "", 200);
+	CHECK_STR(jstr(v, "status"), "closed");
+	dec = json_object_get(v, "decision");
+	cli = cli_decision();
+	srv_s = json_dumps(dec, JSON_COMPACT | JSON_SORT_KEYS);
+	cli_s = json_dumps(cli, JSON_COMPACT | JSON_SORT_KEYS);
+	CHECK_STR(srv_s, cli_s);
+	CHECK(json_object_get(dec, "out") != NULL);
+	free(srv_s);
+	free(cli_s);
+	json_decref(cli);
+	json_decref(v);
+	{
+		/* The stored decision is roundin's canonical bytes: same as
+		 * the CLI's output line. */
+		char path[700], cmd[900], *a, *b;
+		FILE *f;
+		long n;
+		snprintf(path, sizeof path, "%s/state/rounds/1/decision.json", dir);
+		f = fopen(path, "rb");
+		CHECK(f != NULL);
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		rewind(f);
+		a = calloc(1, (size_t)n + 1);
+		CHECK(fread(a, 1, (size_t)n, f) == (size_t)n);
+		fclose(f);
+		snprintf(cmd, sizeof cmd, "%s round run --dir %s --json", getenv("ALLOT"),
+			 BASIC);
+		f = popen(cmd, "r");
+		b = calloc(1, (size_t)n + 16);
+		CHECK(fread(b, 1, (size_t)n + 8, f) == (size_t)n + 1);
+		pclose(f);
+		CHECK(b[n] == '\n');
+		b[n] = '\0';
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+	}
+
+	/* After close: uploads and a second close are refused; the team
+	 * member sees the decision; the audit has the round and verifies. */
+	upload(&d, ev, "panel", NULL, NULL, "panel.csv", 409);
+	CHECK_ERROR(&d, "POST", "/v1/rounds/1/close", pm, "", 409, "conflict", NULL);
+	v = JREQ(&d, "GET", "/v1/rounds/1", mema, NULL, 200);
+	CHECK_STR(jstr(v, "status"), "closed");
+	CHECK(json_object_get(json_object_get(v, "decision"), "inputs") != NULL);
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/rounds/1", memz, NULL, 404, "not_found", NULL);
+	v = JREQ(&d, "GET", "/v1/audit", d.token, NULL, 200);
+	{
+		json_t *es = json_object_get(v, "entries");
+		json_t *last = json_array_get(es, json_array_size(es) - 1);
+		json_t *files = json_object_get(json_object_get(last, "payload"), "inputs");
+		CHECK_STR(jstr(last, "kind"), "round");
+		CHECK(json_array_size(files) >= 4);
+		CHECK(strlen(jstr(json_array_get(files, 0), "sha256")) == 64);
+	}
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/audit/verify", d.token, NULL, 200);
+	CHECK(json_is_true(json_object_get(v, "ok")));
+	json_decref(v);
+
+	/* A restart keeps the round closed with its decision. */
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	daemon_start(&d, dir, NULL);
+	v = JREQ(&d, "GET", "/v1/rounds/1", pm, NULL, 200);
+	CHECK_STR(jstr(v, "status"), "closed");
+	CHECK(json_object_get(v, "decision") != NULL);
+	json_decref(v);
+	v = JREQ(&d, "POST", "/v1/rounds", pm,
+		 "{\"name\":\"r2\",\"rubric\":\"rubric r2\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n\",\"teams\":[\"alpha\"]}",
+		 201);
+	CHECK_EQ_INT(jint(v, "id"), 2);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	free(pm);
+	free(ev);
+	free(mema);
+	free(memz);
+}
