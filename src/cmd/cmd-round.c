@@ -112,7 +112,7 @@ entry_inputs(const struct roundin_file *files, size_t n,
 			memcpy(in[k].name, files[i].name, g);
 			manifest_hash(files + i, j - i, in[k].sha256);
 		} else {
-			strcpy(in[k].name, files[i].name);
+			snprintf(in[k].name, sizeof in[k].name, "%s", files[i].name);
 			memcpy(in[k].sha256, files[i].sha256, AUDIT_HEX);
 		}
 		k++;

@@ -68,7 +68,6 @@ svg_num(char *buf, size_t cap, double v)
 {
 	static const char *const suf[] = {"", "k", "M", "G", "T"};
 	int k = 0, dec;
-	char *p;
 
 	if (!isfinite(v)) {
 		snprintf(buf, cap, "-");
@@ -80,7 +79,7 @@ svg_num(char *buf, size_t cap, double v)
 	}
 	dec = fabs(v) >= 99.95 ? 0 : fabs(v) >= 9.995 ? 1 : 2;
 	snprintf(buf, cap, "%.*f", dec, v);
-	if (dec > 0 && (p = strchr(buf, '.')) != NULL) {
+	if (dec > 0 && strchr(buf, '.') != NULL) {
 		size_t n = strlen(buf);
 		while (n > 0 && buf[n - 1] == '0')
 			buf[--n] = '\0';
@@ -89,8 +88,10 @@ svg_num(char *buf, size_t cap, double v)
 	}
 	if (strcmp(buf, "-0") == 0)
 		snprintf(buf, cap, "0");
-	if (strlen(buf) + strlen(suf[k]) < cap)
-		strcat(buf, suf[k]);
+	if (strlen(buf) + strlen(suf[k]) < cap) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, cap - l, "%s", suf[k]);
+	}
 	return buf;
 }
 
