@@ -33,7 +33,7 @@ static const char *const action_names[ACT_N] = {
 	"tenant.read", "tenant.write", "user.read", "user.write",
 	"token.create", "program.read", "program.write", "grant.read",
 	"grant.write", "usage.read", "audit.read", "metrics", "round.write",
-	"round.score", "round.read",
+	"round.score", "round.read", "proposal.write", "proposal.read",
 };
 
 #define N SCOPE_NONE
@@ -68,6 +68,8 @@ static const unsigned char table[ACT_N][ROLE_N] = {
 	[ACT_ROUND_WRITE]  = {N, A, A, N, N, N, N},
 	[ACT_ROUND_SCORE]  = {N, A, A, A, N, N, N},
 	[ACT_ROUND_READ]   = {N, A, A, A, T, T, T},
+	[ACT_PROPOSAL_WRITE] = {N, A, A, N, T, N, N},
+	[ACT_PROPOSAL_READ]  = {N, A, A, N, T, T, T},
 };
 #undef N
 #undef O

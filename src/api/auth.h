@@ -56,6 +56,8 @@ enum auth_action {
 	ACT_ROUND_WRITE,  /* create, close */
 	ACT_ROUND_SCORE,  /* upload score files */
 	ACT_ROUND_READ,   /* a tenant role: its team's rounds only */
+	ACT_PROPOSAL_WRITE, /* submit an open-call proposal */
+	ACT_PROPOSAL_READ,  /* a tenant role: its own proposals only */
 	ACT_N
 };
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "api/auth.h"
+#include "api/proposals.h"
 #include "api/rounds.h"
 #include "api/validate.h"
 #include "util/alloc.h"
@@ -44,6 +45,7 @@ struct routes {
 	pthread_mutex_t mu;
 	struct bucket *b;
 	struct rounds *rounds; /* NULL if its folder could not be made */
+	struct proposals_api *proposals; /* NULL likewise */
 };
 
 struct call {
@@ -889,6 +891,39 @@ round_get(struct call *c)
 					 c->rs) : 0;
 }
 
+/* ---- Proposals (proposals.c) ------------------------------------------------------ */
+
+static int
+proposals_ok(struct call *c)
+{
+	if (c->r->proposals != NULL)
+		return 1;
+	http_error(c->rs, 500, "internal", NULL, "proposals are unavailable: "
+		   "the state directory's proposals/ folder could not be read");
+	return 0;
+}
+
+static int
+proposal_create(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_create(c->r->proposals, &c->p,
+						      c->rq, c->rs) : 0;
+}
+
+static int
+proposal_list(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_list(c->r->proposals, &c->p,
+						    c->rq, c->rs) : 0;
+}
+
+static int
+proposal_get(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_get(c->r->proposals, &c->p,
+						   c->param[0], c->rq, c->rs) : 0;
+}
+
 /* ---- Metrics ------------------------------------------------------------------------ */
 
 static int
@@ -939,6 +974,9 @@ static const struct route_info infos[] = {
 	{"POST", "/v1/rounds/{id}/scores", ACT_ROUND_SCORE, "Upload a round's score file", NULL, 1},
 	{"POST", "/v1/rounds/{id}/close", ACT_ROUND_WRITE, "Close a round: the audited decision", NULL, 0},
 	{"GET", "/v1/rounds/{id}", ACT_ROUND_READ, "A round: status, teams; the decision once closed", NULL, 0},
+	{"POST", "/v1/proposals", ACT_PROPOSAL_WRITE, "Submit an open-call proposal", NULL, 1},
+	{"GET", "/v1/proposals", ACT_PROPOSAL_READ, "Open-call proposals (a tenant: its own)", NULL, 0},
+	{"GET", "/v1/proposals/{id}", ACT_PROPOSAL_READ, "One open-call proposal", NULL, 0},
 };
 
 static int openapi_get(struct call *c);
@@ -949,7 +987,7 @@ static int (*const fns[])(struct call *) = {
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
 	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
-	round_close, round_get,
+	round_close, round_get, proposal_create, proposal_list, proposal_get,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],
@@ -1099,6 +1137,7 @@ routes_new(struct svc *s, double rate)
 	pthread_mutex_init(&r->mu, NULL);
 	r->b = xcalloc(RATE_SLOTS, sizeof *r->b);
 	r->rounds = rounds_new(s);
+	r->proposals = proposals_api_new(s);
 	return r;
 }
 
@@ -1108,6 +1147,7 @@ routes_free(struct routes *r)
 	if (r == NULL)
 		return;
 	rounds_free(r->rounds);
+	proposals_api_free(r->proposals);
 	pthread_mutex_destroy(&r->mu);
 	free(r->b);
 	free(r);

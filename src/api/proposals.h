@@ -1,0 +1,50 @@
+/*
+ * proposals.h — open-call proposals in the daemon (docs/API.md,
+ * "Proposals"): POST /v1/proposals, GET /v1/proposals, GET
+ * /v1/proposals/{id}.
+ *
+ * A proposal is one applicant tenant's request to an open call (the
+ * fields of compete/opencall.h's struct oc_proposal, with names instead
+ * of ids).  Proposals are kept in STATE_DIR/proposals/proposals.jsonl,
+ * one JSON object a line, rewritten whole (temporary file, fsync,
+ * rename) on every create, so a crash leaves the old or the new file;
+ * 201 is answered only after the file is durable.  Selection
+ * (opencall_select) is not run through the API.
+ *
+ * The functions carry the prefix proposals_api_ because sim/proposals.h
+ * owns proposals_.  Handlers answer through rs like routes.c's and return
+ * 0; the route's role check has passed when they run.  A tenant role sees
+ * only its tenant's proposals (others answer 404, as if absent) and never
+ * the panel scores; program-manager and admin see all.
+ */
+#ifndef ALLOT_API_PROPOSALS_H
+#define ALLOT_API_PROPOSALS_H
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/svc.h"
+
+#define PROPOSALS_API_MAX_MONTHS 12 /* the call's term limit */
+
+struct proposals_api;
+
+/* The proposals of s (borrowed) under its state directory: the folder is
+ * made when missing and the file loaded.  NULL on error (logged). */
+struct proposals_api *proposals_api_new(struct svc *s);
+void proposals_api_free(struct proposals_api *pa);
+
+/* POST /v1/proposals {"program", "tenant"?, "servers", "model", "months",
+ * "category", "region", "org", "scores"?} -> 201 {"id"}. */
+int proposals_api_create(struct proposals_api *pa,
+			 const struct auth_principal *p,
+			 const struct http_req *rq, struct http_resp *rs);
+/* GET /v1/proposals?program= -> 200 {"proposals": [...]}. */
+int proposals_api_list(struct proposals_api *pa,
+		       const struct auth_principal *p,
+		       const struct http_req *rq, struct http_resp *rs);
+/* GET /v1/proposals/{id}. */
+int proposals_api_get(struct proposals_api *pa,
+		      const struct auth_principal *p, const char *id,
+		      const struct http_req *rq, struct http_resp *rs);
+
+#endif
