@@ -301,7 +301,7 @@ denied(struct proposals_api *pa, const struct auth_principal *p,
 }
 
 /* Runs the proposal through the CSV parser of sim/proposals.h too, so
- * what the API keeps is what `allot opencall` would read. */
+ * what the API keeps is a valid line of the proposals CSV format. */
 static int
 csv_check(struct svc *s, const char *tenant, const char *org,
 	  const char *cat, int64_t region, const char *model, int64_t servers,
