@@ -27,253 +27,12 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "daemon.h"
 #include "test.h"
 
-struct daemon {
-	pid_t pid;
-	int port;
-	char dir[512];
-	char token[256];
-	char url[64];
-};
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Starts `allot serve` with extra arguments (NULL-terminated list) on a
- * database in dir (created on first use). */
-static void
-daemon_start(struct daemon *d, const char *dir, ...)
-{
-	const char *allot = getenv("ALLOT");
-	char db[600], sd[600], tok[600], line[256];
-	const char *argv[32];
-	int p[2], n = 0;
-	FILE *f;
-	va_list ap;
-
-	if (allot == NULL)
-		test_skip("needs ALLOT (the allot binary)");
-	memset(d, 0, sizeof *d);
-	snprintf(d->dir, sizeof d->dir, "%s", dir);
-	mkdir(dir, 0700);
-	snprintf(db, sizeof db, "%s/allot.db", dir);
-	snprintf(sd, sizeof sd, "%s/state", dir);
-	snprintf(tok, sizeof tok, "%s/admin.token", dir);
-	argv[n++] = allot;
-	argv[n++] = "serve";
-	argv[n++] = "--listen";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "--db";
-	argv[n++] = db;
-	argv[n++] = "--state-dir";
-	argv[n++] = sd;
-	argv[n++] = "--admin-token-file";
-	argv[n++] = tok;
-	argv[n++] = "--pass-interval-ms";
-	argv[n++] = "50";
-	va_start(ap, dir);
-	for (const char *a; n < 30 && (a = va_arg(ap, const char *)) != NULL;)
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	CHECK(pipe(p) == 0);
-	d->pid = fork();
-	CHECK(d->pid >= 0);
-	if (d->pid == 0) {
-		char logp[600];
-		int fd;
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		snprintf(logp, sizeof logp, "%s/serve.log", dir);
-		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(p[1], 1);
-		if (fd >= 0)
-			dup2(fd, 2);
-		close(p[0]);
-		execv(allot, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
-	CHECK(f != NULL);
-	if (fgets(line, sizeof line, f) == NULL ||
-	    sscanf(line, "listening on 127.0.0.1:%d", &d->port) != 1) {
-		char cmd[700];
-		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "(no log)\n");
-		test_fail(__FILE__, __LINE__, "the daemon did not start");
-	}
-	fclose(f);
-	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
-	f = fopen(tok, "r");
-	CHECK(f != NULL);
-	CHECK(fgets(d->token, sizeof d->token, f) != NULL);
-	fclose(f);
-	d->token[strcspn(d->token, "\n")] = '\0';
-}
-
-/* SIGTERM (or sig) and wait; returns the exit status (-1 if it had to be
- * killed after 10 s). */
-static int
-daemon_stop(struct daemon *d, int sig)
-{
-	int st = 0;
-
-	if (d->pid <= 0)
-		return 0;
-	kill(d->pid, sig);
-	for (int i = 0; i < 1000; i++) {
-		pid_t r = waitpid(d->pid, &st, WNOHANG);
-		if (r == d->pid) {
-			int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			d->pid = 0;
-			if (rc != 0 && sig != SIGKILL) {
-				/* Show why (sanitizer reports, assertions). */
-				char cmd[700];
-				snprintf(cmd, sizeof cmd, "tail -40 %s/serve.log >&2", d->dir);
-				if (system(cmd) != 0)
-					fprintf(stderr, "(no log)\n");
-			}
-			return rc;
-		}
-		nap_ms(10);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, &st, 0);
-	d->pid = 0;
-	return -1;
-}
-
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-	size_t k = size * nmemb;
-
-	b->p = realloc(b->p, b->n + k + 1);
-	memcpy(b->p + b->n, ptr, k);
-	b->n += k;
-	b->p[b->n] = '\0';
-	return k;
-}
-
-/* One request; the response body (caller frees) and the status. */
-static char *
-req(const struct daemon *d, const char *method, const char *path,
-    const char *token, const char *body, long *status)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	struct buf b = {NULL, 0};
-	char url[1024], auth[400];
-
-	snprintf(url, sizeof url, "%s%s", d->url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-	if (token != NULL) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	*status = 0;
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (b.p == NULL)
-		b.p = calloc(1, 1);
-	return b.p;
-}
-
-/* A request whose JSON answer is parsed; checks the status. */
-static json_t *
-jreq(const struct daemon *d, const char *method, const char *path,
-     const char *token, const char *body, long want, int line)
-{
-	long st;
-	char *s = req(d, method, path, token, body, &st);
-	json_t *v;
-
-	if (st != want)
-		test_fail(__FILE__, line, "%s %s: status %ld, want %ld: %s", method,
-			  path, st, want, s);
-	v = json_loads(s, 0, NULL);
-	if (v == NULL)
-		test_fail(__FILE__, line, "%s %s: not JSON: %s", method, path, s);
-	free(s);
-	return v;
-}
-#define JREQ(d, m, p, t, b, want) jreq(d, m, p, t, b, want, __LINE__)
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-/* The error body's code and field, checked. */
-static void
-check_error(const struct daemon *d, const char *method, const char *path,
-	    const char *token, const char *body, long status, const char *code,
-	    const char *field, int line)
-{
-	json_t *v = jreq(d, method, path, token, body, status, line);
-	json_t *e = json_object_get(v, "error");
-
-	if (e == NULL || strcmp(json_string_value(json_object_get(e, "code")), code))
-		test_fail(__FILE__, line, "error code: want %s in %s", code,
-			  json_dumps(v, 0));
-	if (field != NULL && (json_object_get(e, "field") == NULL ||
-			      strcmp(jstr(e, "field"), field) != 0))
-		test_fail(__FILE__, line, "error field: want %s in %s", field,
-			  json_dumps(v, 0));
-	if (field == NULL && json_object_get(e, "field") != NULL)
-		test_fail(__FILE__, line, "unexpected field in %s", json_dumps(v, 0));
-	json_decref(v);
-}
-#define CHECK_ERROR(d, m, p, t, b, st, code, field) \
-	check_error(d, m, p, t, b, st, code, field, __LINE__)
 
 #define BASIC "tests/data/round/basic"
 
-static char *
-mktoken(const struct daemon *d, const char *user)
-{
-	char body[200];
-	json_t *v;
-	char *t;
-
-	snprintf(body, sizeof body, "{\"user\":\"%s\"}", user);
-	v = JREQ(d, "POST", "/v1/tokens", d->token, body, 201);
-	t = strdup(jstr(v, "token"));
-	json_decref(v);
-	return t;
-}
 
 /* The text of file rel in the fixture (caller frees). */
 static char *
@@ -378,16 +137,16 @@ TEST(api_rounds)
 	daemon_start(&d, dir, NULL);
 	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
 		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
-	pm = mktoken(&d, "pm");
-	ev = mktoken(&d, "ev");
-	mema = mktoken(&d, "mem-alpha");
-	memz = mktoken(&d, "mem-zeta");
+	pm = daemon_mktoken(&d, "pm");
+	ev = daemon_mktoken(&d, "ev");
+	mema = daemon_mktoken(&d, "mem-alpha");
+	memz = daemon_mktoken(&d, "mem-zeta");
 
 	/* Create: a bad rubric is refused naming its line; members may not. */
 	CHECK_ERROR(&d, "POST", "/v1/rounds", pm,
 		    "{\"name\":\"r1\",\"rubric\":\"rubric x\\npart a 1 group g source nope\\n\","
 		    "\"teams\":[\"alpha\"]}", 400, "invalid", "rubric");
-	s = req(&d, "POST", "/v1/rounds", pm,
+	s = daemon_req(&d, "POST", "/v1/rounds", pm,
 		"{\"name\":\"r1\",\"rubric\":\"rubric x\\npart a 1 group g source nope\\n\","
 		"\"teams\":[\"alpha\"]}", &st);
 	CHECK_CONTAINS(s, "rubric.txt:2");
@@ -407,7 +166,7 @@ TEST(api_rounds)
 	body = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	v = JREQ(&d, "POST", "/v1/rounds", pm, body, 201);
-	CHECK_EQ_INT(jint(v, "id"), 1);
+	CHECK_EQ_INT(daemon_jint(v, "id"), 1);
 	json_decref(v);
 	free(body);
 	free(rubric);
@@ -418,7 +177,7 @@ TEST(api_rounds)
 	upload(&d, pm, "votes", NULL, NULL, "votes.csv", 201);
 	upload(&d, d.token, "gates", NULL, NULL, "gates.csv", 201);
 	/* Closing with results missing: 400 with roundin's message. */
-	s = req(&d, "POST", "/v1/rounds/1/close", pm, "", &st);
+	s = daemon_req(&d, "POST", "/v1/rounds/1/close", pm, "", &st);
 	CHECK_EQ_INT(st, 400);
 	CHECK_CONTAINS(s, "results");
 	CHECK(strstr(s, dir) == NULL); /* no server paths in answers */
@@ -438,19 +197,19 @@ TEST(api_rounds)
 	body = scores_body("panel", NULL, NULL,
 			   "evaluator,team,criterion,score\ne1,alpha,quality,8\n"
 			   "e2,alpha,quality,eleven\n");
-	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	s = daemon_req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
 	CHECK_EQ_INT(st, 400);
 	CHECK_CONTAINS(s, "panel.csv:3");
 	free(s);
 	free(body);
 	body = scores_body("gates", NULL, NULL, "team,gate,pass\nalpha,scratch,maybe\n");
-	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	s = daemon_req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
 	CHECK_EQ_INT(st, 400);
 	CHECK_CONTAINS(s, "gates.csv:2");
 	free(s);
 	free(body);
 	body = scores_body("votes", NULL, NULL, "voter,model_a,model_b\n");
-	s = req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
+	s = daemon_req(&d, "POST", "/v1/rounds/1/scores", ev, body, &st);
 	CHECK_EQ_INT(st, 400);
 	CHECK_CONTAINS(s, "votes.csv:1");
 	free(s);
@@ -471,7 +230,7 @@ TEST(api_rounds)
 	 * tenant that is not a team sees nothing; the program roles see the
 	 * files. */
 	v = JREQ(&d, "GET", "/v1/rounds/1", mema, NULL, 200);
-	CHECK_STR(jstr(v, "status"), "open");
+	CHECK_STR(daemon_jstr(v, "status"), "open");
 	CHECK_EQ_INT(json_array_size(json_object_get(v, "teams")), 4);
 	CHECK(json_object_get(v, "files") == NULL);
 	CHECK(json_object_get(v, "decision") == NULL);
@@ -488,7 +247,7 @@ TEST(api_rounds)
 
 	/* Close: the decision is the CLI's, byte for byte. */
 	v = JREQ(&d, "POST", "/v1/rounds/1/close", pm, "", 200);
-	CHECK_STR(jstr(v, "status"), "closed");
+	CHECK_STR(daemon_jstr(v, "status"), "closed");
 	dec = json_object_get(v, "decision");
 	cli = cli_decision();
 	srv_s = json_dumps(dec, JSON_COMPACT | JSON_SORT_KEYS);
@@ -532,7 +291,7 @@ TEST(api_rounds)
 	upload(&d, ev, "panel", NULL, NULL, "panel.csv", 409);
 	CHECK_ERROR(&d, "POST", "/v1/rounds/1/close", pm, "", 409, "conflict", NULL);
 	v = JREQ(&d, "GET", "/v1/rounds/1", mema, NULL, 200);
-	CHECK_STR(jstr(v, "status"), "closed");
+	CHECK_STR(daemon_jstr(v, "status"), "closed");
 	CHECK(json_object_get(json_object_get(v, "decision"), "inputs") != NULL);
 	json_decref(v);
 	CHECK_ERROR(&d, "GET", "/v1/rounds/1", memz, NULL, 404, "not_found", NULL);
@@ -541,9 +300,9 @@ TEST(api_rounds)
 		json_t *es = json_object_get(v, "entries");
 		json_t *last = json_array_get(es, json_array_size(es) - 1);
 		json_t *files = json_object_get(json_object_get(last, "payload"), "inputs");
-		CHECK_STR(jstr(last, "kind"), "round");
+		CHECK_STR(daemon_jstr(last, "kind"), "round");
 		CHECK(json_array_size(files) >= 4);
-		CHECK(strlen(jstr(json_array_get(files, 0), "sha256")) == 64);
+		CHECK(strlen(daemon_jstr(json_array_get(files, 0), "sha256")) == 64);
 	}
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/audit/verify", d.token, NULL, 200);
@@ -554,13 +313,13 @@ TEST(api_rounds)
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 	daemon_start(&d, dir, NULL);
 	v = JREQ(&d, "GET", "/v1/rounds/1", pm, NULL, 200);
-	CHECK_STR(jstr(v, "status"), "closed");
+	CHECK_STR(daemon_jstr(v, "status"), "closed");
 	CHECK(json_object_get(v, "decision") != NULL);
 	json_decref(v);
 	v = JREQ(&d, "POST", "/v1/rounds", pm,
 		 "{\"name\":\"r2\",\"rubric\":\"rubric r2\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n\",\"teams\":[\"alpha\"]}",
 		 201);
-	CHECK_EQ_INT(jint(v, "id"), 2);
+	CHECK_EQ_INT(daemon_jint(v, "id"), 2);
 	json_decref(v);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 	free(pm);

@@ -23,237 +23,9 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "daemon.h"
 #include "test.h"
 
-struct daemon {
-	pid_t pid;
-	int port;
-	char dir[512];
-	char token[256];
-	char url[64];
-};
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Starts `allot serve` with extra arguments (NULL-terminated list) on a
- * database in dir (created on first use). */
-static void
-daemon_start(struct daemon *d, const char *dir, ...)
-{
-	const char *allot = getenv("ALLOT");
-	char db[600], sd[600], tok[600], line[256];
-	const char *argv[32];
-	int p[2], n = 0;
-	FILE *f;
-	va_list ap;
-
-	if (allot == NULL)
-		test_skip("needs ALLOT (the allot binary)");
-	memset(d, 0, sizeof *d);
-	snprintf(d->dir, sizeof d->dir, "%s", dir);
-	mkdir(dir, 0700);
-	snprintf(db, sizeof db, "%s/allot.db", dir);
-	snprintf(sd, sizeof sd, "%s/state", dir);
-	snprintf(tok, sizeof tok, "%s/admin.token", dir);
-	argv[n++] = allot;
-	argv[n++] = "serve";
-	argv[n++] = "--listen";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "--db";
-	argv[n++] = db;
-	argv[n++] = "--state-dir";
-	argv[n++] = sd;
-	argv[n++] = "--admin-token-file";
-	argv[n++] = tok;
-	argv[n++] = "--pass-interval-ms";
-	argv[n++] = "50";
-	va_start(ap, dir);
-	for (const char *a; n < 30 && (a = va_arg(ap, const char *)) != NULL;)
-		argv[n++] = a;
-	va_end(ap);
-	argv[n] = NULL;
-	CHECK(pipe(p) == 0);
-	d->pid = fork();
-	CHECK(d->pid >= 0);
-	if (d->pid == 0) {
-		char logp[600];
-		int fd;
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		snprintf(logp, sizeof logp, "%s/serve.log", dir);
-		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		dup2(p[1], 1);
-		if (fd >= 0)
-			dup2(fd, 2);
-		close(p[0]);
-		execv(allot, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
-	CHECK(f != NULL);
-	if (fgets(line, sizeof line, f) == NULL ||
-	    sscanf(line, "listening on 127.0.0.1:%d", &d->port) != 1) {
-		char cmd[700];
-		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "(no log)\n");
-		test_fail(__FILE__, __LINE__, "the daemon did not start");
-	}
-	fclose(f);
-	snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
-	f = fopen(tok, "r");
-	CHECK(f != NULL);
-	CHECK(fgets(d->token, sizeof d->token, f) != NULL);
-	fclose(f);
-	d->token[strcspn(d->token, "\n")] = '\0';
-}
-
-/* SIGTERM (or sig) and wait; returns the exit status (-1 if it had to be
- * killed after 10 s). */
-static int
-daemon_stop(struct daemon *d, int sig)
-{
-	int st = 0;
-
-	if (d->pid <= 0)
-		return 0;
-	kill(d->pid, sig);
-	for (int i = 0; i < 1000; i++) {
-		pid_t r = waitpid(d->pid, &st, WNOHANG);
-		if (r == d->pid) {
-			int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-			d->pid = 0;
-			if (rc != 0 && sig != SIGKILL) {
-				/* Show why (sanitizer reports, assertions). */
-				char cmd[700];
-				snprintf(cmd, sizeof cmd, "tail -40 %s/serve.log >&2", d->dir);
-				if (system(cmd) != 0)
-					fprintf(stderr, "(no log)\n");
-			}
-			return rc;
-		}
-		nap_ms(10);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, &st, 0);
-	d->pid = 0;
-	return -1;
-}
-
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-	size_t k = size * nmemb;
-
-	b->p = realloc(b->p, b->n + k + 1);
-	memcpy(b->p + b->n, ptr, k);
-	b->n += k;
-	b->p[b->n] = '\0';
-	return k;
-}
-
-/* One request; the response body (caller frees) and the status. */
-static char *
-req(const struct daemon *d, const char *method, const char *path,
-    const char *token, const char *body, long *status)
-{
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	struct buf b = {NULL, 0};
-	char url[1024], auth[400];
-
-	snprintf(url, sizeof url, "%s%s", d->url, path);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-	if (token != NULL) {
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	*status = 0;
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (b.p == NULL)
-		b.p = calloc(1, 1);
-	return b.p;
-}
-
-/* A request whose JSON answer is parsed; checks the status. */
-static json_t *
-jreq(const struct daemon *d, const char *method, const char *path,
-     const char *token, const char *body, long want, int line)
-{
-	long st;
-	char *s = req(d, method, path, token, body, &st);
-	json_t *v;
-
-	if (st != want)
-		test_fail(__FILE__, line, "%s %s: status %ld, want %ld: %s", method,
-			  path, st, want, s);
-	v = json_loads(s, 0, NULL);
-	if (v == NULL)
-		test_fail(__FILE__, line, "%s %s: not JSON: %s", method, path, s);
-	free(s);
-	return v;
-}
-#define JREQ(d, m, p, t, b, want) jreq(d, m, p, t, b, want, __LINE__)
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static long long
-jint(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-/* The error body's code and field, checked. */
-static void
-check_error(const struct daemon *d, const char *method, const char *path,
-	    const char *token, const char *body, long status, const char *code,
-	    const char *field, int line)
-{
-	json_t *v = jreq(d, method, path, token, body, status, line);
-	json_t *e = json_object_get(v, "error");
-
-	if (e == NULL || strcmp(json_string_value(json_object_get(e, "code")), code))
-		test_fail(__FILE__, line, "error code: want %s in %s", code,
-			  json_dumps(v, 0));
-	if (field != NULL && (json_object_get(e, "field") == NULL ||
-			      strcmp(jstr(e, "field"), field) != 0))
-		test_fail(__FILE__, line, "error field: want %s in %s", field,
-			  json_dumps(v, 0));
-	if (field == NULL && json_object_get(e, "field") != NULL)
-		test_fail(__FILE__, line, "unexpected field in %s", json_dumps(v, 0));
-	json_decref(v);
-}
-#define CHECK_ERROR(d, m, p, t, b, st, code, field) \
-	check_error(d, m, p, t, b, st, code, field, __LINE__)
 
 /* Waits until job id reaches a final state (or want); returns its JSON. */
 static json_t *
@@ -267,11 +39,11 @@ wait_state(const struct daemon *d, const char *token, long long id,
 	for (int t = 0; t < ms; t += 50) {
 		v = JREQ(d, "GET", path, token, NULL, 200);
 		/* "running" means started: not merely marked for start. */
-		if (strcmp(jstr(v, "state"), want) == 0 &&
+		if (strcmp(daemon_jstr(v, "state"), want) == 0 &&
 		    !json_is_true(json_object_get(v, "starting")))
 			return v;
 		json_decref(v);
-		nap_ms(50);
+		daemon_nap_ms(50);
 	}
 	v = JREQ(d, "GET", path, token, NULL, 200);
 	test_fail(__FILE__, __LINE__, "job %lld never became %s: %s", id, want,
@@ -282,9 +54,9 @@ static long long
 submit(const struct daemon *d, const char *token, const char *body)
 {
 	json_t *v = JREQ(d, "POST", "/v1/jobs", token, body, 201);
-	long long id = jint(v, "id");
+	long long id = daemon_jint(v, "id");
 
-	CHECK_STR(jstr(v, "state"), "pending");
+	CHECK_STR(daemon_jstr(v, "state"), "pending");
 	json_decref(v);
 	return id;
 }
@@ -305,7 +77,7 @@ TEST(api_jobs)
 	daemon_start(&d, dir, NULL);
 	/* Public OpenAPI, tokens everywhere else. */
 	v = JREQ(&d, "GET", "/openapi.json", NULL, NULL, 200);
-	CHECK_STR(jstr(v, "openapi"), "3.0.3");
+	CHECK_STR(daemon_jstr(v, "openapi"), "3.0.3");
 	CHECK(json_object_get(json_object_get(json_object_get(v, "paths"),
 					      "/v1/jobs/{id}/cancel"), "post") != NULL);
 	json_decref(v);
@@ -319,8 +91,8 @@ TEST(api_jobs)
 	/* A second token works until it is revoked. */
 	{
 		json_t *tk = JREQ(&d, "POST", "/v1/tokens", d.token, "{}", 201);
-		char *t2 = strdup(jstr(tk, "token")), path[64];
-		snprintf(path, sizeof path, "/v1/tokens/%lld/revoke", jint(tk, "id"));
+		char *t2 = strdup(daemon_jstr(tk, "token")), path[64];
+		snprintf(path, sizeof path, "/v1/tokens/%lld/revoke", daemon_jint(tk, "id"));
 		json_decref(tk);
 		json_decref(JREQ(&d, "GET", "/v1/pool", t2, NULL, 200));
 		json_decref(JREQ(&d, "POST", path, d.token, "", 200));
@@ -334,29 +106,29 @@ TEST(api_jobs)
 	id = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":64,\"name\":\"big\"}");
 	CHECK_EQ_INT(id, 1);
 	v = JREQ(&d, "GET", "/v1/jobs/1", d.token, NULL, 200);
-	CHECK_STR(jstr(v, "name"), "big");
-	CHECK_STR(jstr(v, "account"), "admin");
-	CHECK_STR(jstr(v, "user"), "admin");
-	CHECK_EQ_INT(jint(v, "gpus"), 64);
-	CHECK_EQ_INT(jint(v, "nodes"), 8);
-	CHECK_EQ_INT(jint(v, "gpus_per_node"), 8);
-	CHECK_STR(jstr(v, "state"), "pending");
+	CHECK_STR(daemon_jstr(v, "name"), "big");
+	CHECK_STR(daemon_jstr(v, "account"), "admin");
+	CHECK_STR(daemon_jstr(v, "user"), "admin");
+	CHECK_EQ_INT(daemon_jint(v, "gpus"), 64);
+	CHECK_EQ_INT(daemon_jint(v, "nodes"), 8);
+	CHECK_EQ_INT(daemon_jint(v, "gpus_per_node"), 8);
+	CHECK_STR(daemon_jstr(v, "state"), "pending");
 	json_decref(v);
-	nap_ms(300);
+	daemon_nap_ms(300);
 	v = JREQ(&d, "GET", "/v1/queue", d.token, NULL, 200);
 	jobs = json_object_get(v, "jobs");
 	CHECK_EQ_INT(json_array_size(jobs), 1);
-	CHECK_STR(jstr(json_array_get(jobs, 0), "reason"), "never_fits");
+	CHECK_STR(daemon_jstr(json_array_get(jobs, 0), "reason"), "never_fits");
 	CHECK(json_object_get(json_array_get(jobs, 0), "priority_parts") != NULL);
 	json_decref(v);
 	/* Idempotency: the same key gives the same job, 200. */
 	v = JREQ(&d, "POST", "/v1/jobs", d.token,
 		 "{\"command\":\"true\",\"gpus\":64,\"idempotency_key\":\"k1\"}", 201);
-	id = jint(v, "id");
+	id = daemon_jint(v, "id");
 	json_decref(v);
 	v = JREQ(&d, "POST", "/v1/jobs", d.token,
 		 "{\"command\":\"true\",\"gpus\":64,\"idempotency_key\":\"k1\"}", 200);
-	CHECK_EQ_INT(jint(v, "id"), id);
+	CHECK_EQ_INT(daemon_jint(v, "id"), id);
 	json_decref(v);
 	/* Held jobs stay held; cancel a pending one. */
 	for (int i = 0; i < 5; i++)
@@ -366,19 +138,19 @@ TEST(api_jobs)
 	CHECK_EQ_INT(json_array_size(jobs), 7);
 	for (size_t k = 0; k < 7; k++) {
 		json_t *o = json_array_get(jobs, k);
-		if (jint(o, "id") >= ids[0])
-			CHECK_STR(jstr(o, "reason"), "held");
+		if (daemon_jint(o, "id") >= ids[0])
+			CHECK_STR(daemon_jstr(o, "reason"), "held");
 	}
 	json_decref(v);
 	CHECK_EQ_INT(ids[4], id + 5);
 	snprintf(body, sizeof body, "/v1/jobs/%lld/cancel", ids[0]);
 	v = JREQ(&d, "POST", body, d.token, "", 200);
-	CHECK_STR(jstr(v, "state"), "cancelled");
+	CHECK_STR(daemon_jstr(v, "state"), "cancelled");
 	json_decref(v);
 	CHECK_ERROR(&d, "POST", body, d.token, "", 409, "conflict", NULL);
 	snprintf(body, sizeof body, "/v1/jobs/%lld", ids[0]);
 	v = JREQ(&d, "GET", body, d.token, NULL, 200);
-	CHECK_STR(jstr(v, "state"), "cancelled");
+	CHECK_STR(daemon_jstr(v, "state"), "cancelled");
 	json_decref(v);
 	CHECK_ERROR(&d, "GET", "/v1/jobs/9999", d.token, NULL, 404, "not_found", NULL);
 	CHECK_ERROR(&d, "GET", "/v1/jobs/abc", d.token, NULL, 404, "not_found", NULL);
@@ -394,8 +166,8 @@ TEST(api_jobs)
 			jobs = json_object_get(v, "jobs");
 			CHECK_EQ_INT(json_array_size(jobs), page < 2 ? 3 : 1);
 			for (size_t k = 0; k < json_array_size(jobs); k++)
-				CHECK_EQ_INT(jint(json_array_get(jobs, k), "id"), ++seen);
-			cur = jstr(v, "next_cursor");
+				CHECK_EQ_INT(daemon_jint(json_array_get(jobs, k), "id"), ++seen);
+			cur = daemon_jstr(v, "next_cursor");
 			free(next);
 			next = cur ? strdup(cur) : NULL;
 			CHECK((page < 2) == (cur != NULL));
@@ -411,7 +183,7 @@ TEST(api_jobs)
 	snprintf(body, sizeof body, "/v1/jobs/%lld/release", ids[1]);
 	v = JREQ(&d, "POST", body, d.token, "", 200);
 	json_decref(v);
-	s = req(&d, "GET", "/metrics", d.token, NULL, &st);
+	s = daemon_req(&d, "GET", "/metrics", d.token, NULL, &st);
 	CHECK_EQ_INT(st, 200);
 	CHECK_CONTAINS(s, "allot_submissions_total 7");
 	CHECK_CONTAINS(s, "allot_queue_depth{account=\"admin\"}");
@@ -422,7 +194,7 @@ TEST(api_jobs)
 	/* Restart: every job is still there, pending ones still pending. */
 	daemon_start(&d, dir, NULL);
 	v = JREQ(&d, "GET", "/v1/jobs/1", d.token, NULL, 200);
-	CHECK_STR(jstr(v, "state"), "pending");
+	CHECK_STR(daemon_jstr(v, "state"), "pending");
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", d.token, NULL, 200);
 	CHECK_EQ_INT(json_array_size(json_object_get(v, "jobs")), 7);
@@ -503,7 +275,7 @@ TEST(api_errors)
 	big[n - 1] = '}';
 	CHECK_ERROR(&d, "POST", "/v1/jobs", t, big, 413, "too_large", NULL);
 	free(big);
-	s = req(&d, "GET", "/v1/pool", t, NULL, &st);
+	s = daemon_req(&d, "GET", "/v1/pool", t, NULL, &st);
 	CHECK_EQ_INT(st, 200);
 	CHECK_CONTAINS(s, "\"gpus\":32");
 	free(s);
@@ -520,9 +292,9 @@ TEST(api_errors)
 		snprintf(url, sizeof url, "%s/openapi.json", d.url);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, daemon_on_data);
 		{
-			struct buf b = {NULL, 0};
+			struct daemon_buf b = {NULL, 0};
 			curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 			curl_easy_perform(c);
 			free(b.p);
@@ -533,7 +305,7 @@ TEST(api_errors)
 		curl_easy_cleanup(c);
 		free(hdr);
 	}
-	s = req(&d, "GET", "/v1/pool", t, NULL, &st);
+	s = daemon_req(&d, "GET", "/v1/pool", t, NULL, &st);
 	CHECK_EQ_INT(st, 200);
 	free(s);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
@@ -549,7 +321,7 @@ TEST(api_ratelimit)
 	daemon_start(&d, dir, "--rate", "5", NULL);
 	for (int i = 0; i < 30; i++) {
 		long st;
-		char *s = req(&d, "GET", "/v1/pool", d.token, NULL, &st);
+		char *s = daemon_req(&d, "GET", "/v1/pool", d.token, NULL, &st);
 		if (st == 200)
 			ok++;
 		else if (st == 429) {
@@ -584,21 +356,21 @@ TEST(api_run)
 		char path[64];
 		snprintf(path, sizeof path, "/v1/jobs/%lld", id);
 		v = JREQ(&d, "GET", path, d.token, NULL, 200);
-		if (strcmp(jstr(v, "state"), "failed") == 0 &&
-		    strcmp(jstr(v, "reason"), "start failed") == 0) {
+		if (strcmp(daemon_jstr(v, "state"), "failed") == 0 &&
+		    strcmp(daemon_jstr(v, "reason"), "start failed") == 0) {
 			json_decref(v);
 			daemon_stop(&d, SIGTERM);
 			test_skip("the local executor cannot start jobs yet");
 		}
-		if (strcmp(jstr(v, "state"), "completed") == 0)
+		if (strcmp(daemon_jstr(v, "state"), "completed") == 0)
 			break;
 		json_decref(v);
 		v = NULL;
-		nap_ms(100);
+		daemon_nap_ms(100);
 	}
 	CHECK(v != NULL);
-	CHECK_EQ_INT(jint(v, "exit_code"), 0);
-	alloc = jstr(v, "alloc");
+	CHECK_EQ_INT(daemon_jint(v, "exit_code"), 0);
+	alloc = daemon_jstr(v, "alloc");
 	CHECK(alloc != NULL && strchr(alloc, ':') != NULL);
 	snprintf(want, sizeof want, "%s", strchr(alloc, ':') + 1);
 	json_decref(v);
@@ -615,7 +387,7 @@ TEST(api_run)
 		 "\"workdir\":\"%s\"}", dir);
 	id = submit(&d, d.token, body);
 	v = wait_state(&d, d.token, id, "failed", 10000);
-	CHECK_EQ_INT(jint(v, "exit_code"), 3);
+	CHECK_EQ_INT(daemon_jint(v, "exit_code"), 3);
 	json_decref(v);
 	/* Cancel a running job: SIGTERM, recorded as cancelled. */
 	snprintf(body, sizeof body, "{\"command\":\"sleep 30\",\"gpus\":1,"
@@ -625,7 +397,7 @@ TEST(api_run)
 	json_decref(v);
 	snprintf(body, sizeof body, "/v1/jobs/%lld/cancel", id);
 	v = JREQ(&d, "POST", body, d.token, "", 200);
-	CHECK_STR(jstr(v, "state"), "cancelling");
+	CHECK_STR(daemon_jstr(v, "state"), "cancelling");
 	json_decref(v);
 	v = wait_state(&d, d.token, id, "cancelled", 10000);
 	json_decref(v);
@@ -693,19 +465,6 @@ static const struct cell matrix[] = {
 	{"GET", "/metrics", NULL, {200, 200, 200, 200, 200, 200, 200}},
 };
 
-static char *
-mktoken(const struct daemon *d, const char *user)
-{
-	char body[200];
-	json_t *v;
-	char *t;
-
-	snprintf(body, sizeof body, "{\"user\":\"%s\"}", user);
-	v = JREQ(d, "POST", "/v1/tokens", d->token, body, 201);
-	t = strdup(jstr(v, "token"));
-	json_decref(v);
-	return t;
-}
 
 TEST(api_authz)
 {
@@ -733,8 +492,8 @@ TEST(api_authz)
 		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
 	tok[R_ADMIN] = strdup(d.token);
 	for (int r = 1; r < NR; r++)
-		tok[r] = mktoken(&d, rnames[r]);
-	mem2 = mktoken(&d, "mem2-A");
+		tok[r] = daemon_mktoken(&d, rnames[r]);
+	mem2 = daemon_mktoken(&d, "mem2-A");
 	CHECK_EQ_INT(submit(&d, tok[R_MEM], "{\"command\":\"true\",\"hold\":true}"), 1);
 	CHECK_EQ_INT(submit(&d, mem2, "{\"command\":\"true\",\"hold\":true}"), 2);
 	CHECK_EQ_INT(submit(&d, tok[R_MEMB], "{\"command\":\"true\",\"hold\":true}"), 3);
@@ -755,7 +514,7 @@ TEST(api_authz)
 			}
 			if (strcmp(c->path, "/v1/jobs/3/cancel") == 0 && r == R_ADMIN)
 				continue; /* left to its owner, below in the table */
-			s = req(&d, c->method, c->path, tok[r], c->body ? body : NULL, &st);
+			s = daemon_req(&d, c->method, c->path, tok[r], c->body ? body : NULL, &st);
 			if (st != want) {
 				fprintf(stderr, "%s %s as %s: %ld, want %d: %s\n", c->method,
 					c->path, rnames[r], st, want, s);
@@ -775,7 +534,7 @@ TEST(api_authz)
 	/* What each one sees: its own account only. */
 	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", tok[R_MEM], NULL, 200);
 	for (size_t k = 0; k < json_array_size(json_object_get(v, "jobs")); k++)
-		CHECK_STR(jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
+		CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
 			  "teamA");
 	CHECK(json_array_size(json_object_get(v, "jobs")) >= 3);
 	json_decref(v);
@@ -788,12 +547,12 @@ TEST(api_authz)
 	{
 		/* /metrics: a team sees its own queue depth only. */
 		long st;
-		char *s = req(&d, "GET", "/metrics", tok[R_MEMB], NULL, &st);
+		char *s = daemon_req(&d, "GET", "/metrics", tok[R_MEMB], NULL, &st);
 		CHECK_EQ_INT(st, 200);
 		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamB\"}");
 		CHECK(strstr(s, "account=\"teamA\"") == NULL);
 		free(s);
-		s = req(&d, "GET", "/metrics", tok[R_PM], NULL, &st);
+		s = daemon_req(&d, "GET", "/metrics", tok[R_PM], NULL, &st);
 		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamA\"}");
 		CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamB\"}");
 		free(s);
@@ -806,12 +565,12 @@ TEST(api_authz)
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/queue", tok[R_MEMB], NULL, 200);
 	for (size_t k = 0; k < json_array_size(json_object_get(v, "jobs")); k++)
-		CHECK_STR(jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
+		CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "jobs"), k), "account"),
 			  "teamB");
 	json_decref(v);
 	/* Only its owner could cancel job 3. */
 	v = JREQ(&d, "GET", "/v1/jobs/3", tok[R_MEMB], NULL, 200);
-	CHECK_STR(jstr(v, "state"), "cancelled");
+	CHECK_STR(daemon_jstr(v, "state"), "cancelled");
 	json_decref(v);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 	snprintf(log, sizeof log, "%s/serve.log", dir);
@@ -845,7 +604,7 @@ need_executor(struct daemon *d)
 	snprintf(path, sizeof path, "/v1/jobs/%lld", id);
 	for (int t = 0; t < 200; t++) {
 		json_t *v = JREQ(d, "GET", path, d->token, NULL, 200);
-		const char *st = jstr(v, "state"), *why = jstr(v, "reason");
+		const char *st = daemon_jstr(v, "state"), *why = daemon_jstr(v, "reason");
 		int skip = strcmp(st, "failed") == 0 && strcmp(why, "start failed") == 0;
 		int done = strcmp(st, "completed") == 0;
 		json_decref(v);
@@ -855,7 +614,7 @@ need_executor(struct daemon *d)
 		}
 		if (done)
 			return;
-		nap_ms(50);
+		daemon_nap_ms(50);
 	}
 	test_fail(__FILE__, __LINE__, "the probe job never finished");
 }
@@ -899,8 +658,8 @@ TEST(api_preempt)
 	json_decref(JREQ(&d, "POST", "/v1/users", d.token,
 			 "{\"name\":\"b\",\"account\":\"teamB\"}", 201));
 	need_executor(&d);
-	ta = mktoken(&d, "a");
-	tb = mktoken(&d, "b");
+	ta = daemon_mktoken(&d, "a");
+	tb = daemon_mktoken(&d, "b");
 	json_decref(JREQ(&d, "POST", "/v1/grants", d.token,
 			 "{\"account\":\"teamA\",\"model\":\"H100\",\"gpus\":32,"
 			 "\"start\":0,\"end\":9999999999}", 201));
@@ -918,10 +677,10 @@ TEST(api_preempt)
 	json_decref(wait_state(&d, tb, b2, "running", 10000));
 	snprintf(path, sizeof path, "%s/b1.log", dir);
 	for (int i = 0; i < 100 && lines_in(path) < 1; i++)
-		nap_ms(50);
+		daemon_nap_ms(50);
 	snprintf(path, sizeof path, "%s/b2.log", dir);
 	for (int i = 0; i < 100 && lines_in(path) < 1; i++)
-		nap_ms(50);
+		daemon_nap_ms(50);
 	/* A wants all 32 of its GPUs back. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -939,10 +698,10 @@ TEST(api_preempt)
 	CHECK_EQ_INT(lines_in(path) >= 2, 1); /* start, TERM (then maybe a rerun) */
 	/* Both borrowers were requeued and run again once A is done. */
 	v = wait_state(&d, tb, b1, "running", 10000);
-	CHECK_EQ_INT(jint(v, "runs"), 2);
+	CHECK_EQ_INT(daemon_jint(v, "runs"), 2);
 	json_decref(v);
 	v = wait_state(&d, tb, b2, "running", 10000);
-	CHECK_EQ_INT(jint(v, "runs"), 2);
+	CHECK_EQ_INT(daemon_jint(v, "runs"), 2);
 	json_decref(v);
 	{
 		char logp[700], line[1024];
@@ -961,17 +720,17 @@ TEST(api_preempt)
 	{
 		json_t *en = json_object_get(v, "entries");
 		CHECK_EQ_INT(json_array_size(en), 3);
-		CHECK_STR(jstr(json_array_get(en, 0), "kind"), "quota");
-		CHECK_STR(jstr(json_array_get(en, 1), "kind"), "preemption");
-		CHECK_STR(jstr(json_object_get(json_array_get(en, 2), "payload"),
+		CHECK_STR(daemon_jstr(json_array_get(en, 0), "kind"), "quota");
+		CHECK_STR(daemon_jstr(json_array_get(en, 1), "kind"), "preemption");
+		CHECK_STR(daemon_jstr(json_object_get(json_array_get(en, 2), "payload"),
 			       "account"), "teamB");
-		CHECK_EQ_INT(jint(json_object_get(json_array_get(en, 2), "payload"),
+		CHECK_EQ_INT(daemon_jint(json_object_get(json_array_get(en, 2), "payload"),
 				  "for_job"), a1);
 	}
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/audit/verify", d.token, NULL, 200);
 	CHECK(json_is_true(json_object_get(v, "ok")));
-	CHECK_EQ_INT(jint(v, "entries"), 3);
+	CHECK_EQ_INT(daemon_jint(v, "entries"), 3);
 	json_decref(v);
 	/* Usage: B's first runs (>= 1 s of 16 GPUs for the one killed after
 	 * its grace) and the reruns, seen by B; A sees only its own. */
@@ -979,15 +738,15 @@ TEST(api_preempt)
 	{
 		json_t *u = json_object_get(v, "usage");
 		CHECK_EQ_INT(json_array_size(u), 1);
-		CHECK_STR(jstr(json_array_get(u, 0), "account"), "teamB");
-		CHECK_STR(jstr(json_array_get(u, 0), "model"), "H100");
+		CHECK_STR(daemon_jstr(json_array_get(u, 0), "account"), "teamB");
+		CHECK_STR(daemon_jstr(json_array_get(u, 0), "model"), "H100");
 		CHECK(json_real_value(json_object_get(json_array_get(u, 0),
 						      "gpu_seconds")) >= 16);
 	}
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/usage", ta, NULL, 200);
 	for (size_t k = 0; k < json_array_size(json_object_get(v, "usage")); k++)
-		CHECK_STR(jstr(json_array_get(json_object_get(v, "usage"), k),
+		CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "usage"), k),
 			       "account"), "teamA");
 	json_decref(v);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
@@ -1020,18 +779,18 @@ TEST(api_restart)
 	/* Both really run (their first line is written) before the kill. */
 	snprintf(path, sizeof path, "%s/j1.ran", dir);
 	for (int i = 0; i < 200 && lines_in(path) < 1; i++)
-		nap_ms(10);
+		daemon_nap_ms(10);
 	snprintf(path, sizeof path, "%s/j2.ran", dir);
 	for (int i = 0; i < 200 && lines_in(path) < 1; i++)
-		nap_ms(10);
+		daemon_nap_ms(10);
 	snprintf(body, sizeof body, "{\"command\":\"echo x >> j3.ran\",\"gpus\":24,"
 		 "\"workdir\":\"%s\"}", dir);
 	j3 = submit(&d, d.token, body);
 	CHECK_EQ_INT(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
-	nap_ms(1200);
+	daemon_nap_ms(1200);
 	daemon_start(&d, dir, NULL);
 	v = wait_state(&d, d.token, j2, "failed", 10000);
-	if (jint(v, "exit_code") != 4) {
+	if (daemon_jint(v, "exit_code") != 4) {
 		char cmd[2200];
 		snprintf(cmd, sizeof cmd, "cat %s/serve.log >&2; ls -R %s/state >&2; "
 			 "cat %s/state/*/exit >&2", dir, dir, dir);
@@ -1039,7 +798,7 @@ TEST(api_restart)
 			fprintf(stderr, "no log\n");
 		fprintf(stderr, "%s\n", json_dumps(v, 0));
 	}
-	CHECK_EQ_INT(jint(v, "exit_code"), 4);
+	CHECK_EQ_INT(daemon_jint(v, "exit_code"), 4);
 	json_decref(v);
 	v = wait_state(&d, d.token, j1, "running", 2000);
 	json_decref(v);
@@ -1054,7 +813,7 @@ TEST(api_restart)
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 	/* And once more: nothing runs again after a clean restart. */
 	daemon_start(&d, dir, NULL);
-	nap_ms(300);
+	daemon_nap_ms(300);
 	snprintf(path, sizeof path, "%s/j1.ran", dir);
 	CHECK_EQ_INT(lines_in(path), 1);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
@@ -1128,10 +887,10 @@ TEST(api_lost_before_start_requeued)
 	json_decref(wait_state(&d, d.token, j2, "running", 10000));
 	snprintf(path, sizeof path, "%s/state/%lld/job", dir, j1);
 	for (int i = 0; i < 300 && pid_of(path) == 0; i++)
-		nap_ms(10);
+		daemon_nap_ms(10);
 	snprintf(path, sizeof path, "%s/state/%lld/job", dir, j2);
 	for (int i = 0; i < 300 && pid_of(path) == 0; i++)
-		nap_ms(10);
+		daemon_nap_ms(10);
 	CHECK_EQ_INT(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
 	for (int k = 0; k < 2; k++) {
 		long long id = k ? j2 : j1;
@@ -1143,16 +902,16 @@ TEST(api_lost_before_start_requeued)
 		CHECK_EQ_INT(kill(sp, SIGKILL), 0);
 		kill(-jp, SIGKILL); /* its process group */
 	}
-	nap_ms(200);
+	daemon_nap_ms(200);
 	/* j1's run 0 leaves no trace: as if exec_start never happened */
 	snprintf(cmd, sizeof cmd, "rm -rf '%s/state/%lld'", dir, j1);
 	CHECK_EQ_INT(system(cmd), 0);
 	daemon_start(&d, dir, NULL);
 	v = wait_state(&d, d.token, j2, "failed", 10000);
-	CHECK_STR(jstr(v, "reason"), "lost");
+	CHECK_STR(daemon_jstr(v, "reason"), "lost");
 	json_decref(v);
 	v = wait_state(&d, d.token, j1, "completed", 10000);
-	CHECK_EQ_INT(jint(v, "runs"), 2);
+	CHECK_EQ_INT(daemon_jint(v, "runs"), 2);
 	json_decref(v);
 	snprintf(path, sizeof path, "%s/j1.ran", dir);
 	s = slurp_file(path);
@@ -1197,16 +956,16 @@ TEST(api_queue)
 	held = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":1,\"hold\":true,"
 		      "\"account\":\"teamA\"}");
 	over = submit(&d, d.token, "{\"command\":\"true\",\"gpus\":16,\"account\":\"teamA\"}");
-	nap_ms(400);
+	daemon_nap_ms(400);
 	v = JREQ(&d, "GET", "/v1/queue", d.token, NULL, 200);
 	jobs = json_object_get(v, "jobs");
 	CHECK_EQ_INT(json_array_size(jobs), 2);
 	for (size_t k = 0; k < 2; k++) {
 		json_t *o = json_array_get(jobs, k);
-		CHECK(jstr(o, "reason_text") != NULL && *jstr(o, "reason_text"));
-		CHECK(jint(o, "id") == held || jint(o, "id") == over);
-		CHECK_STR(jstr(o, "reason"), jint(o, "id") == held ? "held" : "quota_limit");
-		CHECK_STR(jstr(o, "account"), "teamA");
+		CHECK(daemon_jstr(o, "reason_text") != NULL && *daemon_jstr(o, "reason_text"));
+		CHECK(daemon_jint(o, "id") == held || daemon_jint(o, "id") == over);
+		CHECK_STR(daemon_jstr(o, "reason"), daemon_jint(o, "id") == held ? "held" : "quota_limit");
+		CHECK_STR(daemon_jstr(o, "account"), "teamA");
 	}
 	json_decref(v);
 	/* Every node drained: an 8-GPU job of the admin account waits. */
@@ -1217,23 +976,23 @@ TEST(api_queue)
 	snprintf(body, sizeof body, "{\"command\":\"sleep 2\",\"gpus\":8,"
 		 "\"workdir\":\"%s\"}", dir);
 	big = submit(&d, d.token, body);
-	nap_ms(400);
+	daemon_nap_ms(400);
 	v = JREQ(&d, "GET", "/v1/queue?account=admin", d.token, NULL, 200);
 	jobs = json_object_get(v, "jobs");
 	CHECK_EQ_INT(json_array_size(jobs), 1);
-	CHECK_EQ_INT(jint(json_array_get(jobs, 0), "id"), big);
-	CHECK_STR(jstr(json_array_get(jobs, 0), "state"), "pending");
+	CHECK_EQ_INT(daemon_jint(json_array_get(jobs, 0), "id"), big);
+	CHECK_STR(daemon_jstr(json_array_get(jobs, 0), "state"), "pending");
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/nodes", d.token, NULL, 200);
-	CHECK_STR(jstr(json_array_get(json_object_get(v, "nodes"), 0), "state"), "drain");
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "nodes"), 0), "state"), "drain");
 	json_decref(v);
 	/* Resume one node: the 8-GPU job starts there. */
 	snprintf(body, sizeof body, "/v1/nodes/%s/resume", nodes[2]);
 	json_decref(JREQ(&d, "POST", body, d.token, "", 200));
 	v = wait_state(&d, d.token, big, "running", 10000);
-	CHECK(strncmp(jstr(v, "alloc"), nodes[2], strlen(nodes[2])) == 0);
+	CHECK(strncmp(daemon_jstr(v, "alloc"), nodes[2], strlen(nodes[2])) == 0);
 	json_decref(v);
-	s = req(&d, "GET", "/metrics", d.token, NULL, &st);
+	s = daemon_req(&d, "GET", "/metrics", d.token, NULL, &st);
 	CHECK_EQ_INT(st, 200);
 	CHECK_CONTAINS(s, "allot_gpus{model=\"H100\",site=\"site-0\",state=\"allocated\"} 8\n");
 	CHECK_CONTAINS(s, "allot_queue_depth{account=\"teamA\"} 2\n");
@@ -1243,8 +1002,8 @@ TEST(api_queue)
 	daemon_start(&d, dir, NULL);
 	v = JREQ(&d, "GET", "/v1/nodes", d.token, NULL, 200);
 	jobs = json_object_get(v, "nodes");
-	CHECK_STR(jstr(json_array_get(jobs, 0), "state"), "drain");
-	CHECK_STR(jstr(json_array_get(jobs, 2), "state"), "up");
+	CHECK_STR(daemon_jstr(json_array_get(jobs, 0), "state"), "drain");
+	CHECK_STR(daemon_jstr(json_array_get(jobs, 2), "state"), "up");
 	json_decref(v);
 	json_decref(wait_state(&d, d.token, big, "completed", 10000));
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
@@ -1269,12 +1028,12 @@ TEST(api_abandoned)
 	for (int i = 0; i < 300; i++) {
 		CURL *c = curl_easy_init();
 		struct curl_slist *h = curl_slist_append(NULL, auth);
-		struct buf b = {NULL, 0};
+		struct daemon_buf b = {NULL, 0};
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
 				 "{\"command\":\"true\",\"gpus\":1,\"hold\":true}");
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, daemon_on_data);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(1 + i % 3));
 		curl_easy_perform(c); /* mostly times out */
@@ -1282,7 +1041,7 @@ TEST(api_abandoned)
 		curl_easy_cleanup(c);
 		free(b.p);
 	}
-	nap_ms(500);
+	daemon_nap_ms(500);
 	v = JREQ(&d, "GET", "/v1/jobs?limit=1000", d.token, NULL, 200);
 	listed = json_array_size(json_object_get(v, "jobs"));
 	json_decref(v);
