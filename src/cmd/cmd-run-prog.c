@@ -66,7 +66,6 @@ cmd_run_program(int argc, char **argv)
 	program_opts_init(&o);
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		double x;
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
 		} else if (strcmp(argv[i], "--print-scenario") == 0) {
@@ -100,7 +99,6 @@ cmd_run_program(int argc, char **argv)
 		} else {
 			scenario = argv[i];
 		}
-		(void)x;
 	}
 	if (scenario == NULL)
 		scenario = KOREA_SCENARIO;

@@ -183,7 +183,7 @@ struct program {
 	/* Waits of first starts, per program. */
 	int64_t **waits;
 	size_t *nwaits, *capwaits;
-	size_t admitted, completed, ran;
+	size_t admitted, completed;
 	double alloc_gpu_s, cap_gpu_s;
 	uint64_t idle_reclaimed_gpus;
 	int rounds_done;
@@ -592,7 +592,6 @@ hook(void *ctx, const struct sim *s, const struct event *ev)
 		if (!P->jseen[id]) {
 			uint32_t pg = P->ten[j->tenant].program;
 			P->jseen[id] = 1;
-			P->ran++;
 			P->waits[pg] = xgrow(P->waits[pg], &P->capwaits[pg],
 					     P->nwaits[pg] + 1, sizeof **P->waits);
 			P->waits[pg][P->nwaits[pg]++] = ev->time - j->submit;
@@ -613,7 +612,6 @@ hook(void *ctx, const struct sim *s, const struct event *ev)
 static int
 call_award_grants(struct program *P, size_t c, size_t k, int64_t t)
 {
-	const struct pf_call *pc = &P->pf->calls[c];
 	struct call_rec *cr = &P->calls[c];
 	const struct oc_award *a = &cr->awards[k];
 	const struct oc_proposal *pp = &cr->props[k];
@@ -621,7 +619,6 @@ call_award_grants(struct program *P, size_t c, size_t k, int64_t t)
 	int64_t to = t + (int64_t)a->months * 30 * DAY;
 	long id;
 
-	(void)pc;
 	if (to > P->pf->end)
 		to = P->pf->end;
 	if (a->servers == 0 || to <= t)
@@ -1660,6 +1657,8 @@ capacity_series(struct program *P)
 		}
 }
 
+static int cmp_i64(const void *a, const void *b);
+
 int
 program_run(struct program *P, struct err *e)
 {
@@ -1695,6 +1694,10 @@ program_run(struct program *P, struct err *e)
 	if (P->failed)
 		return err_set(e, P->alarm_err.code, "%s", P->alarm_err.msg);
 	capacity_series(P);
+	/* Waits sorted once, for every percentile read later. */
+	for (size_t g = 0; g < pf->nprograms; g++)
+		if (P->nwaits[g] > 1)
+			qsort(P->waits[g], P->nwaits[g], sizeof *P->waits[g], cmp_i64);
 	/* The ledger, over the final grants, every run booked by start. */
 	if (P->nseg > 0)
 		qsort(P->seg, P->nseg, sizeof *P->seg, cmp_seg);
@@ -1848,7 +1851,6 @@ program_summary(const struct program *P, FILE *f)
 		(unsigned long long)P->pool.total_gpus, P->pool.nnodes, P->pool.nsites);
 	for (size_t g = 0; g < pf->nprograms; g++) {
 		const struct pf_program *pg = &pf->programs[g];
-		struct ledger_program lp;
 		double drawn = drawn_won(P, (uint32_t)g);
 		fprintf(f, "program      %s (%s)", pg->name, progfile_kind_name(pg->kind));
 		if (pg->budget_won > 0)
@@ -1857,7 +1859,6 @@ program_summary(const struct program *P, FILE *f)
 				100.0 * drawn / (double)pg->budget_won);
 		else
 			fprintf(f, ": drawn %.1f bn won", drawn / 1e9);
-		(void)lp;
 		fprintf(f, "\n");
 		if (pg->kind == PF_COMPETITION) {
 			uint32_t fin[PF_MAX_TEAMS];
@@ -1927,10 +1928,8 @@ program_summary(const struct program *P, FILE *f)
 	fprintf(f, "utilisation  %.1f %% of GPU capacity allocated over the run\n",
 		st.util_pct);
 	for (size_t g = 0; g < pf->nprograms; g++) {
-		int64_t *v = P->waits[g];
+		const int64_t *v = P->waits[g];
 		size_t n = P->nwaits[g];
-		if (n > 0)
-			qsort(v, n, sizeof *v, cmp_i64);
 		fprintf(f, "waits        %-14s %7zu jobs  p50 %6.1f h  p90 %6.1f h  p99 %6.1f h\n",
 			pf->programs[g].name, n, (double)pct(v, n, 0.5) / 3600,
 			(double)pct(v, n, 0.9) / 3600, (double)pct(v, n, 0.99) / 3600);
@@ -2099,10 +2098,8 @@ program_write_dir(const struct program *P, const char *dir, struct err *e)
 		return ERR_IO;
 	fprintf(f, "program,jobs,p50_s,p90_s,p99_s\n");
 	for (size_t g = 0; g < pf->nprograms; g++) {
-		int64_t *v = P->waits[g];
+		const int64_t *v = P->waits[g];
 		size_t n = P->nwaits[g];
-		if (n > 0)
-			qsort(v, n, sizeof *v, cmp_i64);
 		fprintf(f, "%s,%zu,%lld,%lld,%lld\n", pf->programs[g].name, n,
 			(long long)pct(v, n, 0.5), (long long)pct(v, n, 0.9),
 			(long long)pct(v, n, 0.99));
