@@ -13,8 +13,14 @@
  *	Naver     naver-gov   naver-h200-b   H200    32        256
  *	SKT       skt-rent    skt-b200       B200   128      1,024
  *	Naver     naver-rent  naver-h100     H100   125      1,000
+ *	Gov       gov-2025    gov-b200       B200   240      1,920
+ *	Gov       gov-2025    gov-h200       H200    95        760
+ *	Gov       gov-2026    gov-b300       B300 1,212      9,696
  *	                                            -----   ------
- *	                                            1,560   12,480
+ *	                                            3,107   24,856
+ *
+ * (at their fullest: when each cluster is there is the korea-2026
+ * scenario's business, below)
  *
  * Every server has 8 GPUs and is its own NVLink domain (HGX); racks hold
  * 4 servers.  --scale X multiplies each cluster's server count (rounded to
