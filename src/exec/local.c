@@ -43,6 +43,7 @@
 #define _GNU_SOURCE /* close_range, pipe2; the file is Linux-only (/proc, prctl) */
 
 #include "exec/local.h"
+#include "exec/exec_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -245,23 +246,7 @@ proc_alive(pid_t pid, uint64_t start)
 	       st != 'x';
 }
 
-static int64_t
-now_real(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
-static int64_t
-now_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The shepherd --------------------------------------------------------- */
 
@@ -388,14 +373,14 @@ shepherd_run(const struct spawn *sp)
 	if (faccessat(3, "stop", F_OK, 0) == 0) {
 		/* stopped before it began (see exec_recover): never run it */
 		p = put_str(buf, "status=-1 signal=0 timed_out=0 stopped=1 end=");
-		p = put_i64(p, now_real());
+		p = put_i64(p, exec__now_real());
 		p = put_str(p, " ran=0\n");
 		put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
 		_exit(0);
 	}
 	if ((job = fork()) < 0) {
 		p = put_str(buf, "status=127 signal=0 timed_out=0 stopped=0 end=");
-		p = put_i64(p, now_real());
+		p = put_i64(p, exec__now_real());
 		p = put_str(p, " ran=0\n");
 		put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
 		_exit(1);
@@ -408,7 +393,7 @@ shepherd_run(const struct spawn *sp)
 	close(5);
 	if (sp->limit_s > 0) /* beyond a century is no limit at all */
 		limit_at = sp->limit_s > LIMIT_MAX_S ? -1 :
-			   now_mono_ms() + sp->limit_s * 1000;
+			   exec__now_mono_ms() + sp->limit_s * 1000;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -417,7 +402,7 @@ shepherd_run(const struct spawn *sp)
 	sigaddset(&set, SIGINT);
 	while (!done) {
 		struct timespec ts, *tsp = NULL;
-		int64_t now = now_mono_ms(), next = -1;
+		int64_t now = exec__now_mono_ms(), next = -1;
 		int sig;
 
 		if (limit_at >= 0 && !termed && now >= limit_at) {
@@ -444,7 +429,7 @@ shepherd_run(const struct spawn *sp)
 			continue; /* EAGAIN: a deadline; EINTR */
 		if (sig != SIGCHLD) {
 			uint32_t g = stop_grace(3, sp->grace_s);
-			int64_t at = now_mono_ms() + (int64_t)g * 1000;
+			int64_t at = exec__now_mono_ms() + (int64_t)g * 1000;
 			stopped = termed = 1;
 			killpg(job, SIGTERM);
 			if (g == 0)
@@ -473,7 +458,7 @@ shepherd_run(const struct spawn *sp)
 	p = put_str(p, " stopped=");
 	p = put_i64(p, stopped);
 	p = put_str(p, " end=");
-	p = put_i64(p, now_real());
+	p = put_i64(p, exec__now_real());
 	p = put_str(p, " ran=1\n");
 	put_file(3, "exit.tmp", "exit", buf, (size_t)(p - buf), 1);
 	_exit(0);
@@ -730,40 +715,8 @@ env_secret(const char *kv)
 	return 0;
 }
 
-/* 1 if the KEY= parts of a and b are equal. */
-static int
-same_key(const char *a, const char *b)
-{
-	while (*a && *a == *b && *a != '=') {
-		a++;
-		b++;
-	}
-	return *a == *b || ((*a == '=' || !*a) && (*b == '=' || !*b));
-}
 
-static void
-env_put(char ***v, size_t *n, size_t *cap, char *kv)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (same_key((*v)[i], kv)) {
-			free((*v)[i]);
-			(*v)[i] = kv;
-			return;
-		}
-	*v = xgrow(*v, cap, *n + 2, sizeof **v);
-	(*v)[(*n)++] = kv;
-	(*v)[*n] = NULL;
-}
 
-static char *
-kv_new(const char *k, const char *v)
-{
-	size_t n = strlen(k) + strlen(v) + 2;
-	char *s = xmalloc(n);
-
-	snprintf(s, n, "%s=%s", k, v);
-	return s;
-}
 
 static char **
 env_build(const struct exec_job *j)
@@ -775,7 +728,7 @@ env_build(const struct exec_job *j)
 	v[0] = NULL;
 	for (char **e = environ; e && *e; e++)
 		if (!env_secret(*e))
-			env_put(&v, &n, &cap, xstrdup(*e));
+			exec__env_put(&v, &n, &cap, xstrdup(*e));
 	for (size_t i = 0; i < j->ngpus; i++)
 		len += 12;
 	cuda = xmalloc(len);
@@ -783,28 +736,21 @@ env_build(const struct exec_job *j)
 	for (size_t i = 0, o = 0; i < j->ngpus; i++)
 		o += (size_t)snprintf(cuda + o, len - o, "%s%d", i ? "," : "",
 				      j->gpus[i]);
-	env_put(&v, &n, &cap, kv_new("CUDA_VISIBLE_DEVICES", cuda));
+	exec__env_put(&v, &n, &cap, exec__kv_new("CUDA_VISIBLE_DEVICES", cuda));
 	free(cuda);
 	snprintf(num, sizeof num, "%" PRIu64, j->id);
-	env_put(&v, &n, &cap, kv_new("ALLOT_JOB_ID", num));
-	env_put(&v, &n, &cap, kv_new("ALLOT_NODE", j->node ? j->node : "localhost"));
-	env_put(&v, &n, &cap, kv_new("ALLOT_NODELIST", j->nodelist ? j->nodelist :
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_JOB_ID", num));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_NODE", j->node ? j->node : "localhost"));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_NODELIST", j->nodelist ? j->nodelist :
 				     j->node ? j->node : "localhost"));
 	snprintf(num, sizeof num, "%zu", j->ngpus);
-	env_put(&v, &n, &cap, kv_new("ALLOT_GPUS", num));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_GPUS", num));
 	for (const char *const *e = j->env; e && *e; e++)
 		if (strchr(*e, '=') != NULL && **e != '=')
-			env_put(&v, &n, &cap, xstrdup(*e));
+			exec__env_put(&v, &n, &cap, xstrdup(*e));
 	return v;
 }
 
-static void
-env_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
 
 static int
 open_out(const char *path, const char *field, int *fd, struct err *e)
@@ -838,7 +784,7 @@ claim(struct local *l, const struct exec_job *j, int *jd, struct err *e)
 	*jd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(d);
 	n = snprintf(buf, sizeof buf, "id=%" PRIu64 " at=%" PRId64 "\n", j->id,
-		     now_real());
+		     exec__now_real());
 	/* no fsync here: the shepherd syncs both directories before it
 	 * runs the job, off the caller's thread */
 	if (*jd < 0 || put_file(*jd, "started.tmp", "started", buf, (size_t)n,
@@ -985,7 +931,7 @@ out:
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	free(sh_envp);
-	env_free(envp);
+	exec__env_free(envp);
 	return rc;
 }
 
@@ -1019,19 +965,6 @@ out:
 	return rc;
 }
 
-/* A LOST event; never_started = 1 only where the command provably did not
- * run: the shepherd forks it after its pid file is durable, so no pid
- * file (and no shepherd able to write one later) means it never ran. */
-static void
-ev_lost(struct exec_event *ev, uint64_t id, int never_started)
-{
-	memset(ev, 0, sizeof *ev);
-	ev->id = id;
-	ev->kind = EXEC_LOST;
-	ev->status = -1;
-	ev->never_started = never_started;
-	ev->at = now_real();
-}
 
 static void
 ev_started(const struct local *l, struct exec_event *ev, uint64_t id)
@@ -1041,7 +974,7 @@ ev_started(const struct local *l, struct exec_event *ev, uint64_t id)
 	memset(ev, 0, sizeof *ev);
 	ev->id = id;
 	ev->kind = EXEC_STARTED;
-	ev->at = has_file(l, id, "pid", &st) ? (int64_t)st.st_mtime : now_real();
+	ev->at = has_file(l, id, "pid", &st) ? (int64_t)st.st_mtime : exec__now_real();
 }
 
 /* The end of a shepherd whose pid file exists: EXITED if it wrote its
@@ -1054,16 +987,16 @@ settle(struct local *l, struct live *lv, struct exec_event *ev)
 	if (lv->spid == 0 &&
 	    read_pidfile(l, lv->id, "pid", &lv->spid, &lv->sstart) != 0)
 		return -1; /* not written yet: exec_start timed out on it */
-	if (now_mono_ms() < lv->next_check)
+	if (exec__now_mono_ms() < lv->next_check)
 		return -1;
 	if (proc_alive(lv->spid, lv->sstart)) {
-		lv->next_check = now_mono_ms() + ALIVE_MS;
+		lv->next_check = exec__now_mono_ms() + ALIVE_MS;
 		return -1;
 	}
 	if (read_exit(l, lv->id, ev) == 0) /* it wrote it as it died */
 		return 0;
 	kill_orphan(l, lv->id);
-	ev_lost(ev, lv->id, 0); /* it had a pid file: the job may have run */
+	exec__ev_lost(ev, lv->id, 0); /* it had a pid file: the job may have run */
 	return 0;
 }
 
@@ -1105,7 +1038,7 @@ l_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			if (r < 0 && !has_file(l, lv->id, "pid", NULL)) {
 				/* the shepherd died before its pid file,
 				 * so before it forked the job */
-				ev_lost(&ev[n++], lv->id, 1);
+				exec__ev_lost(&ev[n++], lv->id, 1);
 				continue;
 			}
 		}
@@ -1144,7 +1077,7 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 			continue;
 		}
 		if (!has_file(l, id, NULL, NULL)) {
-			ev_lost(&ev[i], id, 1); /* never started here */
+			exec__ev_lost(&ev[i], id, 1); /* never started here */
 			continue;
 		}
 		if (read_exit(l, id, &ev[i]) == 0)
@@ -1156,7 +1089,7 @@ l_recover(struct exec *x, const uint64_t *ids, size_t n,
 			if (!has_file(l, id, "pid", NULL)) {
 				/* a late shepherd sees `stop` and never
 				 * runs the job */
-				ev_lost(&ev[i], id, 1);
+				exec__ev_lost(&ev[i], id, 1);
 				continue;
 			}
 			/* It got there first: STARTED either way (if it still

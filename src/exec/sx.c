@@ -47,6 +47,7 @@
 #define _GNU_SOURCE /* the file is Linux-only like local.c */
 
 #include "exec/sx.h"
+#include "exec/exec_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,23 +96,7 @@ struct sx {
 	int64_t next_load;
 };
 
-static int64_t
-now_real(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
-static int64_t
-now_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 slurm_err(void)
@@ -239,7 +224,7 @@ read_exit(const struct sx *s, uint64_t id, struct exec_event *ev)
 	ev->signal = (int)field(buf, "signal", 0);
 	ev->timed_out = (int)field(buf, "timed_out", 0);
 	ev->stopped = (int)field(buf, "stopped", 0);
-	ev->at = field(buf, "end", now_real());
+	ev->at = field(buf, "end", exec__now_real());
 	return 0;
 }
 
@@ -297,18 +282,6 @@ find_job(const job_info_msg_t *m, uint32_t jid, uint64_t id)
 	return best;
 }
 
-/* A LOST event; never_started = 1 when no Slurm job was ever made of id
- * (see sx_recover). */
-static void
-ev_lost(struct exec_event *ev, uint64_t id, int never_started)
-{
-	memset(ev, 0, sizeof *ev);
-	ev->id = id;
-	ev->kind = EXEC_LOST;
-	ev->status = -1;
-	ev->never_started = never_started;
-	ev->at = now_real();
-}
 
 static void
 ev_started(struct exec_event *ev, uint64_t id, const slurm_job_info_t *sj)
@@ -317,7 +290,7 @@ ev_started(struct exec_event *ev, uint64_t id, const slurm_job_info_t *sj)
 	ev->id = id;
 	ev->kind = EXEC_STARTED;
 	ev->at = sj != NULL && sj->start_time > 0 ? (int64_t)sj->start_time :
-						      now_real();
+						      exec__now_real();
 }
 
 /* The EXITED event of a finished Slurm job. */
@@ -344,7 +317,7 @@ ev_exited(const struct sx *s, struct exec_event *ev, uint64_t id,
 	}
 	ev->timed_out = base == JOB_TIMEOUT || base == JOB_DEADLINE;
 	ev->stopped = stopped || has_path(s, id, "stop");
-	ev->at = sj->end_time > 0 ? (int64_t)sj->end_time : now_real();
+	ev->at = sj->end_time > 0 ? (int64_t)sj->end_time : exec__now_real();
 }
 
 /*
@@ -358,7 +331,7 @@ static int
 reachable(struct sx *s)
 {
 	struct addrinfo hints, *ai = NULL, *a;
-	int64_t now = now_mono_ms();
+	int64_t now = exec__now_mono_ms();
 	int ok = 0;
 
 	if (now < s->down_until)
@@ -392,7 +365,7 @@ reachable(struct sx *s)
 	if (ai != NULL)
 		freeaddrinfo(ai);
 	if (!ok)
-		s->down_until = now_mono_ms() + DOWN_MS;
+		s->down_until = exec__now_mono_ms() + DOWN_MS;
 	return ok;
 }
 
@@ -432,40 +405,8 @@ live_add(struct sx *s, uint64_t id, uint32_t jid, int started_sent)
 
 /* Submission ------------------------------------------------------------ */
 
-static char *
-kv_new(const char *k, const char *v)
-{
-	size_t n = strlen(k) + strlen(v) + 2;
-	char *p = xmalloc(n);
 
-	snprintf(p, n, "%s=%s", k, v);
-	return p;
-}
 
-/* 1 if the KEY= parts of a and b are equal. */
-static int
-same_key(const char *a, const char *b)
-{
-	while (*a && *a == *b && *a != '=') {
-		a++;
-		b++;
-	}
-	return (*a == '=' || !*a) && (*b == '=' || !*b);
-}
-
-static void
-env_put(char ***v, size_t *n, size_t *cap, char *kv)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (same_key((*v)[i], kv)) {
-			free((*v)[i]);
-			(*v)[i] = kv;
-			return;
-		}
-	*v = xgrow(*v, cap, *n + 2, sizeof **v);
-	(*v)[(*n)++] = kv;
-	(*v)[*n] = NULL;
-}
 
 /* The batch job's whole environment (Slurm passes exactly this): PATH,
  * the ALLOT_* variables, then the job's own (a later KEY wins). */
@@ -478,37 +419,30 @@ env_build(const struct exec_job *j, size_t *count)
 
 	v = xgrow(v, &cap, 1, sizeof *v);
 	v[0] = NULL;
-	env_put(&v, &n, &cap, kv_new("PATH", path && *path ? path :
+	exec__env_put(&v, &n, &cap, exec__kv_new("PATH", path && *path ? path :
 				     "/usr/local/bin:/usr/bin:/bin"));
 	snprintf(num, sizeof num, "%" PRIu64, j->id);
-	env_put(&v, &n, &cap, kv_new("ALLOT_JOB_ID", num));
-	env_put(&v, &n, &cap, kv_new("ALLOT_NODE", j->node ? j->node : ""));
-	env_put(&v, &n, &cap, kv_new("ALLOT_NODELIST", j->nodelist ?
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_JOB_ID", num));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_NODE", j->node ? j->node : ""));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_NODELIST", j->nodelist ?
 				     j->nodelist : j->node ? j->node : ""));
 	snprintf(num, sizeof num, "%zu", j->ngpus);
-	env_put(&v, &n, &cap, kv_new("ALLOT_GPUS", num));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_GPUS", num));
 	len += j->ngpus * 12;
 	ids = xmalloc(len);
 	ids[0] = '\0';
 	for (size_t i = 0, o = 0; i < j->ngpus; i++)
 		o += (size_t)snprintf(ids + o, len - o, "%s%d", i ? "," : "",
 				      j->gpus[i]);
-	env_put(&v, &n, &cap, kv_new("ALLOT_GPU_IDS", ids));
+	exec__env_put(&v, &n, &cap, exec__kv_new("ALLOT_GPU_IDS", ids));
 	free(ids);
 	for (const char *const *e = j->env; e && *e; e++)
 		if (strchr(*e, '=') != NULL && **e != '=')
-			env_put(&v, &n, &cap, xstrdup(*e));
+			exec__env_put(&v, &n, &cap, xstrdup(*e));
 	*count = n;
 	return v;
 }
 
-static void
-env_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* "#!/bin/sh\nexec /bin/sh -c 'COMMAND'\n" with the quotes escaped. */
 static char *
@@ -721,7 +655,7 @@ sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 	rc = 0;
 out:
 	pthread_mutex_unlock(&s->mu);
-	env_free(env);
+	exec__env_free(env);
 	free(script);
 	free(acct);
 	return rc;
@@ -763,7 +697,7 @@ sx_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 		}
 	}
 	if (sig == SIGTERM) {
-		int64_t at = now_mono_ms() + (int64_t)grace_s * 1000;
+		int64_t at = exec__now_mono_ms() + (int64_t)grace_s * 1000;
 		if (lv->kill_at < 0 || at < lv->kill_at)
 			lv->kill_at = at;
 	}
@@ -779,7 +713,7 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	struct sx *s = (struct sx *)x;
 	job_info_msg_t *m;
 	size_t n = 0, keep = 0, i;
-	int64_t now = now_mono_ms();
+	int64_t now = exec__now_mono_ms();
 
 	pthread_mutex_lock(&s->mu);
 	if (s->nlive == 0 || cap == 0 || now < s->next_load)
@@ -811,7 +745,7 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			/* purged or forgotten by slurmctld */
 			struct exec_event xe;
 			if (read_exit(s, lv->id, &xe) != 0) {
-				ev_lost(&ev[n++], lv->id, 0);
+				exec__ev_lost(&ev[n++], lv->id, 0);
 				continue;
 			}
 			if (!lv->started_sent) {
@@ -870,7 +804,7 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 			continue;
 		}
 		if (!has_path(s, id, NULL)) {
-			ev_lost(&ev[i], id, 1); /* never started here */
+			exec__ev_lost(&ev[i], id, 1); /* never started here */
 			continue;
 		}
 		if (read_exit(s, id, &ev[i]) == 0)
@@ -892,7 +826,7 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 			 * if a lost-answer submission ran and was purged after
 			 * MinJobAge while the daemon was down: accepted.)  With
 			 * a Slurm id it ran or may have: not never_started. */
-			ev_lost(&ev[i], id, jid == 0);
+			exec__ev_lost(&ev[i], id, jid == 0);
 			continue;
 		}
 		if (jid == 0) { /* crashed before writing it down */
