@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "test.h"
 #include "util/err.h"
@@ -139,4 +140,42 @@ TEST(file_read_all_limits)
 	snprintf(path, sizeof path, "%s/none", test_tmpdir());
 	CHECK_EQ_INT(file_read_all(path, 10, &buf, &len, &e), ERR_NOTFOUND);
 	CHECK_CONTAINS(e.msg, "none: ");
+}
+
+/* file_write_whole: the whole text or nothing; the old file survives a
+ * failed write; errors name the path. */
+TEST(file_write_whole_basic)
+{
+	char path[600], bad[600], *buf;
+	size_t len;
+	struct err e;
+
+	memset(&e, 0, sizeof e);
+	snprintf(path, sizeof path, "%s/a.txt", test_tmpdir());
+	CHECK_EQ_INT(file_write_whole(path, "first", 5, &e), 0);
+	CHECK_EQ_INT(file_write_whole(path, "second!", 7, &e), 0);
+	CHECK_EQ_INT(file_read_all(path, 100, &buf, &len, &e), 0);
+	CHECK_EQ_INT(len, 7);
+	CHECK_STR(buf, "second!");
+	free(buf);
+	snprintf(bad, sizeof bad, "%s/no/such/dir/b.txt", test_tmpdir());
+	CHECK_EQ_INT(file_write_whole(bad, "x", 1, &e), ERR_IO);
+	CHECK_CONTAINS(e.msg, "no/such/dir/b.txt");
+	CHECK_CONTAINS(e.msg, "No such file or directory");
+	/* A folder where the file should be: the rename fails, the folder
+	 * and no temporary file remain. */
+	snprintf(bad, sizeof bad, "%s/d", test_tmpdir());
+	CHECK(mkdir(bad, 0700) == 0);
+	{
+		char sub[700];
+		snprintf(sub, sizeof sub, "%s/x", bad);
+		CHECK(mkdir(sub, 0700) == 0);
+	}
+	CHECK_EQ_INT(file_write_whole(bad, "x", 1, &e), ERR_IO);
+	{
+		char tmp[700];
+		struct stat st;
+		snprintf(tmp, sizeof tmp, "%s.tmp", bad);
+		CHECK(stat(tmp, &st) != 0);
+	}
 }

@@ -81,30 +81,6 @@ parse_id(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* Writes buf[0..len) to path whole: a temporary file, fsync, rename. */
-static int
-write_whole(const char *path, const char *buf, size_t len, struct err *e)
-{
-	char tmp[PPATH];
-	FILE *f;
-	int ok;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return err_set(e, ERR_LIMIT, "path too long");
-	if ((f = fopen(tmp, "wb")) == NULL)
-		return err_set(e, ERR_IO, "cannot write the proposals file: %s",
-			       strerror(errno));
-	ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 &&
-	     fsync(fileno(f)) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return err_set(e, ERR_IO, "cannot write the proposals file: %s",
-			       strerror(errno));
-	}
-	return 0;
-}
-
 /* Every record of a, one compact JSON line each (caller frees). */
 static char *
 dump_lines(json_t *a, size_t *len)
@@ -432,7 +408,7 @@ proposals_api_create(struct proposals_api *pa, const struct auth_principal *p,
 	json_object_set_new(rec, "id", json_integer((json_int_t)id));
 	json_array_append_new(pa->v, rec);
 	text = dump_lines(pa->v, &len);
-	if ((rc = write_whole(pa->path, text, len, &e)) != 0)
+	if ((rc = file_write_whole(pa->path, text, len, &e)) != 0)
 		json_array_remove(pa->v, id - 1);
 	pthread_mutex_unlock(&pa->mu);
 	free(text);

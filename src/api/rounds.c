@@ -90,30 +90,6 @@ parse_id(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* Writes buf[0..len) to path whole: a temporary file, fsync, rename. */
-static int
-write_whole(const char *path, const char *buf, size_t len, struct err *e)
-{
-	char tmp[RPATH];
-	FILE *f;
-	int ok;
-
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-		return err_set(e, ERR_LIMIT, "path too long");
-	if ((f = fopen(tmp, "wb")) == NULL)
-		return err_set(e, ERR_IO, "cannot write a round file: %s",
-			       strerror(errno));
-	ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 &&
-	     fsync(fileno(f)) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		remove(tmp);
-		return err_set(e, ERR_IO, "cannot write a round file: %s",
-			       strerror(errno));
-	}
-	return 0;
-}
-
 /* A team name that is also a safe directory name. */
 static int
 team_name_ok(const char *s, const char *fieldname, char field[VALIDATE_FIELD_MAX],
@@ -457,12 +433,12 @@ rounds_create(struct rounds *r, const struct auth_principal *p,
 		r->next = id + 1;
 		rc = round_file(r, id, "teams.csv", path) != 0 ?
 		     err_set(&e, ERR_INTERNAL, "path too long") :
-		     write_whole(path, csv, clen, &e);
+		     file_write_whole(path, csv, clen, &e);
 		if (rc == 0 && round_file(r, id, "rubric.txt", path) == 0)
-			rc = write_whole(path, rubric, strlen(rubric), &e);
+			rc = file_write_whole(path, rubric, strlen(rubric), &e);
 		/* round.json last: it is what makes the round exist. */
 		if (rc == 0 && round_file(r, id, "round.json", path) == 0)
-			rc = write_whole(path, mtext, strlen(mtext), &e);
+			rc = file_write_whole(path, mtext, strlen(mtext), &e);
 	}
 	pthread_mutex_unlock(&r->mu);
 	free(csv);
@@ -612,7 +588,7 @@ rounds_scores(struct rounds *r, const struct auth_principal *p, const char *id,
 			fieldp = NULL;
 			rc = round_file(r, rid, rel, path) != 0 ?
 			     err_set(&e, ERR_INTERNAL, "path too long") :
-			     write_whole(path, content, len, &e);
+			     file_write_whole(path, content, len, &e);
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -669,7 +645,7 @@ rounds_close(struct rounds *r, const struct auth_principal *p, const char *id,
 		if (round_file(r, rid, "decision.json", path) != 0 ||
 		    (size_t)snprintf(tmp, sizeof tmp, "%s.new", path) >= sizeof tmp)
 			rc = err_set(&e, ERR_INTERNAL, "path too long");
-		else if ((rc = write_whole(tmp, payload, strlen(payload),
+		else if ((rc = file_write_whole(tmp, payload, strlen(payload),
 					   &e)) == 0) {
 			/* The entry is durable before the round reads closed. */
 			if ((rc = journal_append(svc_journal(r->s), (int64_t)time(NULL),

@@ -6,9 +6,11 @@
 #include "util/file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/alloc.h"
 
@@ -58,5 +60,36 @@ file_read_all(const char *path, size_t max, char **buf, size_t *len,
 	b[n] = '\0';
 	*buf = b;
 	*len = n;
+	return 0;
+}
+
+int
+file_write_whole(const char *path, const void *buf, size_t len, struct err *e)
+{
+	char tmp[4096], dir[4096];
+	const char *slash;
+	FILE *f;
+	int ok, fd;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+		return err_set(e, ERR_LIMIT, "%.200s: path too long", path);
+	if ((f = fopen(tmp, "wb")) == NULL)
+		return err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
+	ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 &&
+	     fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		int saved = errno;
+		remove(tmp);
+		return err_set(e, ERR_IO, "%s: %s", path, strerror(saved));
+	}
+	/* The rename is durable once the folder is. */
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ? 1 :
+		 (int)(slash - path), slash == NULL ? "." : path);
+	if ((fd = open(dir, O_RDONLY)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
 	return 0;
 }
