@@ -555,7 +555,8 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 	int64_t end = ev->at > 0 ? ev->at : svc__now();
 	int to, code = -1, requeue = 0;
 
-	if (id >= s->jcap || ev->kind == EXEC_STARTED)
+	if (id >= s->jcap ||
+	    (ev->kind != EXEC_EXITED && ev->kind != EXEC_LOST))
 		return;
 	j = &s->jobs[id];
 	x = &s->sj[id];

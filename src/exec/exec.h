@@ -38,18 +38,38 @@ struct exec_job {
 	uint32_t grace_s;
 };
 
-enum exec_ev_kind { EXEC_STARTED = 0, EXEC_EXITED, EXEC_LOST };
+enum exec_ev_kind {
+	EXEC_STARTED = 0, EXEC_EXITED, EXEC_LOST,
+	EXEC_NODE,    /* a node became usable (up = 1) or not (up = 0) */
+	EXEC_FOREIGN  /* a job the executor found but was not asked to run */
+};
 
+/* Events are zero-initialised except for what their kind sets. */
 struct exec_event {
-	uint64_t id;
+	uint64_t id;     /* STARTED, EXITED, LOST: the run id; FOREIGN: the
+			  * foreign system's job id (e.g. Slurm's) */
 	int kind;        /* enum exec_ev_kind */
 	int status;      /* EXITED: exit code, or -1 if killed by a signal */
 	int signal;      /* EXITED: the signal, or 0 */
 	int timed_out;   /* EXITED: the time limit ended it */
 	int stopped;     /* EXITED: exec_stop ended it (cancel/preempt) */
+	int node_failed; /* EXITED: the failure of a node it ran on ended it
+			  * (Slurm NODE_FAIL), not its own command */
 	int never_started; /* LOST: 1 = the executor is certain the command
 			    * never ran (and never will under this id) */
+	int acct_known;  /* EXITED: acct_gpu_s is the executor's own
+			  * accounting of the run (Slurm: allocated GPUs x
+			  * (end - start)); 0 = it has none */
+	int64_t acct_gpu_s;
 	int64_t at;      /* unix seconds */
+	int up;          /* NODE: 1 usable again, 0 not usable */
+	/* NODE: the node's name as the pool knows it.  FOREIGN: the
+	 * cluster (or "" for a single-cluster executor). */
+	char name[64];
+	/* NODE: why (e.g. "DOWN+NOT_RESPONDING", "cluster unreachable").
+	 * FOREIGN: what it is, one line ("name=x user=y state=RUNNING
+	 * nodes=node2 gpus=2"). */
+	char text[160];
 };
 
 /* The operations an executor implements (see the wrappers below for the
@@ -85,7 +105,14 @@ int exec_start(struct exec *x, const struct exec_job *j, struct err *e);
 int exec_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e);
 /* Non-blocking: fills at most cap events that happened since the last
  * call and returns their number.  Each started id yields STARTED then
- * EXITED (or LOST), in that order, each exactly once. */
+ * EXITED (or LOST), in that order, each exactly once.  An executor that
+ * watches nodes (Slurm) also reports NODE events: for every node once
+ * after it is created (its state then), then at each change between
+ * usable and not (a node down, drained or not responding in Slurm; every
+ * node of a cluster that stopped answering); and a FOREIGN event once
+ * for each job it finds running or pending that it was not asked to run
+ * and did not recover (reported, never touched).  The local executor
+ * reports neither. */
 size_t exec_poll(struct exec *x, struct exec_event *ev, size_t cap);
 /* After a daemon restart: for each of the n ids the store thinks starting
  * or running, one event in ev[i] (the caller gives n slots): STARTED
