@@ -124,13 +124,13 @@ TEST(db_schema_create_reopen)
 	CHECK(f != NULL);
 	fclose(f);
 	d = open_ok(tpath("empty.db"));
-	CHECK_EQ_INT(db_schema_version(d), 1);
+	CHECK_EQ_INT(db_schema_version(d), DB_SCHEMA_VERSION);
 	db_close(d);
 	d = open_ok(tpath("empty.db"));
-	CHECK_EQ_INT(db_schema_version(d), 1);
+	CHECK_EQ_INT(db_schema_version(d), DB_SCHEMA_VERSION);
 	db_close(d);
 
-	/* The file really is in WAL mode with user_version 1. */
+	/* The file really is in WAL mode with the current user_version. */
 	{
 		sqlite3 *h;
 		sqlite3_stmt *st;
@@ -144,7 +144,7 @@ TEST(db_schema_create_reopen)
 		CHECK(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st,
 					 NULL) == SQLITE_OK);
 		CHECK(sqlite3_step(st) == SQLITE_ROW);
-		CHECK_EQ_INT(sqlite3_column_int(st, 0), 1);
+		CHECK_EQ_INT(sqlite3_column_int(st, 0), DB_SCHEMA_VERSION);
 		sqlite3_finalize(st);
 		sqlite3_close(h);
 	}
@@ -1120,9 +1120,13 @@ usage_cb(void *ctx, const struct db_usage *u)
 {
 	struct names *s = ctx;
 
-	snprintf(s->v[s->n], sizeof s->v[0], "%llu:%u:%u:%lld-%lld:%u",
+	snprintf(s->v[s->n], sizeof s->v[0], "%llu:%u:%u:%lld-%lld:%u%s%lld",
 		 (unsigned long long)u->job, u->tenant, u->grant,
-		 (long long)u->start, (long long)u->end, u->gpu_milli);
+		 (long long)u->start, (long long)u->end, u->gpu_milli,
+		 u->exec_known ? ":x=" : "",
+		 u->exec_known ? (long long)u->exec_gpu_s : 0LL);
+	if (!u->exec_known)
+		s->v[s->n][strlen(s->v[s->n]) - 1] = '\0'; /* the %lld of 0 */
 	s->n++;
 	return 0;
 }
@@ -1194,6 +1198,8 @@ TEST(db_grants_usage_meta)
 	CHECK_EQ_INT(db_usage_add(d, &u, NULL, &e), 0);
 	u.start = 300;
 	u.end = 400;
+	u.exec_known = 1;
+	u.exec_gpu_s = 801;
 	CHECK_EQ_INT(db_usage_add(d, &u, NULL, &e), 0);
 	u.end = 299;
 	CHECK_EQ_INT(db_usage_add(d, &u, NULL, &e), ERR_INVALID);
@@ -1201,6 +1207,7 @@ TEST(db_grants_usage_meta)
 	CHECK_EQ_INT(db_usage_load(d, t, 150, 350, usage_cb, &s, &e), 0);
 	CHECK_EQ_INT(s.n, 2);
 	CHECK_STR(s.v[0], "7:1:1:100-200:8000");
+	CHECK_STR(s.v[1], "7:1:1:300-400:8000:x=801");
 	memset(&s, 0, sizeof s);
 	CHECK_EQ_INT(db_usage_load(d, UINT32_MAX, 200, 300, usage_cb, &s, &e),
 		     0);
@@ -1546,5 +1553,44 @@ TEST(db_io_fault)
 		db_job_clear(&g);
 	}
 	printf("%zu stored before the limit, %zu refused\n", nok, nfail);
+	db_close(d);
+}
+
+/* A version-1 file (no executor accounting column) is migrated to the
+ * current version on open; its old usage rows read as "no accounting". */
+TEST(db_migrate_1_to_2)
+{
+	const char *p = tpath("v1.db");
+	struct db *d = open_ok(p);
+	struct db_usage u = {0};
+	struct names s;
+	struct err e;
+	uint32_t t;
+	sqlite3 *h;
+
+	CHECK_EQ_INT(db_tenant_put(d, "t", NULL, 1, &t, &e), 0);
+	db_close(d);
+	CHECK(sqlite3_open(p, &h) == SQLITE_OK);
+	CHECK(sqlite3_exec(h, "ALTER TABLE usage DROP COLUMN exec_gpu_s;"
+			   "INSERT INTO usage (job, tenant, grant_id, model,"
+			   " start, \"end\", gpu_milli) VALUES (3, 1, 0, 0, 10,"
+			   " 20, 1000); PRAGMA user_version = 1", NULL, NULL,
+			   NULL) == SQLITE_OK);
+	sqlite3_close(h);
+	d = open_ok(p);
+	CHECK_EQ_INT(db_schema_version(d), 2);
+	u.job = 4;
+	u.tenant = t;
+	u.start = 30;
+	u.end = 40;
+	u.gpu_milli = 2000;
+	u.exec_known = 1;
+	u.exec_gpu_s = 20;
+	CHECK_EQ_INT(db_usage_add(d, &u, NULL, &e), 0);
+	memset(&s, 0, sizeof s);
+	CHECK_EQ_INT(db_usage_load(d, UINT32_MAX, 0, 100, usage_cb, &s, &e), 0);
+	CHECK_EQ_INT(s.n, 2);
+	CHECK_STR(s.v[0], "3:1:0:10-20:1000");
+	CHECK_STR(s.v[1], "4:1:0:30-40:2000:x=20");
 	db_close(d);
 }

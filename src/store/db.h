@@ -37,7 +37,7 @@
 #include "model/job.h"
 #include "util/err.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_BATCH_MAX 4096  /* operations per group-commit transaction */
 #define DB_NAME_MAX 128    /* names of jobs, tenants, users, programs */
 #define DB_TEXT_MAX (1 << 20) /* command, workdir, alloc, pool text, meta */
@@ -245,6 +245,10 @@ struct db_usage {
 	int model;
 	int64_t start, end;      /* seconds, start <= end */
 	uint32_t gpu_milli;      /* GPU milli held over [start, end) */
+	/* The executor's own accounting of the same run (Slurm: allocated
+	 * GPUs x its run time), for the cross-check; exec_known 0 = none. */
+	int exec_known;
+	int64_t exec_gpu_s;
 };
 
 /* Appends a usage row (u->id ignored; *id the new id, may be NULL).

@@ -34,13 +34,13 @@ static const char sql_pool_put[] =
 static const char sql_pool_get[] = "SELECT text FROM pool WHERE id = 1";
 static const char sql_usage_ins[] =
 	"INSERT INTO usage (job, tenant, grant_id, model, start, \"end\","
-	" gpu_milli) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+	" gpu_milli, exec_gpu_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_usage_all[] =
-	"SELECT id, job, tenant, grant_id, model, start, \"end\", gpu_milli"
-	" FROM usage WHERE start < ?2 AND \"end\" > ?1 ORDER BY id";
+	"SELECT id, job, tenant, grant_id, model, start, \"end\", gpu_milli,"
+	" exec_gpu_s FROM usage WHERE start < ?2 AND \"end\" > ?1 ORDER BY id";
 static const char sql_usage_tenant[] =
-	"SELECT id, job, tenant, grant_id, model, start, \"end\", gpu_milli"
-	" FROM usage WHERE tenant = ?3 AND start < ?2 AND \"end\" > ?1"
+	"SELECT id, job, tenant, grant_id, model, start, \"end\", gpu_milli,"
+	" exec_gpu_s FROM usage WHERE tenant = ?3 AND start < ?2 AND \"end\" > ?1"
 	" ORDER BY id";
 static const char sql_audit_ins[] =
 	"INSERT INTO audit (seq, time, kind, policy, payload, prev, hash)"
@@ -370,6 +370,10 @@ op_usage(struct db_conn *c, void *arg, struct err *e)
 	sqlite3_bind_int64(st, 5, u->start);
 	sqlite3_bind_int64(st, 6, u->end);
 	sqlite3_bind_int64(st, 7, u->gpu_milli);
+	if (u->exec_known)
+		sqlite3_bind_int64(st, 8, u->exec_gpu_s);
+	else
+		sqlite3_bind_null(st, 8);
 	if ((rc = step_write(c, st, "usage", e)) < 0) {
 		if (rc == ERR_NOTFOUND)
 			err_at(e, rc, NULL, 0, "tenant", "no tenant %u",
@@ -427,6 +431,10 @@ db_usage_load(struct db *d, uint32_t tenant, int64_t from, int64_t to,
 		u.start = sqlite3_column_int64(st, 5);
 		u.end = sqlite3_column_int64(st, 6);
 		u.gpu_milli = (uint32_t)sqlite3_column_int64(st, 7);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			u.exec_known = 1;
+			u.exec_gpu_s = sqlite3_column_int64(st, 8);
+		}
 		if ((r = cb(ctx, &u)) != 0) {
 			rc = r;
 			goto out;

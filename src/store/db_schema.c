@@ -111,6 +111,8 @@ static const char *const migrations[DB_SCHEMA_VERSION] = {
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY,"
 	" val TEXT NOT NULL) WITHOUT ROWID;",
+	/* 1 -> 2: the executor's accounting beside allot's (NULL = none). */
+	"ALTER TABLE usage ADD COLUMN exec_gpu_s INTEGER;",
 };
 
 int
