@@ -4,14 +4,27 @@
 #
 #   cluster.sh start DIR [NODES] [CLUSTER_NAME] [PORT_BASE]
 #   cluster.sh stop DIR
+#   cluster.sh kill-node DIR K [down]
+#   cluster.sh start-node DIR K
+#   cluster.sh stop-ctld DIR
+#   cluster.sh start-ctld DIR
 #
 # start: everything lives under DIR (created): its own munged (key, socket,
 # pid, seed, log), one slurmctld on PORT_BASE and NODES slurmd daemons
-# (`slurmd -N nodeK`, K = 1..NODES, ports PORT_BASE+K) each declaring 8
+# (`slurmd -N PREFIXK`, K = 1..NODES, ports PORT_BASE+K; PREFIX is the
+# environment's NODE_PREFIX, default "node", letters, digits, '-' or '_',
+# not ending in a digit, written to DIR/prefix: two clusters side by side
+# need different prefixes when their nodes go into one pool) each declaring 8
 # fake GPUs (gres.conf File= symbolic links to /dev/null: they stat as
 # character devices, so Slurm sets CUDA_VISIBLE_DEVICES).  Writes
 # DIR/slurm.conf, DIR/gres.conf and DIR/env (`export SLURM_CONF=...`; source
 # it), then waits until every node is idle (polling, with a timeout).
+# SlurmdTimeout=5: slurmctld pings each slurmd every SlurmdTimeout/3 s and
+# marks a node that has not answered for 5 s DOWN (its jobs NODE_FAIL);
+# MessageTimeout=3 because slurmctld retries a refused connection to a
+# dead slurmd once a second for MIN(MessageTimeout, 10) s per ping (with
+# the default 10 a killed slurmd is DOWN after ~25 s, with 3 after ~12 s);
+# ReturnToService=2 returns it when its slurmd registers again.
 # Defaults: 4 nodes, cluster "allot", PORT_BASE "auto": a random base in
 # 20000-31999 (below the ephemeral range) whose NODES+1 ports nobody
 # listens on (/proc/net/tcp*), written to DIR/port.  Runs as root.  If any
@@ -21,6 +34,20 @@
 # munged in that order, each by its pid file: SIGTERM, then SIGKILL if it is
 # still there after a few seconds; a zombie (PID 1 here may not reap)
 # counts as gone.  Exits 0 when everything is gone.
+#
+# kill-node: SIGKILL to the slurmd of node PREFIXK (its pid file); waits
+# (5 s at most) until that process is gone.  The job steps it started
+# keep running until slurmctld declares the node DOWN (about SlurmdTimeout
+# later) and kills them.  With "down" it also waits (30 s at most) until
+# slurmctld reports the node DOWN.
+# start-node: starts that slurmd again and waits (30 s at most) until
+# slurmctld reports the node idle, mixed or allocated (responding).
+# stop-ctld: stops slurmctld by its pid file (SIGTERM, which saves its
+# state, SIGKILL after 10 s); slurmd daemons and jobs keep running.
+# start-ctld: starts slurmctld again WITHOUT -c, so it recovers its saved
+# jobs and nodes, and waits (30 s at most) until `scontrol ping` says UP.
+# Each exits 0 once the effect is seen, 1 with a message saying what it
+# did and what it saw otherwise.
 #
 # Exit 2 on usage errors, 3 when the Slurm or munge daemons are not
 # installed (tests turn that into a skip).
@@ -34,6 +61,8 @@ die() {
 usage() {
 	echo "usage: cluster.sh start DIR [NODES] [CLUSTER_NAME] [PORT_BASE]" >&2
 	echo "       cluster.sh stop DIR" >&2
+	echo "       cluster.sh kill-node DIR K [down] | start-node DIR K" >&2
+	echo "       cluster.sh stop-ctld DIR | start-ctld DIR" >&2
 	exit 2
 }
 
@@ -122,14 +151,14 @@ pick_base() {
 
 # The whole start; any failure returns 1 after a message.
 do_start() {
-	local d=$1 n=$2 name=$3 pb=$4 host i idle k
+	local d=$1 n=$2 name=$3 pb=$4 px=$5 host i idle k
 	host=$(hostname -s)
 	mkdir -p "$d" || return 1
 	d=$(cd "$d" && pwd) || return 1
 	export SLURM_CONF=$d/slurm.conf
 	mkdir -p "$d/munge" "$d/state" "$d/spool" "$d/dev" || return 1
 	chmod 755 "$d" "$d/munge" || return 1
-	for i in $(seq 1 "$n"); do mkdir -p "$d/spool/node$i" || return 1; done
+	for i in $(seq 1 "$n"); do mkdir -p "$d/spool/$px$i" || return 1; done
 	for k in 0 1 2 3 4 5 6 7; do ln -sf /dev/null "$d/dev/nvidia$k" || return 1; done
 
 	# munge: its own 1 KiB key, mode 600
@@ -164,6 +193,8 @@ SlurmctldLogFile=$d/slurmctld.log
 SlurmdLogFile=$d/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
+SlurmdTimeout=5
+MessageTimeout=3
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
@@ -182,15 +213,17 @@ MinJobAge=600
 KillWait=2
 MaxJobCount=100000
 MailProg=/bin/true
-NodeName=node[1-$n] NodeAddr=127.0.0.1 NodeHostname=localhost Port=$((pb + 1))-$((pb + n)) CPUs=8 RealMemory=16000 Gres=gpu:8 State=UNKNOWN
-PartitionName=gpu Nodes=node[1-$n] Default=YES MaxTime=INFINITE State=UP
+NodeName=$px[1-$n] NodeAddr=127.0.0.1 NodeHostname=localhost Port=$((pb + 1))-$((pb + n)) CPUs=8 RealMemory=16000 Gres=gpu:8 State=UNKNOWN
+PartitionName=gpu Nodes=$px[1-$n] Default=YES MaxTime=INFINITE State=UP
 EOF
 	cat > "$d/gres.conf" << EOF
 AutoDetect=off
-NodeName=node[1-$n] Name=gpu File=$d/dev/nvidia[0-7]
+NodeName=$px[1-$n] Name=gpu File=$d/dev/nvidia[0-7]
 EOF
 	echo "export SLURM_CONF=$d/slurm.conf" > "$d/env"
 	echo "$pb" > "$d/port"
+	echo "$px" > "$d/prefix"
+	echo "$n" > "$d/nodes"
 
 	slurmctld -c -f "$d/slurm.conf" || { echo "slurmctld failed to start" >&2; return 1; }
 	for i in $(seq 1 100); do
@@ -200,8 +233,8 @@ EOF
 	timeout 5 scontrol ping 2> /dev/null | grep -q 'is UP' ||
 		{ echo "slurmctld does not answer (log: $d/slurmctld.log)" >&2; return 1; }
 	for i in $(seq 1 "$n"); do
-		slurmd -f "$d/slurm.conf" -N "node$i" ||
-			{ echo "slurmd node$i failed (log: $d/slurmd-node$i.log)" >&2; return 1; }
+		slurmd -f "$d/slurm.conf" -N "$px$i" ||
+			{ echo "slurmd $px$i failed (log: $d/slurmd-$px$i.log)" >&2; return 1; }
 	done
 	for i in $(seq 1 150); do
 		idle=$(timeout 5 sinfo -h -t idle -o %D 2> /dev/null | head -1)
@@ -211,6 +244,77 @@ EOF
 	echo "only ${idle:-0} of $n nodes idle after 30 s:" >&2
 	timeout 5 sinfo -N >&2
 	return 1
+}
+
+# node_state DIR NAME: sinfo's state of one node ("idle", "down*", ...).
+node_state() {
+	SLURM_CONF=$1/slurm.conf timeout 5 sinfo -h -N -n "$2" -o %T 2> /dev/null | head -1
+}
+
+# The node name K of the cluster in DIR (its prefix file + K), checked.
+node_name() {
+	local d=$1 k=$2 px n
+	case $k in '' | *[!0-9]*) usage ;; esac
+	[ -s "$d/prefix" ] && [ -s "$d/slurm.conf" ] || die "$d: no cluster (no prefix or slurm.conf file)"
+	px=$(cat "$d/prefix") n=$(cat "$d/nodes" 2> /dev/null)
+	[ "$k" -ge 1 ] && [ "$k" -le "${n:-0}" ] || die "node $k: the cluster in $d has nodes 1..${n:-?}"
+	echo "$px$k"
+}
+
+ctld_up() {
+	SLURM_CONF=$1/slurm.conf timeout 5 scontrol ping 2> /dev/null | grep -q 'is UP'
+}
+
+do_kill_node() {
+	local d=$1 nm=$2 want=$3 f pid i st
+	f=$d/slurmd-$nm.pid
+	[ -s "$f" ] || die "kill-node $nm: no pid file $f (slurmd not running?)"
+	pid=$(tr -dc 0-9 < "$f")
+	alive "$pid" || die "kill-node $nm: slurmd pid $pid (from $f) is not running"
+	kill -KILL "$pid" 2> /dev/null || die "kill-node $nm: kill -KILL $pid failed"
+	for i in $(seq 1 50); do
+		alive "$pid" || break
+		sleep 0.1
+	done
+	alive "$pid" && die "kill-node $nm: sent SIGKILL to slurmd pid $pid; still alive after 5 s"
+	rm -f "$f"
+	[ "$want" = down ] || return 0
+	for i in $(seq 1 150); do
+		st=$(node_state "$d" "$nm")
+		case $st in down*) return 0 ;; esac
+		sleep 0.2
+	done
+	die "kill-node $nm: slurmd pid $pid killed, but slurmctld still says '$st' after 30 s (want down)"
+}
+
+do_start_node() {
+	local d=$1 nm=$2 f i st
+	f=$d/slurmd-$nm.pid
+	if [ -s "$f" ] && alive "$(tr -dc 0-9 < "$f")"; then
+		die "start-node $nm: slurmd already runs (pid $(cat "$f"))"
+	fi
+	SLURM_CONF=$d/slurm.conf slurmd -f "$d/slurm.conf" -N "$nm" ||
+		die "start-node $nm: slurmd -N $nm failed (log: $d/slurmd-$nm.log)"
+	for i in $(seq 1 150); do
+		st=$(node_state "$d" "$nm")
+		case $st in idle | mixed | allocated) return 0 ;; esac
+		sleep 0.2
+	done
+	die "start-node $nm: slurmd started, but slurmctld still says '$st' after 30 s (want idle, mixed or allocated; log: $d/slurmd-$nm.log)"
+}
+
+do_start_ctld() {
+	local d=$1 i
+	if [ -s "$d/slurmctld.pid" ] && alive "$(tr -dc 0-9 < "$d/slurmctld.pid")"; then
+		die "start-ctld: slurmctld already runs (pid $(cat "$d/slurmctld.pid"))"
+	fi
+	SLURM_CONF=$d/slurm.conf slurmctld -f "$d/slurm.conf" ||
+		die "start-ctld: slurmctld -f $d/slurm.conf failed (log: $d/slurmctld.log)"
+	for i in $(seq 1 150); do
+		ctld_up "$d" && return 0
+		sleep 0.2
+	done
+	die "start-ctld: slurmctld started (without -c) but scontrol ping does not say UP after 30 s (log: $d/slurmctld.log)"
 }
 
 [ $# -ge 2 ] || usage
@@ -235,10 +339,14 @@ start)
 	done
 	export PATH=$PATH:/usr/sbin
 	[ "$(id -u)" = 0 ] || die "must run as root (SlurmUser=root)"
+	px=${NODE_PREFIX:-node}
+	case $px in
+	'' | *[!A-Za-z0-9_-]* | *[0-9]) die "NODE_PREFIX '$px': letters, digits, - or _, not ending in a digit" ;;
+	esac
 	if [ -e "$dir/slurmctld.pid" ] && alive "$(tr -dc 0-9 < "$dir/slurmctld.pid")"; then
 		die "$dir: a cluster is already running there"
 	fi
-	if ! do_start "$dir" "$nodes" "$cname" "$pbase"; then
+	if ! do_start "$dir" "$nodes" "$cname" "$pbase" "$px"; then
 		do_stop "$dir"
 		die "start failed in $dir; stopped what was started"
 	fi
@@ -247,6 +355,31 @@ start)
 stop)
 	export PATH=$PATH:/usr/sbin
 	do_stop "$dir" || die "stop: something is still running (see above)"
+	exit 0
+	;;
+kill-node | start-node)
+	[ $# -ge 3 ] || usage
+	export PATH=$PATH:/usr/sbin
+	dir=$(cd "$dir" 2> /dev/null && pwd) || die "$cmd: no folder $2"
+	nm=$(node_name "$dir" "$3") || exit 1
+	if [ "$cmd" = kill-node ]; then
+		do_kill_node "$dir" "$nm" "${4:-}"
+	else
+		do_start_node "$dir" "$nm"
+	fi
+	exit 0
+	;;
+stop-ctld)
+	export PATH=$PATH:/usr/sbin
+	[ -s "$dir/slurmctld.pid" ] || die "stop-ctld: no pid file $dir/slurmctld.pid"
+	stop_pidfile "$dir/slurmctld.pid" slurmctld || die "stop-ctld: slurmctld did not stop (TERM, then KILL)"
+	exit 0
+	;;
+start-ctld)
+	export PATH=$PATH:/usr/sbin
+	dir=$(cd "$dir" 2> /dev/null && pwd) || die "$cmd: no folder $2"
+	[ -s "$dir/slurm.conf" ] || die "start-ctld: no $dir/slurm.conf"
+	do_start_ctld "$dir"
 	exit 0
 	;;
 *) usage ;;
