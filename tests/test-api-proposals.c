@@ -173,3 +173,220 @@ TEST(api_proposals)
 	free(mema);
 	free(tab);
 }
+
+/* The selection of a call (POST /v1/calls/{call}/select): opencall's
+ * ranking under the given capacity, awards as grants, one audit entry
+ * with the input's hash, each tenant sees only its own outcome, a second
+ * selection and late proposals are 409, broken bodies name the field,
+ * and a restart keeps it all. */
+TEST(api_proposals_select)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"prog\"}"},
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"beta\"}"},
+		{"/v1/tenants", "{\"name\":\"gamma\"}"},
+		{"/v1/programs", "{\"name\":\"call26\"}"},
+		{"/v1/programs", "{\"name\":\"c2\"}"},
+		{"/v1/users", "{\"name\":\"pm\",\"account\":\"prog\",\"role\":\"program-manager\"}"},
+		{"/v1/users", "{\"name\":\"ev\",\"account\":\"prog\",\"role\":\"evaluator\"}"},
+		{"/v1/users", "{\"name\":\"ta-alpha\",\"account\":\"alpha\",\"role\":\"tenant-admin\"}"},
+		{"/v1/users", "{\"name\":\"mem-gamma\",\"account\":\"gamma\",\"role\":\"member\"}"},
+	};
+	static const char *const props[] = {
+		"{\"program\":\"call26\",\"tenant\":\"alpha\",\"servers\":2,\"model\":\"H100\","
+		"\"months\":6,\"category\":\"academia\",\"org\":\"univ-a\","
+		"\"scores\":{\"impact\":90,\"ecosystem\":90,\"feasibility\":90}}",
+		"{\"program\":\"call26\",\"tenant\":\"beta\",\"servers\":2,\"model\":\"H100\","
+		"\"months\":3,\"category\":\"sme\",\"region\":2,\"org\":\"sme-b\","
+		"\"scores\":{\"impact\":80,\"ecosystem\":80,\"feasibility\":80}}",
+		"{\"program\":\"call26\",\"tenant\":\"gamma\",\"servers\":1,\"model\":\"H100\","
+		"\"months\":1,\"category\":\"large\",\"org\":\"big-c\","
+		"\"scores\":{\"impact\":70,\"ecosystem\":70,\"feasibility\":70}}",
+		"{\"program\":\"c2\",\"tenant\":\"gamma\",\"servers\":1,\"model\":\"H100\","
+		"\"months\":1,\"category\":\"large\",\"org\":\"big-c\","
+		"\"scores\":{\"impact\":80,\"ecosystem\":80,\"feasibility\":80}}",
+	};
+	static const char *const bad[][2] = {
+		{"{}", "capacity"},
+		{"{\"capacity\":{\"Z999\":1}}", "capacity.Z999"},
+		{"{\"capacity\":{\"H100\":-1}}", "capacity.H100"},
+		{"{\"capacity\":{\"H100\":\"4\"}}", "capacity.H100"},
+		{"{\"capacity\":{\"H100\":0}}", "capacity"},
+		{"{\"capacity\":[4]}", "capacity"},
+		{"{\"capacity\":{\"H100\":4},\"start\":\"now\"}", "start"},
+		{"{\"capacity\":{\"H100\":4},\"when\":1}", "when"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":[]}", "rules"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"colour\":1}}", "rules.colour"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"max_org_share\":2}}", "rules.max_org_share"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"weights\":[1,2]}}", "rules.weights"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"weights\":[1,\"x\",2]}}", "rules.weights[1]"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"max_months\":0}}", "rules.max_months"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"cap_servers\":{\"B9\":1}}}", "rules.cap_servers.B9"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"category_share_max\":{\"govt\":0.5}}}",
+		 "rules.category_share_max.govt"},
+		{"{\"capacity\":{\"H100\":4},\"rules\":{\"category_share_min\":{\"sme\":0.6},"
+		 "\"category_share_max\":{\"sme\":0.5}}}", "rules"},
+	};
+	struct daemon d;
+	char dir[600], *pm, *ev, *taa, *memg, *s;
+	json_t *v, *a, *x, *last;
+	long long start = 1900000000, g1, g2;
+	long st;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	pm = daemon_mktoken(&d, "pm");
+	ev = daemon_mktoken(&d, "ev");
+	taa = daemon_mktoken(&d, "ta-alpha");
+	memg = daemon_mktoken(&d, "mem-gamma");
+	for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
+		json_decref(JREQ(&d, "POST", "/v1/proposals", pm, props[i], 201));
+
+	/* Who may select: program roles only; unknown calls 404. */
+	CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", taa,
+		    "{\"capacity\":{\"H100\":4}}", 403, "forbidden", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", ev,
+		    "{\"capacity\":{\"H100\":4}}", 403, "forbidden", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", memg,
+		    "{\"capacity\":{\"H100\":4}}", 403, "forbidden", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/calls/nope/select", pm,
+		    "{\"capacity\":{\"H100\":4}}", 404, "not_found", NULL);
+	/* Broken bodies: 400 naming the field; nothing selected. */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", pm, bad[i][0], 400,
+			    "invalid", bad[i][1]);
+	CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", pm, "{\"capacity\":",
+		    400, "invalid", NULL);
+	v = JREQ(&d, "GET", "/v1/grants", pm, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 0);
+	json_decref(v);
+
+	/* Select: 4 H100 servers; alpha (rank 1) and beta (rank 2) get 2
+	 * each, gamma waits. */
+	{
+		char body[128];
+		snprintf(body, sizeof body, "{\"capacity\":{\"H100\":4},\"start\":%lld}",
+			 start);
+		v = JREQ(&d, "POST", "/v1/calls/call26/select", pm, body, 200);
+	}
+	CHECK_STR(daemon_jstr(v, "status"), "closed");
+	CHECK_EQ_INT(daemon_jint(v, "servers_awarded"), 4);
+	a = json_object_get(v, "awards");
+	CHECK_EQ_INT(json_array_size(a), 3);
+	x = json_array_get(a, 0);
+	CHECK_STR(daemon_jstr(x, "tenant"), "alpha");
+	CHECK_STR(daemon_jstr(x, "status"), "awarded");
+	CHECK_EQ_INT(daemon_jint(x, "rank"), 1);
+	CHECK_EQ_INT(daemon_jint(x, "servers"), 2);
+	CHECK_EQ_INT(daemon_jint(x, "gpus"), 16);
+	CHECK_EQ_INT(daemon_jint(x, "start"), start);
+	CHECK_EQ_INT(daemon_jint(x, "end"), start + 6LL * 30 * 86400);
+	CHECK_EQ_INT(daemon_jint(x, "price_won_hour"), 0); /* academia: free */
+	g1 = daemon_jint(x, "grant");
+	x = json_array_get(a, 1);
+	CHECK_STR(daemon_jstr(x, "status"), "awarded");
+	CHECK_EQ_INT(daemon_jint(x, "rank"), 2);
+	CHECK_EQ_INT(daemon_jint(x, "end"), start + 3LL * 30 * 86400);
+	g2 = daemon_jint(x, "grant");
+	CHECK(g1 >= 1 && g2 == g1 + 1);
+	x = json_array_get(a, 2);
+	CHECK_STR(daemon_jstr(x, "status"), "waitlist");
+	CHECK(json_object_get(x, "grant") == NULL);
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "inputs"), 0), "name"),
+		  "proposals.csv");
+	json_decref(v);
+
+	/* The grants are the scheduler's now. */
+	v = JREQ(&d, "GET", "/v1/grants", pm, NULL, 200);
+	a = json_object_get(v, "grants");
+	CHECK_EQ_INT(json_array_size(a), 2);
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "account"), "alpha");
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "gpus"), 16);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "start"), start);
+	CHECK_STR(daemon_jstr(json_array_get(a, 1), "account"), "beta");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/grants", taa, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 1);
+	json_decref(v);
+
+	/* One audit entry of kind award with the input's hash. */
+	v = JREQ(&d, "GET", "/v1/audit?limit=1000", pm, NULL, 200);
+	a = json_object_get(v, "entries");
+	last = json_array_get(a, json_array_size(a) - 1);
+	CHECK_STR(daemon_jstr(last, "kind"), "award");
+	x = json_object_get(last, "payload");
+	CHECK_STR(daemon_jstr(x, "call"), "call26");
+	CHECK_EQ_INT(strlen(daemon_jstr(json_array_get(json_object_get(x, "inputs"), 0),
+					"sha256")), 64);
+	CHECK_EQ_INT(json_array_size(json_object_get(x, "awards")), 3);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/audit/verify", pm, NULL, 200);
+	CHECK(json_is_true(json_object_get(v, "ok")));
+	json_decref(v);
+
+	/* Each tenant sees its own outcome, never another's, nor ranks. */
+	v = JREQ(&d, "GET", "/v1/proposals/1", taa, NULL, 200);
+	x = json_object_get(v, "outcome");
+	CHECK_STR(daemon_jstr(x, "status"), "awarded");
+	CHECK_EQ_INT(daemon_jint(x, "servers"), 2);
+	CHECK_EQ_INT(daemon_jint(x, "grant"), g1);
+	CHECK(json_object_get(x, "rank") == NULL);
+	CHECK(json_object_get(x, "composite") == NULL);
+	CHECK(json_object_get(x, "tenant") == NULL);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/proposals", memg, NULL, 200);
+	a = json_object_get(v, "proposals");
+	CHECK_EQ_INT(json_array_size(a), 2); /* its call26 and c2 proposals */
+	CHECK_STR(daemon_jstr(json_object_get(json_array_get(a, 0), "outcome"), "status"),
+		  "waitlist");
+	CHECK(json_object_get(json_array_get(a, 1), "outcome") == NULL); /* c2 open */
+	s = json_dumps(v, 0);
+	CHECK(strstr(s, "alpha") == NULL && strstr(s, "beta") == NULL);
+	free(s);
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/proposals/2", taa, NULL, 404, "not_found", NULL);
+	v = JREQ(&d, "GET", "/v1/proposals/2", pm, NULL, 200);
+	CHECK_EQ_INT(daemon_jint(json_object_get(v, "outcome"), "rank"), 2);
+	json_decref(v);
+
+	/* Replay: selecting twice is 409; the call takes no new proposals. */
+	CHECK_ERROR(&d, "POST", "/v1/calls/call26/select", pm,
+		    "{\"capacity\":{\"H100\":4}}", 409, "conflict", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/proposals", pm, props[0], 409, "conflict", "program");
+
+	/* Rules given in the request: a minimum score rejects c2's one. */
+	v = JREQ(&d, "POST", "/v1/calls/c2/select", pm,
+		 "{\"capacity\":{\"H100\":4},\"rules\":{\"min_score\":85,"
+		 "\"weights\":[1,1,2],\"max_org_share\":0.5}}", 200);
+	CHECK_EQ_INT(daemon_jint(v, "servers_awarded"), 0);
+	x = json_array_get(json_object_get(v, "awards"), 0);
+	CHECK_STR(daemon_jstr(x, "status"), "rejected-score");
+	CHECK_NEAR(json_real_value(json_object_get(json_object_get(v, "rules"),
+						   "min_score")), 85, 1e-9);
+	json_decref(v);
+
+	/* A restart keeps the selection: still closed, outcomes shown. */
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	daemon_start(&d, dir, NULL);
+	s = daemon_req(&d, "POST", "/v1/calls/call26/select", pm,
+		       "{\"capacity\":{\"H100\":4}}", &st);
+	CHECK_EQ_INT(st, 409);
+	CHECK_CONTAINS(s, "already selected");
+	free(s);
+	v = JREQ(&d, "GET", "/v1/proposals/3", memg, NULL, 200);
+	CHECK_STR(daemon_jstr(json_object_get(v, "outcome"), "status"), "waitlist");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/grants", pm, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 2);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	free(pm);
+	free(ev);
+	free(taa);
+	free(memg);
+}

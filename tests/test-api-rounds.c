@@ -327,3 +327,182 @@ TEST(api_rounds)
 	free(mema);
 	free(memz);
 }
+
+/* GET /v1/rounds: program roles list every round, a team member only
+ * its account's, cursor pages, ?status filters, bad queries name the
+ * parameter; the list never carries scores or decisions. */
+TEST(api_rounds_list)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"prog\"}"},
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"zeta\"}"},
+		{"/v1/tenants", "{\"name\":\"nobody\"}"},
+		{"/v1/users", "{\"name\":\"pm\",\"account\":\"prog\",\"role\":\"program-manager\"}"},
+		{"/v1/users", "{\"name\":\"ev\",\"account\":\"prog\",\"role\":\"evaluator\"}"},
+		{"/v1/users", "{\"name\":\"mem-alpha\",\"account\":\"alpha\",\"role\":\"member\"}"},
+		{"/v1/users", "{\"name\":\"view-zeta\",\"account\":\"zeta\",\"role\":\"viewer\"}"},
+		{"/v1/users", "{\"name\":\"ta-nobody\",\"account\":\"nobody\",\"role\":\"tenant-admin\"}"},
+	};
+	static const char *const rounds[] = {
+		"{\"name\":\"one\",\"rubric\":\"" "rubric r\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n" "\",\"teams\":[\"alpha\",\"beta\"]}",
+		"{\"name\":\"two\",\"rubric\":\"" "rubric r\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n" "\",\"teams\":[\"zeta\"]}",
+		"{\"name\":\"three\",\"rubric\":\"" "rubric r\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n" "\",\"teams\":[\"alpha\",\"zeta\"]}",
+	};
+	struct daemon d;
+	char dir[600], *pm, *ev, *mema, *viewz, *tan, *s;
+	json_t *v, *a;
+	long st;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	pm = daemon_mktoken(&d, "pm");
+	ev = daemon_mktoken(&d, "ev");
+	mema = daemon_mktoken(&d, "mem-alpha");
+	viewz = daemon_mktoken(&d, "view-zeta");
+	tan = daemon_mktoken(&d, "ta-nobody");
+	v = JREQ(&d, "GET", "/v1/rounds", pm, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "rounds")), 0);
+	CHECK(json_is_null(json_object_get(v, "next_cursor")));
+	json_decref(v);
+	for (size_t i = 0; i < 3; i++)
+		json_decref(JREQ(&d, "POST", "/v1/rounds", pm, rounds[i], 201));
+	/* Close round 2 with a panel file so the list shows both states. */
+	json_decref(JREQ(&d, "POST", "/v1/rounds/2/scores", ev,
+			 "{\"kind\":\"panel\",\"content\":\"evaluator,team,criterion,score\\n"
+			 "e1,zeta,e,7\\n\"}", 201));
+	s = daemon_req(&d, "POST", "/v1/rounds/2/close", pm, "", &st);
+	if (st != 200)
+		test_fail(__FILE__, __LINE__, "close round 2: %ld %s", st, s);
+	free(s);
+
+	v = JREQ(&d, "GET", "/v1/rounds", pm, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 3);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 1);
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "name"), "one");
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "status"), "open");
+	CHECK_STR(daemon_jstr(json_array_get(a, 1), "status"), "closed");
+	CHECK_EQ_INT(json_array_size(json_object_get(json_array_get(a, 2), "teams")), 2);
+	CHECK(json_object_get(json_array_get(a, 1), "decision") == NULL);
+	json_decref(v);
+	/* Evaluators see all too. */
+	v = JREQ(&d, "GET", "/v1/rounds", ev, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "rounds")), 3);
+	json_decref(v);
+	/* A team member: the rounds its account is in (1 and 3). */
+	v = JREQ(&d, "GET", "/v1/rounds", mema, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 2);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 1);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 1), "id"), 3);
+	s = json_dumps(v, 0);
+	CHECK(strstr(s, "\"two\"") == NULL);
+	free(s);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/rounds", viewz, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 2);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 2);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 1), "id"), 3);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/rounds", tan, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "rounds")), 0);
+	json_decref(v);
+	/* Filters and pages. */
+	v = JREQ(&d, "GET", "/v1/rounds?status=closed", pm, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 2);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/rounds?status=open&limit=1", mema, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 1);
+	CHECK_STR(daemon_jstr(v, "next_cursor"), "1");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/rounds?limit=2&cursor=1", pm, NULL, 200);
+	a = json_object_get(v, "rounds");
+	CHECK_EQ_INT(json_array_size(a), 2);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "id"), 2);
+	CHECK_STR(daemon_jstr(v, "next_cursor"), "3");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/rounds?limit=2&cursor=3", pm, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "rounds")), 0);
+	CHECK(json_is_null(json_object_get(v, "next_cursor")));
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/rounds?status=done", pm, NULL, 400, "invalid", "status");
+	CHECK_ERROR(&d, "GET", "/v1/rounds?limit=0", pm, NULL, 400, "invalid", "limit");
+	CHECK_ERROR(&d, "GET", "/v1/rounds?limit=1001", pm, NULL, 400, "invalid", "limit");
+	CHECK_ERROR(&d, "GET", "/v1/rounds?cursor=x", pm, NULL, 400, "invalid", "cursor");
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	free(pm);
+	free(ev);
+	free(mema);
+	free(viewz);
+	free(tan);
+}
+
+/* /openapi.json: every POST route of rounds, proposals and calls names a
+ * request schema, and every schema it names exists with its fields. */
+TEST(api_rounds_openapi)
+{
+	static const char *const posts[][2] = {
+		{"/v1/rounds", "RoundRequest"},
+		{"/v1/rounds/{id}/scores", "RoundScoresRequest"},
+		{"/v1/proposals", "ProposalRequest"},
+		{"/v1/calls/{call}/select", "CallSelectRequest"},
+	};
+	struct daemon d;
+	char dir[600];
+	json_t *v, *paths, *schemas, *item;
+	const char *path;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	v = JREQ(&d, "GET", "/openapi.json", NULL, NULL, 200);
+	paths = json_object_get(v, "paths");
+	schemas = json_object_get(json_object_get(v, "components"), "schemas");
+	for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++) {
+		json_t *op = json_object_get(json_object_get(paths, posts[i][0]), "post");
+		const char *ref = json_string_value(json_object_get(json_object_get(
+			json_object_get(json_object_get(json_object_get(op, "requestBody"),
+			"content"), "application/json"), "schema"), "$ref"));
+		char want[128];
+		if (op == NULL)
+			test_fail(__FILE__, __LINE__, "no POST %s", posts[i][0]);
+		snprintf(want, sizeof want, "#/components/schemas/%s", posts[i][1]);
+		if (ref == NULL || strcmp(ref, want) != 0)
+			test_fail(__FILE__, __LINE__, "POST %s: schema %s", posts[i][0],
+				  ref ? ref : "(none)");
+	}
+	/* Every $ref of a request body resolves. */
+	json_object_foreach(paths, path, item) {
+		const char *m;
+		json_t *op;
+		json_object_foreach(item, m, op) {
+			const char *ref = json_string_value(json_object_get(json_object_get(
+				json_object_get(json_object_get(json_object_get(op,
+				"requestBody"), "content"), "application/json"), "schema"),
+				"$ref"));
+			if (ref != NULL && json_object_get(schemas, ref + strlen(
+				"#/components/schemas/")) == NULL)
+				test_fail(__FILE__, __LINE__, "%s %s: %s missing", m, path, ref);
+		}
+	}
+	CHECK(json_object_get(json_object_get(json_object_get(schemas, "RoundRequest"),
+					      "properties"), "teams") != NULL);
+	CHECK(json_object_get(json_object_get(json_object_get(schemas, "ProposalRequest"),
+					      "properties"), "scores") != NULL);
+	CHECK(json_object_get(json_object_get(json_object_get(schemas, "CallSelectRequest"),
+					      "properties"), "capacity") != NULL);
+	CHECK(json_object_get(json_object_get(paths, "/v1/rounds"), "get") != NULL);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}

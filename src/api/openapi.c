@@ -5,10 +5,62 @@
  */
 #include "api/routes.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/auth.h"
+#include "api/proposals.h"
+#include "sim/proposals.h"
+#include "sim/roundin.h"
+
+static json_t *
+score_schema(void)
+{
+	return json_pack("{s:s, s:I, s:I}", "type", "number", "minimum",
+			 (json_int_t)0, "maximum", (json_int_t)100);
+}
+
+/* POST /v1/calls/{call}/select (proposals.c, proposals_api_select). */
+static json_t *
+select_schema(void)
+{
+	json_t *perc = json_pack("{s:s, s:I, s:I}", "type", "number", "minimum",
+				 (json_int_t)0, "maximum", (json_int_t)1);
+	json_t *cats = json_pack("{s:s, s:b, s:{s:O, s:O, s:O, s:O}}", "type",
+				 "object", "additionalProperties", 0,
+				 "properties", "academia", perc, "institute",
+				 perc, "sme", perc, "large", perc);
+	json_t *counts = json_pack("{s:s, s:{s:s, s:I}, s:s}", "type", "object",
+				   "additionalProperties", "type", "integer",
+				   "minimum", (json_int_t)0, "description",
+				   "servers per GPU model name");
+	json_t *rules = json_pack(
+		"{s:s, s:b, s:{s:{s:s, s:I, s:{s:s, s:I}},"
+		" s:O, s:{s:s, s:I}, s:{s:s, s:I},"
+		" s:O, s:O, s:O, s:O, s:{s:s, s:I}}, s:s}",
+		"type", "object", "additionalProperties", 0, "properties",
+		"weights", "type", "array", "maxItems", (json_int_t)3, "items",
+		"type", "number", "minimum", (json_int_t)0,
+		"cap_servers", counts,
+		"max_months", "type", "integer", "minimum", (json_int_t)1,
+		"min_servers", "type", "integer", "minimum", (json_int_t)0,
+		"max_org_share", perc, "category_share_min", cats,
+		"category_share_max", cats, "region_share_min", perc,
+		"min_score", "type", "number", "minimum", (json_int_t)0,
+		"description", "the call's rules; each field overrides the 2026 "
+		"call's (compete/opencall.h)");
+	json_t *o = json_pack(
+		"{s:s, s:b, s:[s], s:{s:o, s:{s:s, s:s}, s:o}}",
+		"type", "object", "additionalProperties", 0, "required", "capacity",
+		"properties", "capacity", counts, "start", "type", "integer",
+		"description", "unix seconds the awards start; default now",
+		"rules", rules);
+
+	json_decref(perc);
+	json_decref(cats);
+	return o;
+}
 
 static json_t *
 schemas(void)
@@ -91,10 +143,57 @@ schemas(void)
 		"lend_limit", "type", "integer", "minimum", (json_int_t)-1,
 		"price_won_hour", "type", "integer");
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Error", err,
-			 "JobRequest", job, "TenantRequest", tenant, "UserRequest",
-			 user, "TokenRequest", token, "ProgramRequest", program,
-			 "GrantRequest", grant);
+	json_t *all = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "Error",
+				err, "JobRequest", job, "TenantRequest", tenant,
+				"UserRequest", user, "TokenRequest", token,
+				"ProgramRequest", program, "GrantRequest", grant);
+
+	json_object_set_new(all, "RoundRequest", json_pack(
+		"{s:s, s:b, s:[s,s,s], s:{s:{s:s, s:I}, s:{s:s, s:s},"
+		" s:{s:s, s:I, s:I, s:{s:s, s:I}}}}",
+		"type", "object", "additionalProperties", 0, "required", "name",
+		"rubric", "teams", "properties",
+		"name", "type", "string", "maxLength", (json_int_t)(DB_NAME_MAX - 1),
+		"rubric", "type", "string", "description",
+		"the rubric file's text (docs/ROUNDS.md)",
+		"teams", "type", "array", "minItems", (json_int_t)1, "maxItems",
+		(json_int_t)ROUNDIN_MAX_TEAMS, "items", "type", "string",
+		"maxLength", (json_int_t)(DB_NAME_MAX - 1)));
+	json_object_set_new(all, "RoundScoresRequest", json_pack(
+		"{s:s, s:b, s:[s,s], s:{s:{s:s, s:[s,s,s,s]}, s:{s:s, s:s},"
+		" s:{s:s, s:s}, s:{s:s, s:s}}}",
+		"type", "object", "additionalProperties", 0, "required", "kind",
+		"content", "properties",
+		"kind", "type", "string", "enum", "panel", "votes", "gates", "results",
+		"team", "type", "string", "description", "results only: the team",
+		"name", "type", "string", "description",
+		"results only: the file name, ending in .json or .jsonl",
+		"content", "type", "string", "description", "the file's text"));
+	json_object_set_new(all, "ProposalRequest", json_pack(
+		"{s:s, s:b, s:[s,s,s,s,s,s], s:{s:{s:s}, s:{s:s, s:s},"
+		" s:{s:s, s:I, s:I}, s:{s:s}, s:{s:s, s:I, s:I},"
+		" s:{s:s, s:[s,s,s,s]}, s:{s:s, s:I, s:I}, s:{s:s},"
+		" s:{s:s, s:b, s:{s:o, s:o, s:o}, s:s}}}",
+		"type", "object", "additionalProperties", 0, "required", "program",
+		"servers", "model", "months", "category", "org", "properties",
+		"program", "type", "string",
+		"tenant", "type", "string", "description",
+		"the applying account; default the caller's",
+		"servers", "type", "integer", "minimum", (json_int_t)1, "maximum",
+		(json_int_t)PROPOSALS_MAX_SERVERS,
+		"model", "type", "string",
+		"months", "type", "integer", "minimum", (json_int_t)1, "maximum",
+		(json_int_t)PROPOSALS_API_MAX_MONTHS,
+		"category", "type", "string", "enum", "academia", "institute", "sme",
+		"large",
+		"region", "type", "integer", "minimum", (json_int_t)0, "maximum",
+		(json_int_t)255,
+		"org", "type", "string",
+		"scores", "type", "object", "additionalProperties", 0, "properties",
+		"impact", score_schema(), "ecosystem", score_schema(), "feasibility",
+		score_schema(), "description", "program roles only"));
+	json_object_set_new(all, "CallSelectRequest", select_schema());
+	return all;
 }
 
 static json_t *
@@ -103,6 +202,23 @@ error_ref(const char *why)
 	return json_pack("{s:s, s:{s:{s:{s:s}}}}", "description", why, "content",
 			 "application/json", "schema", "$ref",
 			 "#/components/schemas/Error");
+}
+
+/* Appends query parameters (name, type pairs up to NULL) to params. */
+static void
+query(json_t *params, ...)
+{
+	const char *name, *type;
+	va_list ap;
+
+	va_start(ap, params);
+	while ((name = va_arg(ap, const char *)) != NULL) {
+		type = va_arg(ap, const char *);
+		json_array_append_new(params, json_pack(
+			"{s:s, s:s, s:{s:s}}", "name", name, "in", "query",
+			"schema", "type", type));
+	}
+	va_end(ap);
 }
 
 static json_t *
@@ -134,6 +250,18 @@ operation(const struct route_info *r)
 				"{s:s, s:s, s:{s:s}}", "name", q[i], "in", "query",
 				"schema", "type", i == 3 ? "integer" : "string"));
 	}
+	if (strcmp(r->pattern, "/v1/rounds") == 0 && strcmp(r->method, "GET") == 0)
+		query(params, "status", "string", "limit", "integer", "cursor",
+		      "string", NULL);
+	if (strcmp(r->pattern, "/v1/proposals") == 0 && strcmp(r->method, "GET") == 0)
+		query(params, "program", "string", NULL);
+	if (strcmp(r->pattern, "/v1/audit") == 0)
+		query(params, "after", "integer", "limit", "integer", NULL);
+	if (strcmp(r->pattern, "/v1/usage") == 0)
+		query(params, "account", "string", "from", "integer", "to",
+		      "integer", NULL);
+	if (strcmp(r->pattern, "/v1/queue") == 0)
+		query(params, "limit", "integer", NULL);
 	if (strcmp(r->pattern, "/v1/queue") == 0 || strcmp(r->pattern, "/v1/grants") == 0)
 		json_array_append_new(params, json_pack(
 			"{s:s, s:s, s:{s:s}}", "name", "account", "in", "query",

@@ -24,9 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/journal.h"
 #include "api/svc_int.h"
 #include "api/validate.h"
 #include "compete/opencall.h"
+#include "ledger/audit.h"
+#include "model/grant.h"
 #include "sim/proposals.h"
 #include "util/alloc.h"
 #include "util/file.h"
@@ -37,8 +40,10 @@
 struct proposals_api {
 	struct svc *s;
 	char *dir, *path;    /* STATE_DIR/proposals, .../proposals.jsonl */
+	char *calls_path;    /* .../calls.json */
 	pthread_mutex_t mu;
 	json_t *v;           /* array of records, id order */
+	json_t *calls;       /* call name -> its selection record */
 };
 
 static const char *const create_keys[] = {
@@ -136,6 +141,43 @@ load(struct proposals_api *pa, struct err *e)
 	return 0;
 }
 
+/* Loads the calls file into pa->calls (a missing file: no calls). */
+static int
+load_calls(struct proposals_api *pa, struct err *e)
+{
+	json_error_t je;
+	char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = file_read_all(pa->calls_path, PFILE_MAX, &buf, &len, e)) < 0) {
+		if (rc != ERR_NOTFOUND)
+			return rc;
+		pa->calls = json_object();
+		return 0;
+	}
+	pa->calls = json_loadb(buf, len, 0, &je);
+	free(buf);
+	if (!json_is_object(pa->calls)) {
+		json_decref(pa->calls);
+		pa->calls = NULL;
+		return err_set(e, ERR_INVALID, "%s:%d: %s", pa->calls_path, je.line,
+			       je.line > 0 ? je.text : "not a JSON object");
+	}
+	return 0;
+}
+
+/* Writes pa->calls whole (call with mu held). */
+static int
+save_calls(struct proposals_api *pa, struct err *e)
+{
+	char *text = json_dumps(pa->calls, JSON_COMPACT);
+	int rc = file_write_whole(pa->calls_path, text, strlen(text), e);
+
+	free(text);
+	return rc;
+}
+
 /* Tenant t's name into out (DB_NAME_MAX), "" when unknown. */
 static void
 acct_name(struct svc *s, uint32_t t, char out[DB_NAME_MAX])
@@ -163,14 +205,50 @@ prog_cb(void *ctx, const struct db_program *p)
 	return 0;
 }
 
-/* The record's copy for p: tenant roles never see the scores. */
+/* The award of proposal rec in its call's selection, or NULL (call with
+ * mu held; lent). */
 static json_t *
-view(const struct auth_principal *p, json_t *rec)
+award_of(struct proposals_api *pa, json_t *rec)
 {
-	json_t *o = json_deep_copy(rec);
+	json_t *call = json_object_get(pa->calls, json_string_value(
+		json_object_get(rec, "program")));
+	json_t *aw = json_object_get(call, "awards"), *a;
+	json_int_t id = json_integer_value(json_object_get(rec, "id"));
+	size_t i;
 
-	if (auth_scope(p->role, ACT_PROPOSAL_READ) != SCOPE_ALL)
+	json_array_foreach(aw, i, a)
+		if (json_integer_value(json_object_get(a, "proposal")) == id)
+			return a;
+	return NULL;
+}
+
+/* The record's copy for p (call with mu held): tenant roles never see
+ * the scores; once its call is selected, "outcome" — for a tenant role
+ * only its own proposal's status, servers, months, grant and dates; the
+ * program roles also rank, composite and reason. */
+static json_t *
+view(struct proposals_api *pa, const struct auth_principal *p, json_t *rec)
+{
+	int full = auth_scope(p->role, ACT_PROPOSAL_READ) == SCOPE_ALL;
+	json_t *o = json_deep_copy(rec), *a = award_of(pa, rec);
+
+	if (!full)
 		json_object_del(o, "scores");
+	if (a != NULL) {
+		static const char *const keep[] = {
+			"status", "servers", "months", "grant", "start", "end",
+		};
+		json_t *out = json_object();
+		if (full)
+			json_object_update(out, a);
+		else
+			for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+				if (json_object_get(a, keep[i]) != NULL)
+					json_object_set(out, keep[i],
+							json_object_get(a, keep[i]));
+		json_object_del(out, "proposal");
+		json_object_set_new(o, "outcome", out);
+	}
 	return o;
 }
 
@@ -235,12 +313,14 @@ proposals_api_new(struct svc *s)
 	pa->path = xmalloc(n);
 	snprintf(pa->dir, n, "%s/proposals", s->state_dir);
 	snprintf(pa->path, n, "%s/proposals/proposals.jsonl", s->state_dir);
+	pa->calls_path = xmalloc(n);
+	snprintf(pa->calls_path, n, "%s/proposals/calls.json", s->state_dir);
 	if (mkdir(pa->dir, 0700) != 0 && errno != EEXIST) {
 		svc_log(s, "proposals: %s: %s", pa->dir, strerror(errno));
 		proposals_api_free(pa);
 		return NULL;
 	}
-	if (load(pa, &e) != 0) {
+	if (load(pa, &e) != 0 || load_calls(pa, &e) != 0) {
 		svc_log(s, "proposals: %s", e.msg);
 		proposals_api_free(pa);
 		return NULL;
@@ -255,6 +335,8 @@ proposals_api_free(struct proposals_api *pa)
 		return;
 	pthread_mutex_destroy(&pa->mu);
 	json_decref(pa->v);
+	json_decref(pa->calls);
+	free(pa->calls_path);
 	free(pa->dir);
 	free(pa->path);
 	free(pa);
@@ -404,6 +486,13 @@ proposals_api_create(struct proposals_api *pa, const struct auth_principal *p,
 	}
 	json_decref(o);
 	pthread_mutex_lock(&pa->mu);
+	if (json_object_get(pa->calls, program) != NULL) {
+		pthread_mutex_unlock(&pa->mu);
+		json_decref(rec);
+		http_error(rs, 409, "conflict", "program", "program: the call %s "
+			   "is closed (its selection has run)", program);
+		return 0;
+	}
 	id = json_array_size(pa->v) + 1;
 	json_object_set_new(rec, "id", json_integer((json_int_t)id));
 	json_array_append_new(pa->v, rec);
@@ -437,7 +526,7 @@ proposals_api_list(struct proposals_api *pa, const struct auth_principal *p,
 			continue;
 		if (prog != NULL && *prog && (rp == NULL || strcmp(rp, prog) != 0))
 			continue;
-		json_array_append_new(out, view(p, rec));
+		json_array_append_new(out, view(pa, p, rec));
 	}
 	pthread_mutex_unlock(&pa->mu);
 	http_json(rs, 200, json_pack("{s:o}", "proposals", out));
@@ -461,7 +550,7 @@ proposals_api_get(struct proposals_api *pa, const struct auth_principal *p,
 		json_t *rec = json_array_get(pa->v, (size_t)(pid - 1));
 		seen = 1;
 		if (may_see(p, rec))
-			o = view(p, rec);
+			o = view(pa, p, rec);
 	}
 	pthread_mutex_unlock(&pa->mu);
 	if (o == NULL && seen) {
@@ -475,4 +564,492 @@ proposals_api_get(struct proposals_api *pa, const struct auth_principal *p,
 	}
 	http_json(rs, 200, o);
 	return 0;
+}
+
+/* ---- Selection ---------------------------------------------------------------- */
+
+#define SEL_MONTH_S (30 * 86400) /* a month of an award, as the simulator's */
+#define SEL_GPN 8                /* GPUs per server */
+#define SEL_MAX_SERVERS 10000000
+
+static const char *const select_keys[] = {"capacity", "start", "rules"};
+static const char *const rule_keys[] = {
+	"weights", "cap_servers", "max_months", "min_servers", "max_org_share",
+	"category_share_min", "category_share_max", "region_share_min",
+	"min_score",
+};
+
+/* A number o[key] in [lo, hi] into *out; absent leaves *out.  The field
+ * is prefix.key. */
+static int
+num_field(json_t *o, const char *prefix, const char *key, double lo, double hi,
+	  double *out, char field[VALIDATE_FIELD_MAX], struct err *e)
+{
+	json_t *x = json_object_get(o, key);
+	double d;
+
+	if (x == NULL)
+		return 0;
+	d = json_number_value(x);
+	if (!json_is_number(x) || !isfinite(d) || d < lo || d > hi) {
+		snprintf(field, VALIDATE_FIELD_MAX, "%s%s", prefix, key);
+		return err_set(e, ERR_INVALID, "%s: expected a number %g..%g", field,
+			       lo, hi);
+	}
+	*out = d;
+	return 0;
+}
+
+/* An integer o[key] in [lo, hi] into *out; absent leaves *out. */
+static int
+int_field(json_t *o, const char *prefix, const char *key, int64_t lo,
+	  int64_t hi, int64_t *out, char field[VALIDATE_FIELD_MAX], struct err *e)
+{
+	json_t *x = json_object_get(o, key);
+
+	if (x == NULL)
+		return 0;
+	if (!json_is_integer(x) || json_integer_value(x) < lo ||
+	    json_integer_value(x) > hi) {
+		snprintf(field, VALIDATE_FIELD_MAX, "%s%s", prefix, key);
+		return err_set(e, ERR_INVALID, "%s: expected an integer %" PRId64
+			       "..%" PRId64, field, lo, hi);
+	}
+	*out = json_integer_value(x);
+	return 0;
+}
+
+/* An object {MODEL: servers} into out[model id]; field prefix.MODEL. */
+static int
+model_counts(struct svc *s, json_t *o, const char *name, uint32_t *out,
+	     char field[VALIDATE_FIELD_MAX], struct err *e)
+{
+	const char *k;
+	json_t *x;
+
+	if (!json_is_object(o)) {
+		snprintf(field, VALIDATE_FIELD_MAX, "%s", name);
+		return err_set(e, ERR_INVALID, "%s: expected an object {\"MODEL\": "
+			       "servers}", name);
+	}
+	json_object_foreach(o, k, x) {
+		int m = svc_model_find(s, k);
+		snprintf(field, VALIDATE_FIELD_MAX, "%s.%.40s", name, k);
+		if (m < 0)
+			return err_set(e, ERR_INVALID, "%s: no GPU model %s in the "
+				       "pool", field, k);
+		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+		    json_integer_value(x) > SEL_MAX_SERVERS)
+			return err_set(e, ERR_INVALID, "%s: expected 8-GPU servers "
+				       "0..%d", field, SEL_MAX_SERVERS);
+		out[m] = (uint32_t)json_integer_value(x);
+	}
+	field[0] = '\0';
+	return 0;
+}
+
+/* An object {CATEGORY: share} into out[category]. */
+static int
+category_shares(json_t *o, const char *name, double *out,
+		char field[VALIDATE_FIELD_MAX], struct err *e)
+{
+	const char *k;
+	json_t *x;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o)) {
+		snprintf(field, VALIDATE_FIELD_MAX, "%s", name);
+		return err_set(e, ERR_INVALID, "%s: expected an object {\"academia\""
+			       ": share, ...}", name);
+	}
+	json_object_foreach(o, k, x) {
+		int c = opencall_category_find(k, strlen(k));
+		double d = json_number_value(x);
+		snprintf(field, VALIDATE_FIELD_MAX, "%s.%.40s", name, k);
+		if (c < 0)
+			return err_set(e, ERR_INVALID, "%s: expected academia, "
+				       "institute, sme or large", field);
+		if (!json_is_number(x) || !isfinite(d) || d < 0 || d > 1)
+			return err_set(e, ERR_INVALID, "%s: expected a share 0..1",
+				       field);
+		out[c] = d;
+	}
+	field[0] = '\0';
+	return 0;
+}
+
+/* The rules object of a select body over the 2026 call's defaults. */
+static int
+rules_parse(struct svc *s, json_t *ro, struct oc_rules *r,
+	    char field[VALIDATE_FIELD_MAX], struct err *e)
+{
+	int64_t mm, ms;
+	json_t *w;
+	int rc;
+
+	opencall_rules_2026(r, svc_models(s));
+	if (ro == NULL)
+		return 0;
+	if (!json_is_object(ro)) {
+		snprintf(field, VALIDATE_FIELD_MAX, "rules");
+		return err_set(e, ERR_INVALID, "rules: expected an object");
+	}
+	if ((rc = validate_keys(ro, rule_keys, sizeof rule_keys / sizeof *rule_keys,
+				field, e)) != 0) {
+		char tmp[VALIDATE_FIELD_MAX];
+		snprintf(tmp, sizeof tmp, "rules.%.50s", field);
+		memcpy(field, tmp, VALIDATE_FIELD_MAX);
+		return rc;
+	}
+	if ((w = json_object_get(ro, "weights")) != NULL) {
+		if (!json_is_array(w) || json_array_size(w) != PROPOSALS_NCRITERIA) {
+			snprintf(field, VALIDATE_FIELD_MAX, "rules.weights");
+			return err_set(e, ERR_INVALID, "rules.weights: expected %d "
+				       "numbers (impact, ecosystem, feasibility)",
+				       PROPOSALS_NCRITERIA);
+		}
+		for (size_t i = 0; i < PROPOSALS_NCRITERIA; i++) {
+			json_t *x = json_array_get(w, i);
+			double d = json_number_value(x);
+			if (!json_is_number(x) || !isfinite(d) || d < 0 || d > 1e6) {
+				snprintf(field, VALIDATE_FIELD_MAX, "rules.weights[%zu]", i);
+				return err_set(e, ERR_INVALID, "%s: expected a number "
+					       "0..1e6", field);
+			}
+			r->weights[i] = d;
+		}
+	}
+	if (json_object_get(ro, "cap_servers") != NULL) {
+		memset(r->cap_servers, 0, sizeof r->cap_servers);
+		if ((rc = model_counts(s, json_object_get(ro, "cap_servers"),
+				       "rules.cap_servers", r->cap_servers, field,
+				       e)) != 0)
+			return rc;
+	}
+	mm = r->max_months;
+	ms = r->min_servers;
+	if ((rc = int_field(ro, "rules.", "max_months", 1, PROPOSALS_API_MAX_MONTHS,
+			    &mm, field, e)) != 0 ||
+	    (rc = int_field(ro, "rules.", "min_servers", 0, SEL_MAX_SERVERS, &ms,
+			    field, e)) != 0 ||
+	    (rc = num_field(ro, "rules.", "max_org_share", 0, 1, &r->max_org_share,
+			    field, e)) != 0 ||
+	    (rc = num_field(ro, "rules.", "region_share_min", 0, 1,
+			    &r->region_share_min, field, e)) != 0 ||
+	    (rc = num_field(ro, "rules.", "min_score", 0, 100, &r->min_score,
+			    field, e)) != 0 ||
+	    (rc = category_shares(json_object_get(ro, "category_share_min"),
+				  "rules.category_share_min",
+				  r->category_share_min, field, e)) != 0 ||
+	    (rc = category_shares(json_object_get(ro, "category_share_max"),
+				  "rules.category_share_max",
+				  r->category_share_max, field, e)) != 0)
+		return rc;
+	r->max_months = (uint32_t)mm;
+	r->min_servers = (uint32_t)ms;
+	if ((rc = opencall_rules_check(r, e)) != 0) {
+		snprintf(field, VALIDATE_FIELD_MAX, "rules");
+		err_prefix(e, "rules");
+		return rc;
+	}
+	return 0;
+}
+
+/* The effective rules as JSON (for the record and the audit payload). */
+static json_t *
+rules_json(const struct oc_rules *r, const struct pool *pool)
+{
+	json_t *w = json_array(), *caps = json_object(), *cmin = json_object();
+	json_t *cmax = json_object();
+
+	for (size_t i = 0; i < r->ncriteria; i++)
+		json_array_append_new(w, json_real(r->weights[i]));
+	for (uint32_t m = 0; m < pool->model_names.n; m++)
+		if (r->cap_servers[m] > 0)
+			json_object_set_new(caps, strtab_get(&pool->model_names, m),
+					    json_integer(r->cap_servers[m]));
+	for (int c = 0; c < OC_NCATEGORIES; c++) {
+		json_object_set_new(cmin, opencall_category_name(c),
+				    json_real(r->category_share_min[c]));
+		json_object_set_new(cmax, opencall_category_name(c),
+				    json_real(r->category_share_max[c]));
+	}
+	return json_pack("{s:o, s:o, s:I, s:I, s:f, s:o, s:o, s:f, s:f}",
+			 "weights", w, "cap_servers", caps, "max_months",
+			 (json_int_t)r->max_months, "min_servers",
+			 (json_int_t)r->min_servers, "max_org_share",
+			 r->max_org_share, "category_share_min", cmin,
+			 "category_share_max", cmax, "region_share_min",
+			 r->region_share_min, "min_score", r->min_score);
+}
+
+/* The call's proposals (records of program `call`, id order) as the
+ * proposals CSV (sim/proposals.h), the selection's one input: unscored
+ * proposals score 0.  Caller frees; *n gets the count. */
+static char *
+call_csv(struct proposals_api *pa, const char *call, size_t *len, size_t *n,
+	 size_t *unscored)
+{
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *f = open_memstream(&buf, &blen);
+
+	if (f == NULL)
+		abort(); /* out of memory, as xmalloc */
+	*n = *unscored = 0;
+	fprintf(f, "id,tenant,org,category,region,model,servers,months,impact,"
+		"ecosystem,feasibility\n");
+	for (size_t i = 0; i < json_array_size(pa->v); i++) {
+		json_t *rec = json_array_get(pa->v, i), *sc;
+		const char *rp = json_string_value(json_object_get(rec, "program"));
+		double v[PROPOSALS_NCRITERIA] = {0, 0, 0};
+
+		if (rp == NULL || strcmp(rp, call) != 0)
+			continue;
+		if ((sc = json_object_get(rec, "scores")) != NULL)
+			for (size_t k = 0; k < PROPOSALS_NCRITERIA; k++)
+				v[k] = json_number_value(json_object_get(sc,
+									score_names[k]));
+		else
+			(*unscored)++;
+		fprintf(f, "%" JSON_INTEGER_FORMAT ",%s,%s,%s,%" JSON_INTEGER_FORMAT
+			",%s,%" JSON_INTEGER_FORMAT ",%" JSON_INTEGER_FORMAT
+			",%.6f,%.6f,%.6f\n",
+			json_integer_value(json_object_get(rec, "id")),
+			json_string_value(json_object_get(rec, "tenant")),
+			json_string_value(json_object_get(rec, "org")),
+			json_string_value(json_object_get(rec, "category")),
+			json_integer_value(json_object_get(rec, "region")),
+			json_string_value(json_object_get(rec, "model")),
+			json_integer_value(json_object_get(rec, "servers")),
+			json_integer_value(json_object_get(rec, "months")),
+			v[0], v[1], v[2]);
+		(*n)++;
+	}
+	fclose(f);
+	*len = blen;
+	return buf;
+}
+
+/* The record of proposal id (call with mu held; lent). */
+static json_t *
+record_of(struct proposals_api *pa, uint32_t id)
+{
+	return id >= 1 && id <= json_array_size(pa->v) ?
+	       json_array_get(pa->v, id - 1) : NULL;
+}
+
+/* Parses a select body: capacity per model, start, rules. */
+static int
+select_parse(struct svc *s, const struct http_req *rq, uint32_t *cap,
+	     int64_t *start, struct oc_rules *r, char field[VALIDATE_FIELD_MAX],
+	     struct err *e)
+{
+	json_t *o;
+	int64_t total = 0;
+	int rc;
+
+	if ((rc = validate_object(rq->body, rq->len, &o, e)) != 0)
+		return rc;
+	if ((rc = validate_keys(o, select_keys, 3, field, e)) != 0 ||
+	    (rc = validate_int(o, "start", 0, 0, INT64_MAX / 4, start, field,
+			       e)) != 0)
+		goto out;
+	if (json_object_get(o, "capacity") == NULL) {
+		snprintf(field, VALIDATE_FIELD_MAX, "capacity");
+		rc = err_set(e, ERR_INVALID, "capacity: required: the call's "
+			     "8-GPU servers per model, {\"H100\": 4}");
+		goto out;
+	}
+	if ((rc = model_counts(s, json_object_get(o, "capacity"), "capacity", cap,
+			       field, e)) != 0)
+		goto out;
+	for (int m = 0; m < POOL_MAX_MODELS; m++)
+		total += cap[m];
+	if (total == 0) {
+		snprintf(field, VALIDATE_FIELD_MAX, "capacity");
+		rc = err_set(e, ERR_INVALID, "capacity: no servers to award");
+		goto out;
+	}
+	rc = rules_parse(s, json_object_get(o, "rules"), r, field, e);
+out:
+	json_decref(o);
+	return rc;
+}
+
+int
+proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
+		     const char *call, const struct http_req *rq,
+		     struct http_resp *rs)
+{
+	const struct pool *pool = svc_models(pa->s);
+	char field[VALIDATE_FIELD_MAX] = "", hex[AUDIT_HEX];
+	uint32_t cap[POOL_MAX_MODELS];
+	struct oc_rules rules;
+	struct oc_prices prices;
+	struct oc_award *aw = NULL;
+	struct proposals ps;
+	struct pfind pf;
+	struct err e;
+	int64_t start = (int64_t)time(NULL);
+	size_t n = 0, unscored = 0, clen = 0;
+	char *csv = NULL, *payload = NULL;
+	json_t *capj, *rec = NULL, *awards, *inputs, *out;
+	long got = 0;
+	int rc;
+
+	memset(&e, 0, sizeof e);
+	memset(cap, 0, sizeof cap);
+	proposals_init(&ps);
+	if (select_parse(pa->s, rq, cap, &start, &rules, field, &e) != 0)
+		return bad(rs, field, &e);
+	memset(&pf, 0, sizeof pf);
+	pf.name = call;
+	if (db_programs_load(svc_db(pa->s), prog_cb, &pf, &e) != 0)
+		return bad(rs, NULL, &e);
+	if (pf.id == 0) {
+		http_error(rs, 404, "not_found", NULL, "no call %s (calls are "
+			   "programs: POST /v1/programs)", call);
+		return 0;
+	}
+	opencall_prices_2026(&prices);
+	pthread_mutex_lock(&pa->mu);
+	if ((rec = json_object_get(pa->calls, call)) != NULL) {
+		const char *st = json_string_value(json_object_get(rec, "status"));
+		pthread_mutex_unlock(&pa->mu);
+		http_error(rs, 409, "conflict", NULL, "call %s: %s", call,
+			   st != NULL && strcmp(st, "closed") == 0 ?
+			   "already selected and closed" :
+			   "a selection was interrupted (see the audit log and "
+			   "GET /v1/grants before any manual repair)");
+		return 0;
+	}
+	csv = call_csv(pa, call, &clen, &n, &unscored);
+	rc = proposals_parse("proposals.csv", csv, clen, pool, &ps, &e);
+	if (rc == 0) {
+		aw = xcalloc(ps.n + 1, sizeof *aw);
+		got = opencall_select(&rules, ps.v, ps.n, cap,
+				      (int)pool->model_names.n, aw, &e);
+		if (got < 0)
+			rc = (int)got;
+	}
+	if (rc != 0) {
+		pthread_mutex_unlock(&pa->mu);
+		free(csv);
+		free(aw);
+		proposals_free(&ps);
+		if (rc == ERR_INVALID || rc == ERR_LIMIT)
+			e.code = ERR_INVALID;
+		return bad(rs, NULL, &e);
+	}
+	/* 1. The decision, durable before any grant: the call is closed to
+	 *    new proposals and to a second selection from here on. */
+	audit_sha256_hex(csv, clen, hex);
+	capj = json_object();
+	for (uint32_t m = 0; m < pool->model_names.n; m++)
+		if (cap[m] > 0)
+			json_object_set_new(capj, strtab_get(&pool->model_names, m),
+					    json_integer(cap[m]));
+	awards = json_array();
+	for (size_t k = 0; k < ps.n; k++) {
+		const struct oc_award *a = &aw[k];
+		json_t *pr = record_of(pa, ps.v[k].id);
+		json_t *x = json_pack(
+			"{s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:f, s:s}",
+			"proposal", (json_int_t)ps.v[k].id, "tenant",
+			json_string_value(json_object_get(pr, "tenant")), "tenant_id",
+			json_integer_value(json_object_get(pr, "tenant_id")), "model",
+			strtab_get(&pool->model_names, (uint32_t)ps.v[k].model),
+			"status", opencall_status_name(a->status), "servers",
+			(json_int_t)a->servers, "months", (json_int_t)a->months,
+			"rank", (json_int_t)a->rank, "composite", a->composite,
+			"reason", a->reason);
+		if (a->status == OC_AWARDED || a->status == OC_PARTIAL) {
+			json_object_set_new(x, "start", json_integer(start));
+			json_object_set_new(x, "end", json_integer(
+				start + (int64_t)a->months * SEL_MONTH_S));
+		}
+		json_array_append_new(awards, x);
+	}
+	inputs = json_pack("[{s:s, s:s}]", "name", "proposals.csv", "sha256", hex);
+	out = json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:o, s:I, s:I, s:s,"
+			" s:I, s:o}",
+			"decision", "open-call award", "call", call, "program_id",
+			(json_int_t)pf.id, "status", "selecting", "start",
+			(json_int_t)start, "capacity", capj, "rules",
+			rules_json(&rules, pool), "inputs", inputs, "proposals",
+			(json_int_t)ps.n, "unscored", (json_int_t)unscored,
+			"selected_by", p->name, "servers_awarded", (json_int_t)got,
+			"awards", awards);
+	json_object_set(pa->calls, call, out);
+	if ((rc = save_calls(pa, &e)) != 0) {
+		json_object_del(pa->calls, call);
+		goto fail;
+	}
+	/* 2. The awards become grants: the scheduler enforces them at once. */
+	for (size_t k = 0; k < ps.n; k++) {
+		const struct oc_award *a = &aw[k];
+		json_t *x = json_array_get(awards, k), *pr;
+		struct grant g;
+		uint32_t gid;
+
+		if (a->status != OC_AWARDED && a->status != OC_PARTIAL)
+			continue;
+		pr = record_of(pa, ps.v[k].id);
+		memset(&g, 0, sizeof g);
+		g.tenant = (uint32_t)json_integer_value(json_object_get(pr, "tenant_id"));
+		g.program = pf.id;
+		g.model = ps.v[k].model;
+		g.gpus = (int64_t)a->servers * SEL_GPN;
+		g.start = start;
+		g.end = start + (int64_t)a->months * SEL_MONTH_S;
+		g.borrow_limit = GRANT_NO_LIMIT;
+		g.lend_limit = GRANT_NO_LIMIT;
+		g.price_won_hour = opencall_price(&prices, ps.v[k].category,
+						  pool->models[g.model].price_won_hour);
+		if ((rc = svc_grant_add(pa->s, &g, &gid, &e)) != 0)
+			goto fail;
+		json_object_set_new(x, "grant", json_integer(gid));
+		json_object_set_new(x, "gpus", json_integer(g.gpus));
+		json_object_set_new(x, "price_won_hour",
+				    json_integer((json_int_t)g.price_won_hour));
+	}
+	/* 3. One audit entry for the decision, then the call reads closed. */
+	json_object_set_new(out, "status", json_string("closed"));
+	payload = json_dumps(out, JSON_COMPACT);
+	if ((rc = journal_append(svc_journal(pa->s), (int64_t)time(NULL),
+				 AUDIT_AWARD, payload, &e)) != 0) {
+		json_object_set_new(out, "status", json_string("selecting"));
+		goto fail;
+	}
+	if ((rc = save_calls(pa, &e)) != 0)
+		goto fail;
+	pthread_mutex_unlock(&pa->mu);
+	svc_log(pa->s, "call %s selected by %s: %zu proposals, %ld servers "
+		"awarded, audited", call, p->name, ps.n, got);
+	http_json(rs, 200, out);
+	free(csv);
+	free(aw);
+	free(payload);
+	proposals_free(&ps);
+	return 0;
+fail:
+	if (json_object_get(pa->calls, call) == out) {
+		/* Keep what was done (the grants made so far) on disk. */
+		struct err e2;
+		memset(&e2, 0, sizeof e2);
+		(void)save_calls(pa, &e2);
+	}
+	pthread_mutex_unlock(&pa->mu);
+	svc_log(pa->s, "call %s: selection failed: %s", call, e.msg);
+	json_decref(out);
+	free(csv);
+	free(aw);
+	free(payload);
+	proposals_free(&ps);
+	e.code = e.code == 0 ? ERR_INTERNAL : e.code;
+	if (e.code == ERR_INVALID)
+		e.code = ERR_INTERNAL;
+	return bad(rs, NULL, &e);
 }

@@ -8,8 +8,10 @@
  * of ids).  Proposals are kept in STATE_DIR/proposals/proposals.jsonl,
  * one JSON object a line, rewritten whole (temporary file, fsync,
  * rename) on every create, so a crash leaves the old or the new file;
- * 201 is answered only after the file is durable.  Selection
- * (opencall_select) is not run through the API.
+ * 201 is answered only after the file is durable.  A call's selection
+ * (opencall_select) is kept in STATE_DIR/proposals/calls.json, one record
+ * per call, written whole likewise; a proposal's outcome is read from
+ * there.
  *
  * The functions carry the prefix proposals_api_ because sim/proposals.h
  * owns proposals_.  Handlers answer through rs like routes.c's and return
@@ -42,6 +44,18 @@ int proposals_api_create(struct proposals_api *pa,
 int proposals_api_list(struct proposals_api *pa,
 		       const struct auth_principal *p,
 		       const struct http_req *rq, struct http_resp *rs);
+/* POST /v1/calls/{call}/select {"capacity": {"MODEL": servers}, "start"?,
+ * "rules"?} (docs/API.md, "Selection"): closes the call (the program
+ * named call) and runs opencall_select over its proposals under the
+ * given capacity and rules (default opencall_rules_2026); every award
+ * becomes a grant (svc_grant_add) from start for its months, one
+ * AUDIT_AWARD entry records the decision with the sha256 of its input
+ * (the call's proposals as the proposals CSV).  200 with the decision;
+ * 404 for an unknown call; 409 when it was selected before (or a
+ * selection was interrupted); 400 naming the field of a bad body. */
+int proposals_api_select(struct proposals_api *pa,
+			 const struct auth_principal *p, const char *call,
+			 const struct http_req *rq, struct http_resp *rs);
 /* GET /v1/proposals/{id}. */
 int proposals_api_get(struct proposals_api *pa,
 		      const struct auth_principal *p, const char *id,

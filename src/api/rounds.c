@@ -14,6 +14,7 @@
  */
 #include "api/rounds.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -38,6 +39,8 @@
 
 #define RPATH 4096
 #define RFILE_NAME_MAX 200
+#define RLIST_MAX 1000
+#define RLIST_DEFAULT 100
 
 struct rounds {
 	struct svc *s;
@@ -265,27 +268,45 @@ gates_check(const char *buf, size_t len, const struct rdef *d,
 	return 0;
 }
 
-/* Whether p may see round d at all: program roles always; a tenant role
- * when its tenant's name is one of the round's teams. */
+/* The name of p's tenant into out ("" when unknown). */
+static void
+caller_tenant(struct rounds *r, const struct auth_principal *p,
+	    char out[DB_NAME_MAX])
+{
+	json_t *a = svc_tenants_json(r->s, p->tenant);
+	const char *tn = json_string_value(json_object_get(json_array_get(a, 0),
+							   "name"));
+
+	snprintf(out, DB_NAME_MAX, "%s", tn != NULL ? tn : "");
+	json_decref(a);
+}
+
+/* Whether a principal of role, whose tenant is named tn, may see round
+ * d: program roles always; a tenant role when tn is one of its teams. */
+static int
+visible_to(int role, const char *tn, const struct rdef *d, int *full)
+{
+	int ok = 0;
+
+	*full = auth_scope(role, ACT_ROUND_READ) == SCOPE_ALL;
+	if (*full)
+		return 1;
+	if (auth_scope(role, ACT_ROUND_READ) == SCOPE_NONE || tn[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < d->nteams && !ok; i++)
+		ok = strcmp(tn, d->teams[i]) == 0;
+	return ok;
+}
+
+/* Whether p may see round d at all (visible_to with p's tenant). */
 static int
 visible(struct rounds *r, const struct auth_principal *p, const struct rdef *d,
 	int *full)
 {
-	json_t *a;
-	const char *tn;
-	int ok = 0;
+	char tn[DB_NAME_MAX];
 
-	*full = auth_scope(p->role, ACT_ROUND_READ) == SCOPE_ALL;
-	if (*full)
-		return 1;
-	if (auth_scope(p->role, ACT_ROUND_READ) == SCOPE_NONE)
-		return 0;
-	a = svc_tenants_json(r->s, p->tenant);
-	tn = json_string_value(json_object_get(json_array_get(a, 0), "name"));
-	for (size_t i = 0; tn != NULL && i < d->nteams && !ok; i++)
-		ok = strcmp(tn, d->teams[i]) == 0;
-	json_decref(a);
-	return ok;
+	caller_tenant(r, p, tn);
+	return visible_to(p->role, tn, d, full);
 }
 
 static int
@@ -742,6 +763,99 @@ rounds_get(struct rounds *r, const struct auth_principal *p, const char *id,
 	}
 	pthread_mutex_unlock(&r->mu);
 	rdef_free(&d);
+	http_json(rs, 200, o);
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+rounds_list(struct rounds *r, const struct auth_principal *p,
+	    const struct http_req *rq, struct http_resp *rs)
+{
+	const char *v = http_query(rq, "status");
+	char tn[DB_NAME_MAX];
+	uint64_t after = 0, limit = RLIST_DEFAULT, *ids = NULL, last = 0;
+	size_t nids = 0, cap = 0, n = 0;
+	int want = -1; /* -1 any, 0 open, 1 closed */
+	struct dirent *de;
+	json_t *a, *o;
+	DIR *dp;
+
+	if (v != NULL && *v) {
+		if (strcmp(v, "open") != 0 && strcmp(v, "closed") != 0) {
+			http_error(rs, 400, "invalid", "status", "status: expected "
+				   "open or closed");
+			return 0;
+		}
+		want = strcmp(v, "closed") == 0;
+	}
+	if ((v = http_query(rq, "limit")) != NULL &&
+	    (parse_id(v, &limit) != 0 || limit > RLIST_MAX)) {
+		http_error(rs, 400, "invalid", "limit", "limit: expected 1..%d",
+			   RLIST_MAX);
+		return 0;
+	}
+	if ((v = http_query(rq, "cursor")) != NULL && *v &&
+	    parse_id(v, &after) != 0) {
+		http_error(rs, 400, "invalid", "cursor", "cursor: not a cursor "
+			   "this server gave");
+		return 0;
+	}
+	caller_tenant(r, p, tn);
+	a = json_array();
+	pthread_mutex_lock(&r->mu);
+	if ((dp = opendir(r->base)) != NULL) {
+		while ((de = readdir(dp)) != NULL) {
+			uint64_t id;
+			if (parse_id(de->d_name, &id) != 0 || id <= after)
+				continue;
+			ids = xgrow(ids, &cap, nids + 1, sizeof *ids);
+			ids[nids++] = id;
+		}
+		closedir(dp);
+	}
+	if (nids > 0)
+		qsort(ids, nids, sizeof *ids, cmp_u64);
+	for (size_t i = 0; i < nids && n < limit; i++) {
+		struct rdef d;
+		struct err e;
+		json_t *teams;
+		int full;
+
+		if (rdef_load(r, ids[i], &d, &e) != 0)
+			continue; /* a folder being made: not a round yet */
+		if (!visible_to(p->role, tn, &d, &full) ||
+		    (want >= 0 && d.closed != want)) {
+			rdef_free(&d);
+			continue;
+		}
+		teams = json_array();
+		for (size_t k = 0; k < d.nteams; k++)
+			json_array_append_new(teams, json_string(d.teams[k]));
+		json_array_append_new(a, json_pack(
+			"{s:I, s:s, s:s, s:o}", "id", (json_int_t)ids[i], "name",
+			d.name, "status", d.closed ? "closed" : "open", "teams",
+			teams));
+		rdef_free(&d);
+		last = ids[i];
+		n++;
+	}
+	pthread_mutex_unlock(&r->mu);
+	free(ids);
+	o = json_pack("{s:o}", "rounds", a);
+	if (n == limit) {
+		char cur[32];
+		snprintf(cur, sizeof cur, "%" PRIu64, last);
+		json_object_set_new(o, "next_cursor", json_string(cur));
+	} else
+		json_object_set_new(o, "next_cursor", json_null());
 	http_json(rs, 200, o);
 	return 0;
 }

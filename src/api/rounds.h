@@ -40,6 +40,12 @@ int rounds_scores(struct rounds *r, const struct auth_principal *p,
 int rounds_close(struct rounds *r, const struct auth_principal *p,
 		 const char *id, const struct http_req *rq,
 		 struct http_resp *rs);
+/* GET /v1/rounds?status=open|closed&limit=&cursor= -> 200 {"rounds": [{"id",
+ * "name", "status", "teams"}], "next_cursor"}: ids ascending after the
+ * cursor, at most limit (1..1000, default 100); only the rounds p may see
+ * (an account role: those its account is a team of), never scores. */
+int rounds_list(struct rounds *r, const struct auth_principal *p,
+		const struct http_req *rq, struct http_resp *rs);
 /* GET /v1/rounds/{id}. */
 int rounds_get(struct rounds *r, const struct auth_principal *p,
 	       const char *id, const struct http_req *rq, struct http_resp *rs);

@@ -885,6 +885,12 @@ round_close(struct call *c)
 }
 
 static int
+round_list(struct call *c)
+{
+	return rounds_ok(c) ? rounds_list(c->r->rounds, &c->p, c->rq, c->rs) : 0;
+}
+
+static int
 round_get(struct call *c)
 {
 	return rounds_ok(c) ? rounds_get(c->r->rounds, &c->p, c->param[0], c->rq,
@@ -922,6 +928,13 @@ proposal_get(struct call *c)
 {
 	return proposals_ok(c) ? proposals_api_get(c->r->proposals, &c->p,
 						   c->param[0], c->rq, c->rs) : 0;
+}
+
+static int
+call_select(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_select(c->r->proposals, &c->p,
+						      c->param[0], c->rq, c->rs) : 0;
 }
 
 /* ---- Metrics ------------------------------------------------------------------------ */
@@ -970,13 +983,15 @@ static const struct route_info infos[] = {
 	{"GET", "/v1/audit", ACT_AUDIT_READ, "Audit entries (hash chain)", NULL, 0},
 	{"GET", "/v1/audit/verify", ACT_AUDIT_READ, "Verify the audit chain", NULL, 0},
 	{"GET", "/metrics", ACT_METRICS, "Prometheus metrics", NULL, 0},
-	{"POST", "/v1/rounds", ACT_ROUND_WRITE, "Create a competition round", NULL, 1},
-	{"POST", "/v1/rounds/{id}/scores", ACT_ROUND_SCORE, "Upload a round's score file", NULL, 1},
+	{"POST", "/v1/rounds", ACT_ROUND_WRITE, "Create a competition round", "RoundRequest", 1},
+	{"POST", "/v1/rounds/{id}/scores", ACT_ROUND_SCORE, "Upload a round's score file", "RoundScoresRequest", 1},
 	{"POST", "/v1/rounds/{id}/close", ACT_ROUND_WRITE, "Close a round: the audited decision", NULL, 0},
 	{"GET", "/v1/rounds/{id}", ACT_ROUND_READ, "A round: status, teams; the decision once closed", NULL, 0},
-	{"POST", "/v1/proposals", ACT_PROPOSAL_WRITE, "Submit an open-call proposal", NULL, 1},
+	{"GET", "/v1/rounds", ACT_ROUND_READ, "Rounds (a tenant: its team's), cursor", NULL, 0},
+	{"POST", "/v1/proposals", ACT_PROPOSAL_WRITE, "Submit an open-call proposal", "ProposalRequest", 1},
 	{"GET", "/v1/proposals", ACT_PROPOSAL_READ, "Open-call proposals (a tenant: its own)", NULL, 0},
 	{"GET", "/v1/proposals/{id}", ACT_PROPOSAL_READ, "One open-call proposal", NULL, 0},
+	{"POST", "/v1/calls/{call}/select", ACT_GRANT_WRITE, "Close an open call: select proposals, awards become grants", "CallSelectRequest", 0},
 };
 
 static int openapi_get(struct call *c);
@@ -987,7 +1002,8 @@ static int (*const fns[])(struct call *) = {
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
 	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
-	round_close, round_get, proposal_create, proposal_list, proposal_get,
+	round_close, round_get, round_list, proposal_create, proposal_list, proposal_get,
+	call_select,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],
