@@ -412,6 +412,11 @@ static const char *const rnames[NR] = {
 	"admin", "pm", "ev", "ta-A", "mem-A", "view-A", "mem-B",
 };
 
+#define RUBRIC "rubric r\\npart e 1 group g source panel norm fixed 0 10\\nfinalists 1\\n"
+#define PANEL "evaluator,team,criterion,score\\ne1,teamA,e,7\\n"
+#define PROPOSAL "\"program\":\"call26\",\"servers\":1,\"model\":\"H100\"," \
+		 "\"months\":6,\"category\":\"academia\",\"org\":\"u\""
+
 struct cell {
 	const char *method, *path, *body; /* body may hold one %d: the role */
 	int want[NR];
@@ -463,6 +468,37 @@ static const struct cell matrix[] = {
 	{"GET", "/v1/audit", NULL, {200, 200, 403, 403, 403, 403, 403}},
 	{"GET", "/v1/audit/verify", NULL, {200, 200, 403, 403, 403, 403, 403}},
 	{"GET", "/metrics", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	/* Rounds: 1 and 3 have team teamA, 2 team teamB; 3 has a panel. */
+	{"GET", "/v1/rounds", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	{"GET", "/v1/rounds?status=open", NULL, {200, 200, 200, 200, 200, 200, 200}},
+	{"GET", "/v1/rounds/1", NULL, {200, 200, 200, 200, 200, 200, 404}},
+	{"GET", "/v1/rounds/2", NULL, {200, 200, 200, 404, 404, 404, 200}},
+	{"GET", "/v1/rounds/9", NULL, {404, 404, 404, 404, 404, 404, 404}},
+	{"POST", "/v1/rounds", "{\"name\":\"r-%d\",\"rubric\":\"" RUBRIC "\","
+	 "\"teams\":[\"teamA\"]}", {201, 201, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/rounds/1/scores", "{\"kind\":\"panel\",\"content\":\"" PANEL "\"}",
+	 {201, 201, 201, 403, 403, 403, 403}},
+	{"POST", "/v1/rounds/9/scores", "{\"kind\":\"panel\",\"content\":\"" PANEL "\"}",
+	 {404, 404, 404, 403, 403, 403, 403}},
+	{"POST", "/v1/rounds/3/close", "", {200, 409, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/rounds/3/scores", "{\"kind\":\"panel\",\"content\":\"" PANEL "\"}",
+	 {409, 409, 409, 403, 403, 403, 403}},
+	/* Proposals: 1 is teamA's, 2 teamB's, both in call26. */
+	{"GET", "/v1/proposals", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/proposals/1", NULL, {200, 200, 403, 200, 200, 200, 404}},
+	{"GET", "/v1/proposals/2", NULL, {200, 200, 403, 404, 404, 404, 200}},
+	{"POST", "/v1/proposals", "{" PROPOSAL "}", {201, 201, 403, 201, 403, 403, 403}},
+	{"POST", "/v1/proposals", "{" PROPOSAL ",\"tenant\":\"teamB\"}",
+	 {201, 201, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/proposals", "{" PROPOSAL ",\"scores\":{\"impact\":1,"
+	 "\"ecosystem\":1,\"feasibility\":1}}", {201, 201, 403, 403, 403, 403, 403}},
+	/* Selection (min_score 50: every proposal here is rejected, so no
+	 * grants change the counts checked below). */
+	{"POST", "/v1/calls/nope/select", "{\"capacity\":{\"H100\":4}}",
+	 {404, 404, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/calls/call26/select", "{\"capacity\":{\"H100\":4},"
+	 "\"rules\":{\"min_score\":50}}", {200, 409, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/proposals", "{" PROPOSAL "}", {409, 409, 403, 409, 403, 403, 403}},
 };
 
 
@@ -481,6 +517,13 @@ TEST(api_authz)
 		{"/v1/users", "{\"name\":\"mem2-A\",\"account\":\"teamA\",\"role\":\"member\"}"},
 		{"/v1/users", "{\"name\":\"view-A\",\"account\":\"teamA\",\"role\":\"viewer\"}"},
 		{"/v1/users", "{\"name\":\"mem-B\",\"account\":\"teamB\",\"role\":\"member\"}"},
+		{"/v1/programs", "{\"name\":\"call26\"}"},
+		{"/v1/rounds", "{\"name\":\"ra\",\"rubric\":\"" RUBRIC "\",\"teams\":[\"teamA\"]}"},
+		{"/v1/rounds", "{\"name\":\"rb\",\"rubric\":\"" RUBRIC "\",\"teams\":[\"teamB\"]}"},
+		{"/v1/rounds", "{\"name\":\"rc\",\"rubric\":\"" RUBRIC "\",\"teams\":[\"teamA\"]}"},
+		{"/v1/rounds/3/scores", "{\"kind\":\"panel\",\"content\":\"" PANEL "\"}"},
+		{"/v1/proposals", "{" PROPOSAL ",\"tenant\":\"teamA\"}"},
+		{"/v1/proposals", "{" PROPOSAL ",\"tenant\":\"teamB\"}"},
 	};
 	json_t *v;
 	FILE *f;
@@ -520,7 +563,9 @@ TEST(api_authz)
 					c->path, rnames[r], st, want, s);
 				nbad++;
 			} else if (want >= 400) {
-				const char *code = want == 403 ? "\"forbidden\"" : "\"not_found\"";
+				const char *code = want == 403 ? "\"forbidden\"" :
+						   want == 409 ? "\"conflict\"" :
+						   "\"not_found\"";
 				if (strstr(s, code) == NULL) {
 					fprintf(stderr, "%s %s as %s: body %s\n", c->method,
 						c->path, rnames[r], s);
