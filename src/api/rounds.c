@@ -548,6 +548,7 @@ score_check(struct rounds *r, uint64_t id, const struct rdef *d,
 	snprintf(rel, RPATH, "%s.csv", kind);
 	if (strcmp(kind, "panel") == 0) {
 		struct panel pn;
+		memset(&pn, 0, sizeof pn); /* panel_parse wants it zeroed */
 		rc = panel_parse(&pn, rel, content, len, rf.panel_lo, rf.panel_hi,
 				 (const char *const *)d->teams, d->nteams, e);
 		panel_free(&pn);
