@@ -794,32 +794,73 @@ grants_post(struct call *c)
 
 /* ---- Usage and audit ------------------------------------------------------------ */
 
+/* ?from=&to= in unix seconds (default: all time up to now); answers 400
+ * and returns -1 when they are malformed or out of order. */
+static int
+time_range(struct call *c, uint64_t *from, uint64_t *to)
+{
+	const char *v;
+
+	*from = 0;
+	*to = (uint64_t)time(NULL) + 1;
+	if ((v = http_query(c->rq, "from")) != NULL && parse_u64(v, from) != 0) {
+		http_error(c->rs, 400, "invalid", "from", "from: expected unix seconds");
+		return -1;
+	}
+	if ((v = http_query(c->rq, "to")) != NULL && parse_u64(v, to) != 0) {
+		http_error(c->rs, 400, "invalid", "to", "to: expected unix seconds");
+		return -1;
+	}
+	if (*to <= *from || *to > (uint64_t)INT64_MAX) {
+		http_error(c->rs, 400, "invalid", "to", "to: must be after from");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 usage_get(struct call *c)
 {
 	uint32_t t;
-	uint64_t from = 0, to = (uint64_t)time(NULL) + 1;
-	const char *v;
+	uint64_t from, to;
 	struct err e;
 	json_t *o;
 
 	if (list_scope(c, ACT_USAGE_READ, &t) != 0)
 		return 0;
-	if ((v = http_query(c->rq, "from")) != NULL && parse_u64(v, &from) != 0) {
-		http_error(c->rs, 400, "invalid", "from", "from: expected unix seconds");
+	if (time_range(c, &from, &to) != 0)
 		return 0;
-	}
-	if ((v = http_query(c->rq, "to")) != NULL && parse_u64(v, &to) != 0) {
-		http_error(c->rs, 400, "invalid", "to", "to: expected unix seconds");
-		return 0;
-	}
-	if (to <= from || to > (uint64_t)INT64_MAX) {
-		http_error(c->rs, 400, "invalid", "to", "to: must be after from");
-		return 0;
-	}
 	if ((o = svc_usage_json(c->s, t, (int64_t)from, (int64_t)to, &e)) == NULL)
 		return invalid(c, NULL, &e);
 	http_json(c->rs, 200, o);
+	return 0;
+}
+
+/* The accounting cross-check: same scope and range rules as usage_get. */
+static int
+usage_check_get(struct call *c)
+{
+	uint32_t t;
+	uint64_t from, to;
+	struct err e;
+	json_t *o;
+
+	if (list_scope(c, ACT_USAGE_READ, &t) != 0)
+		return 0;
+	if (time_range(c, &from, &to) != 0)
+		return 0;
+	if ((o = svc_usage_check_json(c->s, t, (int64_t)from, (int64_t)to,
+				      &e)) == NULL)
+		return invalid(c, NULL, &e);
+	http_json(c->rs, 200, o);
+	return 0;
+}
+
+/* The executor's side: unusable nodes, foreign jobs (operators only). */
+static int
+executor_get(struct call *c)
+{
+	http_json(c->rs, 200, svc_executor_json(c->s)); /* table: operators */
 	return 0;
 }
 
@@ -980,6 +1021,8 @@ static const struct route_info infos[] = {
 	{"GET", "/v1/grants", ACT_GRANT_READ, "Grants (quotas)", NULL, 0},
 	{"POST", "/v1/grants", ACT_GRANT_WRITE, "Add a grant", "GrantRequest", 1},
 	{"GET", "/v1/usage", ACT_USAGE_READ, "GPU-seconds per account and model", NULL, 0},
+	{"GET", "/v1/usage/check", ACT_USAGE_READ, "allot's GPU-seconds per run beside the executor's (Slurm's) accounting", NULL, 0},
+	{"GET", "/v1/executor", ACT_NODE_MANAGE, "The executor: unusable nodes, jobs it found that allot did not start", NULL, 0},
 	{"GET", "/v1/audit", ACT_AUDIT_READ, "Audit entries (hash chain)", NULL, 0},
 	{"GET", "/v1/audit/verify", ACT_AUDIT_READ, "Verify the audit chain", NULL, 0},
 	{"GET", "/metrics", ACT_METRICS, "Prometheus metrics", NULL, 0},
@@ -1001,6 +1044,7 @@ static int (*const fns[])(struct call *) = {
 	job_release, queue_get, pool_get, nodes_get, node_drain, node_resume,
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
 	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
+	usage_check_get, executor_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
 	round_close, round_get, round_list, proposal_create, proposal_list, proposal_get,
 	call_select,

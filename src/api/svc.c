@@ -516,6 +516,81 @@ load_job(void *ctx, const struct db_job *r)
 	return 0;
 }
 
+/* The state the placer sees for node k: absent stays absent; otherwise
+ * the executor's word when it has given one (usable or down), else the
+ * pool file's; an admin's drain on top of a usable node. */
+static void
+node_apply(struct svc *s, size_t k)
+{
+	uint8_t st = s->nbase[k];
+
+	if (st != NODE_ABSENT && s->nxseen[k])
+		st = s->nxdown[k] ? NODE_DOWN : NODE_UP;
+	if (st == NODE_UP && s->ndrain[k])
+		st = NODE_DRAIN;
+	if (s->pool.nodes[k].state != st) {
+		s->pool.nodes[k].state = st;
+		placer_node_changed(s->pl, (uint32_t)k);
+		s->dirty = 1;
+	}
+}
+
+static void
+nodes_init(struct svc *s)
+{
+	size_t n = s->pool.nnodes + 1;
+
+	s->nbase = xcalloc(n, 1);
+	s->ndrain = xcalloc(n, 1);
+	s->nxseen = xcalloc(n, 1);
+	s->nxdown = xcalloc(n, 1);
+	s->nxwhy = xcalloc(n, sizeof *s->nxwhy);
+	for (size_t k = 0; k < s->pool.nnodes; k++)
+		s->nbase[k] = s->pool.nodes[k].state;
+}
+
+/* A NODE event: the executor says node ev->name is usable or not.  Jobs
+ * running there are left to the executor: their ends come as events. */
+static void
+node_event(struct svc *s, const struct exec_event *ev)
+{
+	long k = node_by_name(&s->pool, ev->name, strlen(ev->name));
+	int was;
+
+	if (k < 0) {
+		svc_log(s, "executor: node %s is not in the pool (%s); ignored",
+			ev->name, ev->up ? "up" : ev->text);
+		return;
+	}
+	was = s->nxseen[k] ? !s->nxdown[k] : -1;
+	s->nxseen[k] = 1;
+	s->nxdown[k] = (uint8_t)!ev->up;
+	snprintf(s->nxwhy[k], sizeof s->nxwhy[k], "%.63s", ev->up ? "" : ev->text);
+	if (was != ev->up && (was != -1 || !ev->up))
+		svc_log(s, "node %s %s%s%s", ev->name, ev->up ? "usable" :
+			"unusable", *ev->text ? ": " : "", ev->text);
+	node_apply(s, (size_t)k);
+}
+
+/* A FOREIGN event: reported and listed, never touched. */
+static void
+foreign_event(struct svc *s, const struct exec_event *ev)
+{
+	struct svc_foreign f;
+
+	memset(&f, 0, sizeof f);
+	f.id = ev->id;
+	f.at = ev->at > 0 ? ev->at : svc__now();
+	snprintf(f.cluster, sizeof f.cluster, "%s", ev->name);
+	snprintf(f.text, sizeof f.text, "%s", ev->text);
+	s->nforeign++;
+	if (s->foreign.n < SVC_FOREIGN_MAX)
+		vec_push(&s->foreign, f);
+	svc_log(s, "executor: a job allot did not start%s%s: id %llu %s "
+		"(left alone)", *f.cluster ? " on cluster " : "", f.cluster,
+		(unsigned long long)f.id, f.text);
+}
+
 /* Gives a running job's resources back; its state is the caller's. */
 static void
 release_running(struct svc *s, uint32_t id)
@@ -540,7 +615,11 @@ release_running(struct svc *s, uint32_t id)
  * recovered: ev comes from exec_recover after a restart; a LOST one the
  * executor marks never_started (the daemon died between the durable
  * `starting` mark and the start) goes back to the queue under the next
- * run id, as a preemption requeue does, charged no usage. */
+ * run id, as a preemption requeue does, charged no usage.  A run that
+ * ended through no fault of its own (its node failed, or the executor
+ * lost it while running) is requeued if the job is preemptible or
+ * checkpointable, else it fails; either way its usage is charged.  NODE
+ * and FOREIGN events go to node_event and foreign_event. */
 static void
 apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 	    struct work *w)
@@ -553,19 +632,34 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 	const char *reason = "";
 	char *atext;
 	int64_t end = ev->at > 0 ? ev->at : svc__now();
-	int to, code = -1, requeue = 0;
+	int to, code = -1, requeue = 0, failed_run = 0;
 
-	if (id >= s->jcap ||
-	    (ev->kind != EXEC_EXITED && ev->kind != EXEC_LOST))
+	if (ev->kind == EXEC_NODE) {
+		node_event(s, ev);
+		return;
+	}
+	if (ev->kind == EXEC_FOREIGN) {
+		foreign_event(s, ev);
+		return;
+	}
+	if (id >= s->jcap)
 		return;
 	j = &s->jobs[id];
 	x = &s->sj[id];
 	if (j->state != JOB_RUNNING || exec_id(id, j) != ev->id)
 		return; /* stale: an earlier run */
+	if (ev->kind == EXEC_STARTED) {
+		/* Slurm may start it a moment after allot decided: the
+		 * executor's start time is the one usage is charged from. */
+		if (ev->at > j->start)
+			j->start = ev->at;
+		return;
+	}
 	if (ev->kind == EXEC_LOST) {
 		to = JOB_FAILED;
 		reason = "lost";
 		requeue = recovered && ev->never_started;
+		failed_run = !requeue;
 	} else if (x->preempting && !x->cancel_req) {
 		to = JOB_PREEMPTED;
 		reason = "preempted";
@@ -574,6 +668,11 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 		to = JOB_CANCELLED;
 		reason = "cancelled";
 		code = ev->status;
+	} else if (ev->node_failed) {
+		to = JOB_FAILED;
+		reason = "node failure";
+		code = ev->status;
+		failed_run = 1;
 	} else if (ev->timed_out) {
 		to = JOB_FAILED;
 		reason = "timeout";
@@ -593,6 +692,8 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 	u.start = j->start >= 0 ? j->start : end;
 	u.end = end >= u.start ? end : u.start;
 	u.gpu_milli = (uint32_t)job_gpu_milli(j);
+	u.exec_known = ev->acct_known;
+	u.exec_gpu_s = ev->acct_gpu_s;
 	if (u.gpu_milli > 0 && !requeue)
 		vec_push(&w->usage, u);
 	atext = x->alloc.nslots ? alloc_text(&s->pool, &x->alloc) : NULL;
@@ -620,6 +721,31 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 			j->state = JOB_FAILED;
 		svc_log(s, "job %u preempted: %s", id, j->state == JOB_PENDING ?
 			"requeued" : "failed (neither preemptible nor checkpointable)");
+	}
+	if (failed_run) {
+		/* The run ended through no fault of its own (its node failed,
+		 * or the executor lost it): its checkpoint policy decides, as
+		 * for a preemption. */
+		const char *what = ev->kind == EXEC_LOST ? "lost" : "node failure";
+		unsigned run = svc__run_of(j) + 1;
+
+		if (!(j->flags & (JOB_PREEMPTIBLE | JOB_CHECKPOINTABLE))) {
+			svc_log(s, "job %u: %s: failed (neither preemptible nor "
+				"checkpointable)", id, what);
+		} else if (run > RUN_MASK) {
+			reason = ev->kind == EXEC_LOST ? "lost; requeued too often" :
+				 "node failure; requeued too often";
+			svc_log(s, "job %u: %s: failed (run ids used up)", id, what);
+		} else {
+			j->flags = (j->flags & ~(RUN_MASK << RUN_SHIFT)) |
+				   (run << RUN_SHIFT);
+			j->state = JOB_PENDING;
+			j->start = j->end = -1;
+			enqueue(s, id);
+			reason = ev->kind == EXEC_LOST ? "requeued: lost while running" :
+				 "requeued after node failure";
+			svc_log(s, "job %u: %s: requeued (run %u)", id, what, run);
+		}
 	}
 	if (requeue) {
 		unsigned run = svc__run_of(j) + 1;
@@ -1074,6 +1200,16 @@ load_pool(struct svc *s, struct err *e)
 	}
 	if (rc != ERR_NOTFOUND)
 		return rc;
+	if (s->o.pool == NULL && s->o.pool_import != NULL) {
+		if ((rc = s->o.pool_import(s->o.pool_ctx, &text, e)) != 0)
+			return rc;
+		rc = poolfile_parse("imported pool", text, strlen(text),
+				    &s->pool, e);
+		if (rc == 0)
+			rc = db_pool_put(s->db, text, e);
+		free(text);
+		return rc;
+	}
 	if ((rc = pool_load(s->o.pool ? s->o.pool : SVC_POOL_DEFAULT, &s->pool,
 			    e)) != 0)
 		return rc;
@@ -1133,9 +1269,9 @@ load_drained(struct svc *s)
 		char *c = strchr(p, ',');
 		size_t n = c ? (size_t)(c - p) : strlen(p);
 		long k = node_by_name(&s->pool, p, n);
-		if (k >= 0 && s->pool.nodes[k].state == NODE_UP) {
-			s->pool.nodes[k].state = NODE_DRAIN;
-			placer_node_changed(s->pl, (uint32_t)k);
+		if (k >= 0) {
+			s->ndrain[k] = 1;
+			node_apply(s, (size_t)k);
 		}
 		p = c ? c + 1 : NULL;
 	}
@@ -1193,6 +1329,7 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 
 	*out = NULL;
 	s->o = *o;
+	s->x = o->exec; /* ours from here on, even if svc_open fails */
 	if (s->o.pass_interval_ms <= 0)
 		s->o.pass_interval_ms = SVC_PASS_MS_DEFAULT;
 	s->log = o->log ? o->log : stderr;
@@ -1219,6 +1356,7 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	if ((rc = load_pool(s, e)) != 0)
 		goto fail;
 	s->pl = placer_new(&s->pool, PLACE_FGD, 1);
+	nodes_init(s);
 	if ((rc = bootstrap(s, e)) != 0 ||
 	    (rc = db_tenants_load(s->db, load_tenant, s, e)) != 0 ||
 	    (rc = db_users_load(s->db, load_user, s, e)) != 0 ||
@@ -1240,7 +1378,7 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	ensure_job(s, (size_t)maxid + 1);
 	if ((rc = db_jobs_active(s->db, load_job, s, e)) != 0)
 		goto fail;
-	if ((s->x = local_new(s->state_dir, e)) == NULL) {
+	if (s->x == NULL && (s->x = local_new(s->state_dir, e)) == NULL) {
 		rc = e ? e->code : ERR_IO;
 		goto fail;
 	}
@@ -1307,6 +1445,12 @@ svc_close(struct svc *s)
 	vec_free(&s->users);
 	placer_free(s->pl);
 	pool_free(&s->pool);
+	free(s->nbase);
+	free(s->ndrain);
+	free(s->nxseen);
+	free(s->nxdown);
+	free(s->nxwhy);
+	vec_free(&s->foreign);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->umu);
 	pthread_cond_destroy(&s->cv);
@@ -1607,14 +1751,13 @@ svc_node_set(struct svc *s, const char *name, int drain, struct err *e)
 		pthread_mutex_unlock(&s->mu);
 		return err_set(e, ERR_NOTFOUND, "no node \"%s\"", name);
 	}
-	if (drain && s->pool.nodes[k].state == NODE_UP)
-		s->pool.nodes[k].state = NODE_DRAIN;
-	else if (!drain && s->pool.nodes[k].state == NODE_DRAIN)
-		s->pool.nodes[k].state = NODE_UP;
-	placer_node_changed(s->pl, (uint32_t)k);
+	s->ndrain[k] = (uint8_t)(drain != 0);
+	if (!drain && s->nbase[k] == NODE_DRAIN)
+		s->nbase[k] = NODE_UP;
+	node_apply(s, (size_t)k);
 	f = open_memstream(&buf, &len);
 	for (size_t i = 0; i < s->pool.nnodes; i++)
-		if (s->pool.nodes[i].state == NODE_DRAIN) {
+		if (s->ndrain[i]) {
 			fprintf(f, "%s%s", first ? "" : ",",
 				pool_node_name(&s->pool, (uint32_t)i));
 			first = 0;

@@ -39,6 +39,13 @@
 
 struct svc_opts {
 	const char *db_path;
+	struct exec *exec;            /* taken (freed by svc_close, also on a
+				       * failed svc_open); NULL = the local
+				       * executor in state_dir */
+	/* At first start without `pool`: the pool file text from the
+	 * executor (its Slurm clusters' nodes), malloc'ed; NULL = none. */
+	int (*pool_import)(void *ctx, char **text, struct err *e);
+	void *pool_ctx;
 	const char *state_dir;        /* executor state, default job workdir */
 	const char *pool;             /* pool file or gen:SPEC, first start only */
 	const char *admin_token_file; /* written at first start (0600) */
@@ -122,7 +129,9 @@ json_t *svc_queue_json(struct svc *s, uint32_t tenant, size_t limit);
 
 json_t *svc_pool_json(struct svc *s);
 json_t *svc_nodes_json(struct svc *s);
-/* Drains (drain = 1) or resumes node `name`, durably. */
+/* Drains (drain = 1) or resumes node `name`, durably.  A drained node
+ * stays drained whatever the executor says; a resumed one is usable when
+ * the executor (if it watches nodes) says so too. */
 int svc_node_set(struct svc *s, const char *name, int drain, struct err *e);
 /* Model id by name or -1. */
 int svc_model_find(struct svc *s, const char *name);
@@ -137,6 +146,19 @@ json_t *svc_grants_json(struct svc *s, uint32_t tenant);
  * UINT32_MAX = all.  NULL + e on a store error. */
 json_t *svc_usage_json(struct svc *s, uint32_t tenant, int64_t from,
 		       int64_t to, struct err *e);
+
+/* The executor's side: its name, the nodes it says are unusable (with
+ * why), and the foreign jobs it found (jobs on its clusters allot did not
+ * start: reported, never touched), the latest first. */
+json_t *svc_executor_json(struct svc *s);
+
+/* The accounting cross-check over usage rows overlapping [from, to):
+ * allot's GPU-seconds for each finished run beside the executor's own
+ * (Slurm: allocated GPUs x its run time), the totals, and the runs whose
+ * figures differ by more than 2 s per GPU plus 1 %.  tenant UINT32_MAX =
+ * all.  NULL + e on a store error. */
+json_t *svc_usage_check_json(struct svc *s, uint32_t tenant, int64_t from,
+			     int64_t to, struct err *e);
 
 /* ---- Metrics ------------------------------------------------------------- */
 

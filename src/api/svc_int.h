@@ -46,6 +46,15 @@ struct sjob {
 	uint8_t starting;     /* marked running; the executor not yet done */
 };
 
+/* A job the executor found that allot did not start. */
+struct svc_foreign {
+	uint64_t id;          /* the executor's (Slurm's) job id */
+	int64_t at;           /* when it was reported */
+	char cluster[64];
+	char text[160];
+};
+#define SVC_FOREIGN_MAX 1024
+
 struct svc {
 	struct svc_opts o;
 	char *state_dir;
@@ -64,6 +73,13 @@ struct svc {
 	/* Pool. */
 	struct pool pool;
 	struct placer *pl;
+	/* Per node: the state its pool file gave, an admin's drain, the
+	 * executor's word (seen, unusable, why); node_apply derives the
+	 * state the placer sees from them. */
+	uint8_t *nbase, *ndrain, *nxseen, *nxdown;
+	char (*nxwhy)[64];
+	VEC(struct svc_foreign) foreign; /* the first SVC_FOREIGN_MAX */
+	uint64_t nforeign;
 	/* Tenants, users, grants; index = store id, [0] unused. */
 	VEC(struct db_tenant) tenants;
 	VEC(struct db_user) users;

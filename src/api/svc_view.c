@@ -7,6 +7,7 @@
  */
 #include "api/svc_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,14 +213,17 @@ svc_nodes_json(struct svc *s)
 	for (size_t i = 0; i < s->pool.nnodes; i++) {
 		const struct node *n = &s->pool.nodes[i];
 		int whole = node_full_free(n);
+		const char *why = s->ndrain[i] ? "drained" :
+				  s->nxseen[i] && s->nxdown[i] ? s->nxwhy[i] : "";
 		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s, s:I, s:I, s:s}",
+			"{s:s, s:s, s:s, s:I, s:I, s:s, s:s}",
 			"name", pool_node_name(&s->pool, (uint32_t)i),
 			"site", strtab_get(&s->pool.names, s->pool.sites[
 				pool_node_site(&s->pool, (uint32_t)i)].name),
 			"model", n->ngpu ? strtab_get(&s->pool.model_names, n->model) : "",
 			"gpus", (json_int_t)n->ngpu, "gpus_free", (json_int_t)whole,
-			"state", n->state < 5 ? node_states[n->state] : "?"));
+			"state", n->state < 5 ? node_states[n->state] : "?",
+			"reason", why));
 	}
 	pthread_mutex_unlock(&s->mu);
 	return json_pack("{s:o}", "nodes", a);
@@ -357,6 +361,101 @@ svc_usage_json(struct svc *s, uint32_t tenant, int64_t from, int64_t to,
 			 "to", (json_int_t)to);
 }
 
+json_t *
+svc_executor_json(struct svc *s)
+{
+	json_t *down = json_array(), *fo = json_array();
+	uint64_t total;
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->pool.nnodes; i++)
+		if (s->nxseen[i] && s->nxdown[i])
+			json_array_append_new(down, json_pack("{s:s, s:s}",
+				"node", pool_node_name(&s->pool, (uint32_t)i),
+				"reason", s->nxwhy[i]));
+	for (size_t i = s->foreign.n; i-- > 0;) {
+		const struct svc_foreign *f = &s->foreign.v[i];
+		json_array_append_new(fo, json_pack("{s:I, s:s, s:s, s:I}",
+			"id", (json_int_t)f->id, "cluster", f->cluster,
+			"what", f->text, "seen", (json_int_t)f->at));
+	}
+	total = s->nforeign;
+	pthread_mutex_unlock(&s->mu);
+	return json_pack("{s:s, s:o, s:o, s:I}", "executor", exec_name(s->x),
+			 "nodes_unusable", down, "foreign_jobs", fo,
+			 "foreign_total", (json_int_t)total);
+}
+
+/* The cross-check: allot's figure and the executor's for each run. */
+struct ucheck {
+	size_t rows, checked, missing, nbad;
+	double allot, exec;
+	json_t *bad;         /* the first 100 mismatches */
+};
+
+static int
+check_cb(void *ctx, const struct db_usage *r)
+{
+	struct ucheck *c = ctx;
+	double mine = (double)(r->end - r->start) * r->gpu_milli / MILLI;
+	double gpus = (double)r->gpu_milli / MILLI, diff, tol;
+
+	c->rows++;
+	if (!r->exec_known) {
+		c->missing++;
+		return 0;
+	}
+	c->checked++;
+	c->allot += mine;
+	c->exec += (double)r->exec_gpu_s;
+	diff = (double)r->exec_gpu_s - mine;
+	tol = 2 * (gpus > 1 ? gpus : 1) + 0.01 * mine;
+	if (fabs(diff) > tol) {
+		c->nbad++;
+		if (json_array_size(c->bad) < 100)
+			json_array_append_new(c->bad, json_pack(
+				"{s:I, s:I, s:f, s:I, s:f}", "job",
+				(json_int_t)r->job, "tenant", (json_int_t)r->tenant,
+				"allot_gpu_seconds", mine, "executor_gpu_seconds",
+				(json_int_t)r->exec_gpu_s, "difference", diff));
+	}
+	return 0;
+}
+
+json_t *
+svc_usage_check_json(struct svc *s, uint32_t tenant, int64_t from,
+		     int64_t to, struct err *e)
+{
+	struct ucheck c;
+	json_t *o;
+
+	memset(&c, 0, sizeof c);
+	c.bad = json_array();
+	if (db_usage_load(s->db, tenant, from, to, check_cb, &c, e) != 0) {
+		json_decref(c.bad);
+		return NULL;
+	}
+	/* Tenant ids to names (rows of other tenants never get here). */
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < json_array_size(c.bad); i++) {
+		json_t *b = json_array_get(c.bad, i);
+		uint32_t t = (uint32_t)json_integer_value(json_object_get(b, "tenant"));
+		json_object_set_new(b, "account", json_string(
+			t < s->tenants.n ? svc__tenant_name(s, t) : "?"));
+		json_object_del(b, "tenant");
+	}
+	pthread_mutex_unlock(&s->mu);
+	o = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:s, s:o, s:I, s:I}",
+		      "runs", (json_int_t)c.rows, "checked", (json_int_t)c.checked,
+		      "without_executor_figure", (json_int_t)c.missing,
+		      "mismatched", (json_int_t)c.nbad,
+		      "allot_gpu_seconds", c.allot, "executor_gpu_seconds", c.exec,
+		      "tolerance", "2 s per GPU plus 1 % of allot's figure",
+		      "mismatches", c.bad, "from", (json_int_t)from,
+		      "to", (json_int_t)to);
+	return o;
+}
+
 /* ---- Metrics ------------------------------------------------------------------------ */
 
 void
@@ -413,6 +512,21 @@ svc_metrics_text(struct svc *s, uint32_t tenant, size_t *len)
 				strtab_get(&s->pool.names, s->pool.sites[st].name),
 				(unsigned long long)idle);
 		}
+	{
+		size_t byst[5] = {0};
+		for (size_t i = 0; i < s->pool.nnodes; i++)
+			byst[s->pool.nodes[i].state < 5 ? s->pool.nodes[i].state : 0]++;
+		fprintf(f, "# HELP allot_nodes Nodes by state (down: the executor "
+			   "says unusable).\n# TYPE allot_nodes gauge\n");
+		for (int k = 0; k < 4; k++)
+			fprintf(f, "allot_nodes{state=\"%s\"} %zu\n", node_states[k],
+				byst[k] + (k == 0 ? byst[4] : 0));
+		fprintf(f, "# HELP allot_foreign_jobs_total Jobs found on the "
+			   "executor's clusters that allot did not start.\n"
+			   "# TYPE allot_foreign_jobs_total counter\n"
+			   "allot_foreign_jobs_total %llu\n",
+			(unsigned long long)s->nforeign);
+	}
 	fprintf(f, "# HELP allot_pass_seconds Scheduling pass latency.\n"
 		   "# TYPE allot_pass_seconds histogram\n");
 	for (int k = 0; k < NHIST; k++) {
