@@ -2,7 +2,11 @@
  * cmd-usage.c — `allot usage`: GPU usage per tenant from the server's
  * ledger (GET /v1/usage), like sreport's account utilisation.
  *
- *	allot usage [-A ACCOUNT] [--from T] [--to T] [--json]
+ *	allot usage [-A ACCOUNT] [--from T] [--to T] [--check] [--json]
+ *
+ * --check: the accounting cross-check (GET /v1/usage/check): allot's
+ * GPU-seconds of each finished run against the executor's own (Slurm's),
+ * a summary line and the runs that differ.
  *
  * T is unix seconds or a UTC date "YYYY-MM-DD[THH:MM[:SS]]".  The table shows every field of the server's usage
  * rows, so the client needs no change when the server adds one.
@@ -21,7 +25,7 @@ usage(int argc, char **argv)
 	const char *account = NULL, *v;
 	int64_t from = -1, to = -1;
 	char num[24];
-	int json = 0, status = 0, rc;
+	int json = 0, check = 0, status = 0, rc;
 	char path[512] = "/v1/usage";
 	struct client_resp r = {0};
 	const json_t *rows = NULL, *m;
@@ -53,10 +57,14 @@ usage(int argc, char **argv)
 						       "got \"%s\"", v);
 		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = 1;
 		else
 			return cmd_usage_error(&cmd_usage_entry, "unexpected argument %s",
 					       argv[i]);
 	}
+	if (check)
+		snprintf(path, sizeof path, "/v1/usage/check");
 	if (account != NULL)
 		client_path_add(path, sizeof path, "account", account);
 	if (from >= 0) {
@@ -73,7 +81,20 @@ usage(int argc, char **argv)
 		status = client_fail("usage", rc, &r, &e);
 	else if (json)
 		printf("%s\n", r.body);
-	else {
+	else if (check) {
+		const json_t *bad = json_object_get(r.json, "mismatches");
+		printf("%lld runs, %lld with the executor's figure: allot %.1f "
+		       "GPU-h, executor %.1f GPU-h, %lld differ (more than %s)\n",
+		       (long long)json_integer_value(json_object_get(r.json, "runs")),
+		       (long long)json_integer_value(json_object_get(r.json, "checked")),
+		       json_number_value(json_object_get(r.json, "allot_gpu_seconds")) / 3600,
+		       json_number_value(json_object_get(r.json, "executor_gpu_seconds")) / 3600,
+		       (long long)json_integer_value(json_object_get(r.json, "mismatched")),
+		       json_string_value(json_object_get(r.json, "tolerance")) ?
+		       json_string_value(json_object_get(r.json, "tolerance")) : "?");
+		if (json_array_size(bad) > 0)
+			client_print_table(stdout, bad, NULL);
+	} else {
 		if (json_is_array(r.json))
 			rows = r.json;
 		else
@@ -94,11 +115,14 @@ usage(int argc, char **argv)
 
 const struct cmd_entry cmd_usage_entry = {
 	"usage",
-	"[-A ACCOUNT] [--from T] [--to T] [--json]",
+	"[-A ACCOUNT] [--from T] [--to T] [--check] [--json]",
 	"GPU usage per tenant from the server's ledger (sreport)",
 	"  -A, --account A   one tenant\n"
 	"      --from T, --to T   the period [from, to): unix seconds or\n"
 	"                    YYYY-MM-DD[THH:MM[:SS]] (UTC)\n"
+	"      --check       allot's GPU-seconds per run against the executor's\n"
+	"                    own accounting (Slurm's): totals and the runs\n"
+	"                    that differ\n"
 	"      --json        the server's reply as is\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server, 2 unreachable/5xx, 64 usage.\n",

@@ -72,6 +72,9 @@ $A usage > "$T/u" || fail "usage"
 head -1 "$T/u" | grep -q "ACCOUNT" || fail "usage header: $(cat "$T/u")"
 awk '$1 == "admin" && $2 == "H100" && $3 >= 2' "$T/u" | grep -q . || fail "usage rows: $(cat "$T/u")"
 $A usage --json | grep -q '"usage":\[' || fail "usage --json"
+# the local executor keeps no accounting of its own: nothing to check against
+$A usage --check | grep -Eq '^[1-9][0-9]* runs, 0 with the executor.s figure' ||
+	fail "usage --check: $($A usage --check)"
 $A usage -A nobody 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '^allot usage: account: no account' "$T/err" || fail "usage -A nobody: exit $rc: $(cat "$T/err")"
 
