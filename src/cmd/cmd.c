@@ -30,6 +30,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_report_entry,
 	&cmd_round_entry,
 	&cmd_serve_entry,
+	&cmd_exec_agent_entry,
 };
 #define NCMDS (sizeof table / sizeof table[0])
 

@@ -33,6 +33,7 @@ extern const struct cmd_entry cmd_whatif_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_round_entry;
 extern const struct cmd_entry cmd_serve_entry;
+extern const struct cmd_entry cmd_exec_agent_entry;
 
 /* `allot run` of a programme (cmd-run-prog.c): korea-2026 or a file. */
 int cmd_run_program(int argc, char **argv);
