@@ -212,6 +212,14 @@ job_submit(struct call *c)
 		db_job_clear(&v.j);
 		return forbidden(c, "you may submit only to your own account");
 	}
+	if (v.j.shape.gpu_milli < MILLI && v.j.shape.gpu_milli > 0 &&
+	    !svc_shares_ok(c->s)) {
+		db_job_clear(&v.j);
+		http_error(c->rs, 400, "invalid", "gpu_milli", "gpu_milli: GPU "
+			   "shares run only on the local executor (Slurm gives "
+			   "whole GPUs)");
+		return 0;
+	}
 	v.j.tenant = tenant;
 	v.j.user = c->p.user;
 	if (!v.has_grace)

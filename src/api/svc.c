@@ -162,6 +162,12 @@ svc_models(struct svc *s)
 }
 
 int
+svc_shares_ok(struct svc *s)
+{
+	return strcmp(exec_name(s->x), "local") == 0;
+}
+
+int
 svc_model_find(struct svc *s, const char *name)
 {
 	return pool_model_find(&s->pool, name);

@@ -133,6 +133,9 @@ json_t *svc_nodes_json(struct svc *s);
  * stays drained whatever the executor says; a resumed one is usable when
  * the executor (if it watches nodes) says so too. */
 int svc_node_set(struct svc *s, const char *name, int drain, struct err *e);
+/* 1 if jobs may take a share of a GPU (gpu_milli < 1000): only the
+ * local executor runs them; Slurm allocates whole GPUs. */
+int svc_shares_ok(struct svc *s);
 /* Model id by name or -1. */
 int svc_model_find(struct svc *s, const char *name);
 /* Adds a grant durably and to the quotas. */
