@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +71,7 @@ have(const char *prog)
 
 /* Events seen so far, across calls. */
 struct evlog {
-	struct exec_event ev[64];
+	struct exec_event ev[256];
 	size_t n;
 };
 
@@ -89,7 +90,7 @@ wait_ev(struct exec *x, struct evlog *lg, uint64_t id, int kind)
 			test_fail(__FILE__, __LINE__, "job %llu: no event %d "
 				  "after %d ms", (unsigned long long)id, kind,
 				  WAIT_MS);
-		if (lg->n < 60)
+		if (lg->n < 250)
 			lg->n += exec_poll(x, lg->ev + lg->n, 1); /* one at a time */
 		nap_ms(50);
 	}
@@ -366,7 +367,9 @@ checks(const char *d, const char *conf)
 	t0 = now_s();
 	for (int k = 0; k < 10; k++) {
 		struct exec_event tmp[8];
-		CHECK_EQ_INT(exec_poll(y, tmp, 8), 0);
+		size_t got = exec_poll(y, tmp, 8);
+		for (size_t q = 0; q < got; q++) /* only "unreachable" NODEs */
+			CHECK_EQ_INT(tmp[q].kind, EXEC_NODE);
 		nap_ms(120);
 	}
 	CHECK_EQ_INT(exec_stop(y, 10, 0, &e), ERR_IO);
@@ -431,6 +434,286 @@ TEST(sx_slurm_cluster)
 	rc = system(cmd);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", d);
 	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", d);
+	CHECK(pid > 0);
+	CHECK_EQ_INT(rc, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		test_fail(__FILE__, __LINE__, "the checks failed (status %d)", st);
+}
+
+/* Runs a shell command built from fmt; its exit status. */
+static int
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	fflush(NULL);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Polls until a NODE event for name with up arrives at index >= from;
+ * returns its index (fails after ms). */
+static size_t
+wait_node(struct exec *x, struct evlog *lg, size_t from, const char *name,
+	  int up, long ms)
+{
+	double end = now_s() + (double)ms / 1000.0;
+
+	for (;;) {
+		for (size_t i = from; i < lg->n; i++)
+			if (lg->ev[i].kind == EXEC_NODE && lg->ev[i].up == up &&
+			    strcmp(lg->ev[i].name, name) == 0)
+				return i;
+		if (now_s() > end)
+			test_fail(__FILE__, __LINE__, "node %s: no NODE up=%d "
+				  "after %ld ms", name, up, ms);
+		if (lg->n < 250)
+			lg->n += exec_poll(x, lg->ev + lg->n, 4);
+		nap_ms(50);
+	}
+}
+
+static size_t
+count_kind(const struct evlog *lg, int kind, uint64_t id)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < lg->n; i++)
+		c += lg->ev[i].kind == kind && lg->ev[i].id == id;
+	return c;
+}
+
+/* Polls for about ms, collecting events. */
+static void
+poll_for(struct exec *x, struct evlog *lg, long ms)
+{
+	double end = now_s() + (double)ms / 1000.0;
+
+	while (now_s() < end) {
+		if (lg->n < 250)
+			lg->n += exec_poll(x, lg->ev + lg->n, 8);
+		nap_ms(50);
+	}
+}
+
+static struct exec_job
+job_on(uint64_t id, const char *cmd, const char *dir, const char *node,
+       size_t ngpus)
+{
+	struct exec_job j = job(id, cmd, dir, "/dev/null");
+
+	j.node = j.nodelist = node;
+	j.ngpus = ngpus;
+	return j;
+}
+
+static void
+checks_nodes(const char *d, const char *conf)
+{
+	static const char *const names[4] = {"sxn1", "sxn2", "sxn3", "sxn4"};
+	char state[600], path[700], *text;
+	struct err e = {0};
+	struct exec *x, *z;
+	struct exec_job j;
+	struct exec_event ev, rev[2];
+	struct evlog lg = {0}, lz = {0};
+	uint64_t rids[2] = {23, 99};
+	long long hand = 0, t_start = 0, t_end = 0;
+	double t0, t_down, t_back;
+	size_t i0;
+	FILE *f;
+
+	snprintf(state, sizeof state, "%s/sx-state", d);
+	x = sx_new(conf, state, NULL, &e);
+	if (x == NULL)
+		test_fail(__FILE__, __LINE__, "sx_new: %s", e.msg);
+
+	/* every node once at the start, usable */
+	poll_for(x, &lg, 300);
+	for (int k = 0; k < 4; k++) {
+		size_t c = 0;
+		for (size_t i = 0; i < lg.n; i++)
+			if (lg.ev[i].kind == EXEC_NODE &&
+			    strcmp(lg.ev[i].name, names[k]) == 0) {
+				CHECK_EQ_INT(lg.ev[i].up, 1);
+				CHECK_STR(lg.ev[i].text, "IDLE");
+				CHECK(lg.ev[i].at > 0);
+				c++;
+			}
+		CHECK_EQ_INT(c, 1);
+	}
+
+	/* a job by hand: one FOREIGN, never touched */
+	CHECK_EQ_INT(sh("cd %s && SLURM_CONF=%s PATH=$PATH:/usr/sbin sbatch "
+			"--parsable -w sxn4 --gres=gpu:3 -J 'by hand' -o /dev/null "
+			"--wrap 'sleep 40' > %s/hand.jid", d, conf, d), 0);
+	snprintf(path, sizeof path, "%s/hand.jid", d);
+	CHECK((f = fopen(path, "r")) != NULL);
+	CHECK(fscanf(f, "%lld", &hand) == 1);
+	fclose(f);
+	/* 2: accounting, 2 GPUs for about 2 s */
+	j = job_on(21, "sleep 2", d, "sxn2", 2);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	wait_ev(x, &lg, (uint64_t)hand, EXEC_FOREIGN);
+	ev = wait_ev(x, &lg, 21, EXEC_EXITED);
+	poll_for(x, &lg, 300);
+	CHECK_EQ_INT(count_kind(&lg, EXEC_FOREIGN, (uint64_t)hand), 1);
+	for (size_t i = 0; i < lg.n; i++)
+		if (lg.ev[i].kind == EXEC_FOREIGN && lg.ev[i].id == (uint64_t)hand) {
+			printf("FOREIGN %lld: %s\n", hand, lg.ev[i].text);
+			CHECK_STR(lg.ev[i].name, "");
+			CHECK_CONTAINS(lg.ev[i].text, "name=by_hand user=0 state=");
+			CHECK_CONTAINS(lg.ev[i].text, "gpus=3");
+		}
+	CHECK_EQ_INT(count_kind(&lg, EXEC_FOREIGN, 0), 0);
+	CHECK_EQ_INT(ev.status, 0);
+	CHECK_EQ_INT(ev.acct_known, 1);
+	CHECK_EQ_INT(ev.node_failed, 0);
+	/* Slurm's own times of job 21 */
+	CHECK_EQ_INT(sh("SLURM_CONF=%s PATH=$PATH:/usr/sbin scontrol -o show job "
+			"$(sed 's/jobid=//' %s/21/slurm) | tr ' ' '\\n' | sed -n "
+			"'s/^StartTime=//p;s/^EndTime=//p' | while read t; do "
+			"date -d \"$t\" +%%s; done > %s/t21", conf, state, d), 0);
+	snprintf(path, sizeof path, "%s/t21", d);
+	CHECK((f = fopen(path, "r")) != NULL);
+	CHECK(fscanf(f, "%lld %lld", &t_start, &t_end) == 2);
+	fclose(f);
+	printf("job 21: Slurm ran it %lld s; acct_gpu_s %lld\n",
+	       t_end - t_start, (long long)ev.acct_gpu_s);
+	CHECK(t_end - t_start >= 2);
+	CHECK_EQ_INT(ev.acct_gpu_s, 2 * (t_end - t_start));
+	CHECK_EQ_INT(ev.at, t_end);
+	/* the exit file keeps it for a recovery */
+	snprintf(path, sizeof path, "%s/21/exit", state);
+	CHECK((text = slurp(path)) != NULL);
+	CHECK_CONTAINS(text, "node_failed=0 acct_known=1 acct_gpu_s=");
+	/* the job by hand was not touched */
+	CHECK_EQ_INT(sh("SLURM_CONF=%s PATH=$PATH:/usr/sbin squeue -h -j %lld "
+			"-o %%T | grep -q -E 'RUNNING|PENDING'", conf, hand), 0);
+
+	/* 22 on sxn3, whose slurmd dies: NODE up=0, EXITED node_failed */
+	j = job_on(22, "sleep 60", d, "sxn3", 1);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	wait_ev(x, &lg, 22, EXEC_STARTED);
+	i0 = lg.n;
+	t0 = now_s();
+	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh kill-node %s 3", d), 0);
+	wait_node(x, &lg, i0, "sxn3", 0, 25000);
+	t_down = now_s() - t0;
+	ev = wait_ev(x, &lg, 22, EXEC_EXITED);
+	printf("slurmd of sxn3 killed: NODE up=0 after %.1f s, job 22 EXITED "
+	       "after %.1f s\n", t_down, now_s() - t0);
+	CHECK(now_s() - t0 < 20.0);
+	CHECK_EQ_INT(ev.node_failed, 1);
+	CHECK_EQ_INT(ev.status, -1);
+	CHECK_EQ_INT(ev.stopped, 0);
+	CHECK_EQ_INT(ev.acct_known, 1);
+	CHECK(ev.acct_gpu_s >= 1); /* 1 GPU for a few seconds */
+	snprintf(path, sizeof path, "%s/22/exit", state);
+	CHECK((text = slurp(path)) != NULL);
+	CHECK_CONTAINS(text, "node_failed=1");
+	for (size_t i = i0; i < lg.n; i++) /* nothing else changed */
+		if (lg.ev[i].kind == EXEC_NODE)
+			CHECK_STR(lg.ev[i].name, "sxn3");
+	i0 = lg.n;
+	t0 = now_s();
+	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh start-node %s 3", d), 0);
+	wait_node(x, &lg, i0, "sxn3", 1, 10000);
+	printf("slurmd of sxn3 restarted: NODE up=1 after %.1f s\n",
+	       now_s() - t0);
+
+	/* slurmctld stops under job 23 (sleep 8): after 3 s every node
+	 * "cluster unreachable", nothing LOST; a recovery meanwhile keeps
+	 * the claimed id; back: states and job 23 followed to its end */
+	j = job_on(23, "sleep 8", d, "sxn1", 1);
+	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+	wait_ev(x, &lg, 23, EXEC_STARTED);
+	i0 = lg.n;
+	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh stop-ctld %s", d), 0);
+	t0 = now_s();
+	for (int k = 0; k < 4; k++)
+		wait_node(x, &lg, i0, names[k], 0, 8000);
+	printf("slurmctld stopped: nodes unreachable after %.1f s\n",
+	       now_s() - t0);
+	CHECK(now_s() - t0 > 3.0);
+	for (size_t i = i0; i < lg.n; i++) {
+		CHECK(lg.ev[i].kind != EXEC_LOST);
+		if (lg.ev[i].kind == EXEC_NODE)
+			CHECK_STR(lg.ev[i].text, "cluster unreachable");
+	}
+	z = sx_new(conf, state, NULL, &e);
+	CHECK(z != NULL);
+	CHECK_EQ_INT(exec_recover(z, rids, 2, rev, &e), 0);
+	CHECK_EQ_INT(rev[0].kind, EXEC_STARTED);
+	CHECK_EQ_INT(rev[1].kind, EXEC_LOST);
+	CHECK_EQ_INT(rev[1].never_started, 1);
+	i0 = lg.n;
+	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh start-ctld %s", d), 0);
+	t0 = now_s();
+	for (int k = 0; k < 4; k++)
+		wait_node(x, &lg, i0, names[k], 1, 15000);
+	t_back = now_s() - t0;
+	ev = wait_ev(x, &lg, 23, EXEC_EXITED);
+	printf("slurmctld restarted: every node up again after %.1f s, "
+	       "job 23 EXITED %.1f s after the restart\n", t_back,
+	       now_s() - t0);
+	CHECK_EQ_INT(ev.status, 0);
+	CHECK_EQ_INT(ev.acct_known, 1);
+	CHECK(ev.acct_gpu_s >= 7 && ev.acct_gpu_s <= 10);
+	ev = wait_ev(z, &lz, 23, EXEC_EXITED);
+	CHECK_EQ_INT(ev.status, 0);
+	CHECK_EQ_INT(count_kind(&lg, EXEC_LOST, 23), 0);
+	CHECK_EQ_INT(count_kind(&lz, EXEC_LOST, 23), 0);
+	/* recovery after the end: from the exit file, accounting kept */
+	exec_free(z);
+	z = sx_new(conf, state, NULL, &e);
+	CHECK(z != NULL);
+	rids[0] = 21;
+	CHECK_EQ_INT(exec_recover(z, rids, 1, rev, &e), 0);
+	CHECK_EQ_INT(rev[0].kind, EXEC_EXITED);
+	CHECK_EQ_INT(rev[0].acct_known, 1);
+	CHECK_EQ_INT(rev[0].acct_gpu_s, 2 * (t_end - t_start));
+	exec_free(z);
+	exec_free(x);
+}
+
+TEST(sx_slurm_nodes)
+{
+	char d[64], conf[128];
+	pid_t pid;
+	int st, rc;
+
+	if (!have("slurmctld") || !have("slurmd") || !have("munged"))
+		test_skip("slurmctld/slurmd/munged not installed");
+	if (geteuid() != 0)
+		test_skip("needs root (SlurmUser=root)");
+	snprintf(d, sizeof d, "/tmp/allot-sxn.XXXXXX");
+	CHECK(mkdtemp(d) != NULL);
+	if (sh("NODE_PREFIX=sxn bash tests/slurm/cluster.sh start %s 4 "
+	       "allot-sxn auto", d) != 0) {
+		rc = sh("rm -rf %s", d);
+		(void)rc;
+		test_fail(__FILE__, __LINE__, "cluster.sh start failed");
+	}
+	snprintf(conf, sizeof conf, "%s/slurm.conf", d);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		checks_nodes(d, conf);
+		fflush(NULL);
+		_exit(0);
+	}
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	rc = sh("bash tests/slurm/cluster.sh stop %s", d);
+	if (sh("rm -rf %s", d) != 0)
 		fprintf(stderr, "cannot remove %s\n", d);
 	CHECK(pid > 0);
 	CHECK_EQ_INT(rc, 0);

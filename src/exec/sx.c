@@ -23,8 +23,18 @@
  * its COMPLETING flag is clear (its GPUs are free again in Slurm) ->
  * EXITED, preceded by STARTED if that was never sent; gone from slurmctld
  * (purged after MinJobAge, or lost by a restarted slurmctld) -> LOST.
- * The EXITED event is written to state_dir/ID/exit so that a recovery
- * after the job left slurmctld still gives its status.
+ * NODE_FAIL sets node_failed; every EXITED built from Slurm's record
+ * carries Slurm's accounting (acct_gpu_s = allocated GPUs x (end -
+ * start)).  The EXITED event is written to state_dir/ID/exit so that a
+ * recovery after the job left slurmctld still gives its status.
+ *
+ * Nodes: exec_poll loads them at most every NODES_MS and queues a NODE
+ * event for each node the first time and at each change between usable
+ * and not (node_usable() has the table).  FOREIGN: each job slurmctld
+ * lists that is not final and not watched here is reported once per Slurm
+ * id (ids slurmctld no longer lists are forgotten).  Events are made into
+ * a queue (q) and handed out by exec_poll up to its cap, oldest first, so
+ * none is lost to a small cap.
  *
  * Stopping: SIGTERM to every step including the batch shell
  * (slurm_kill_job with KILL_FULL_JOB), then, grace_s later and noticed by
@@ -34,7 +44,12 @@
  *
  * slurmctld away: libslurm retries a dead controller for ~MessageTimeout,
  * so each RPC is preceded by a short TCP connect (reachable()); while it
- * fails, polls report nothing and start/stop fail fast with ERR_IO.
+ * fails, polls report no job events and start/stop fail fast with ERR_IO.
+ * After UNREACH_MS of failures in a row every known node is reported
+ * unusable ("cluster unreachable"), once; when slurmctld answers again
+ * the nodes are loaded at once and the real states reported as changes.
+ * exec_recover while it is away says STARTED for every claimed id (it
+ * may run) and leaves the verdict to later polls.
  *
  * sx_pool_text turns slurm_load_node's answer into a pool file.
  *
@@ -76,6 +91,8 @@
 #define CONF_MAX (4 << 20)
 #define PROBE_MS 300    /* connect timeout of the reachability probe */
 #define DOWN_MS 1000    /* no new probe for this long after a failed one */
+#define NODES_MS 1000   /* at most one slurm_load_node per this */
+#define UNREACH_MS 3000 /* failed probes this long: "cluster unreachable" */
 
 struct sxlive {
 	uint64_t id;
@@ -85,15 +102,31 @@ struct sxlive {
 	int64_t kill_at;        /* monotonic ms of the SIGKILL, or -1 */
 };
 
+/* A node as last reported in a NODE event. */
+struct sxnode {
+	char name[64];
+	int up;
+	int seen;               /* in the latest slurm_load_node */
+};
+
 struct sx {
 	struct exec base;
 	char *conf, *dir, *prefix;
 	char ctl_host[256], ctl_port[16]; /* slurmctld, from the conf */
 	int64_t down_until;     /* monotonic ms: no RPC before (unreachable) */
-	pthread_mutex_t mu;     /* guards live, next_load and libslurm calls */
+	int64_t fail_since;     /* monotonic ms of the first failure in a row, or -1 */
+	int unreach_sent;       /* "cluster unreachable" reported, not yet back */
+	pthread_mutex_t mu;     /* guards everything below and libslurm calls */
 	struct sxlive *live;
 	size_t nlive, caplive;
 	int64_t next_load;
+	int64_t next_nodes;     /* monotonic ms of the next slurm_load_node */
+	struct sxnode *nodes;   /* every node ever reported */
+	size_t nnodes, capnodes;
+	uint32_t *foreign;      /* Slurm ids reported FOREIGN, still in slurmctld */
+	size_t nforeign, capforeign;
+	struct exec_event *q;   /* events made, not yet handed out (FIFO) */
+	size_t nq, capq, q0;
 };
 
 
@@ -224,6 +257,9 @@ read_exit(const struct sx *s, uint64_t id, struct exec_event *ev)
 	ev->signal = (int)field(buf, "signal", 0);
 	ev->timed_out = (int)field(buf, "timed_out", 0);
 	ev->stopped = (int)field(buf, "stopped", 0);
+	ev->node_failed = (int)field(buf, "node_failed", 0);
+	ev->acct_known = (int)field(buf, "acct_known", 0);
+	ev->acct_gpu_s = field(buf, "acct_gpu_s", 0);
 	ev->at = field(buf, "end", exec__now_real());
 	return 0;
 }
@@ -234,8 +270,10 @@ write_exit(const struct sx *s, const struct exec_event *ev)
 	char buf[256];
 
 	snprintf(buf, sizeof buf, "status=%d signal=%d timed_out=%d stopped=%d "
-		 "end=%" PRId64 "\n", ev->status, ev->signal, ev->timed_out,
-		 ev->stopped, ev->at);
+		 "node_failed=%d acct_known=%d acct_gpu_s=%" PRId64 " end=%"
+		 PRId64 "\n", ev->status, ev->signal, ev->timed_out,
+		 ev->stopped, ev->node_failed, ev->acct_known, ev->acct_gpu_s,
+		 ev->at);
 	put_file(s, ev->id, "exit", buf); /* best effort: Slurm still knows */
 }
 
@@ -283,6 +321,62 @@ find_job(const job_info_msg_t *m, uint32_t jid, uint64_t id)
 }
 
 
+/* The N of the first "KEY=N" item in a comma-separated TRES string whose
+ * key is key (exact), or -1. */
+static long
+tres_item(const char *tres, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = tres; p != NULL && *p; ) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=')
+			return strtol(p + kl + 1, NULL, 10);
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	return -1;
+}
+
+/* The GPUs a job holds (running or ran) or asks for (pending): from
+ * tres_alloc_str ("gres/gpu=N", or the sum of typed "gres/gpu:T=N" when
+ * there is no untyped total), else tres_per_node ("gres:gpu:N",
+ * "gres/gpu:T:N", ...) times its node count. */
+static long
+job_gpus(const slurm_job_info_t *sj)
+{
+	long g = tres_item(sj->tres_alloc_str, "gres/gpu"), sum = 0;
+	const char *p;
+
+	if (g >= 0)
+		return g;
+	for (p = sj->tres_alloc_str; p != NULL && *p; ) {
+		if (strncmp(p, "gres/gpu:", 9) == 0) {
+			const char *eq = strchr(p, '='), *c = strchr(p, ',');
+			if (eq != NULL && (c == NULL || eq < c))
+				sum += strtol(eq + 1, NULL, 10);
+		}
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+	if (sum > 0)
+		return sum;
+	for (p = sj->tres_per_node; p != NULL && *p; ) {
+		size_t il = strcspn(p, ",;");
+		if ((strncmp(p, "gres:gpu", 8) == 0 || strncmp(p, "gres/gpu", 8) == 0)
+		    && (p[8] == ':' || p[8] == '=')) {
+			/* the count is after the last ':' or '=' of the item */
+			const char *q = p + il;
+			while (q > p && q[-1] != ':' && q[-1] != '=')
+				q--;
+			g = strtol(q, NULL, 10);
+			return g * (long)(sj->num_nodes > 0 ? sj->num_nodes : 1);
+		}
+		p += il;
+		p += *p != '\0';
+	}
+	return 0;
+}
+
 static void
 ev_started(struct exec_event *ev, uint64_t id, const slurm_job_info_t *sj)
 {
@@ -317,7 +411,38 @@ ev_exited(const struct sx *s, struct exec_event *ev, uint64_t id,
 	}
 	ev->timed_out = base == JOB_TIMEOUT || base == JOB_DEADLINE;
 	ev->stopped = stopped || has_path(s, id, "stop");
+	ev->node_failed = base == JOB_NODE_FAIL;
 	ev->at = sj->end_time > 0 ? (int64_t)sj->end_time : exec__now_real();
+	/* Slurm's own accounting: allocated GPUs x (end - start); 0 for a
+	 * job that never ran */
+	ev->acct_known = 1;
+	if (sj->start_time > 0 && sj->end_time > sj->start_time)
+		ev->acct_gpu_s = (int64_t)job_gpus(sj) *
+				 (int64_t)(sj->end_time - sj->start_time);
+}
+
+/* The controller did not answer (probe or RPC): no RPC for DOWN_MS, and
+ * the start of the failure streak is remembered for UNREACH_MS. */
+static void
+ctl_failed(struct sx *s)
+{
+	int64_t now = exec__now_mono_ms();
+
+	s->down_until = now + DOWN_MS;
+	if (s->fail_since < 0)
+		s->fail_since = now;
+}
+
+/* The controller answered: the streak ends; after a reported outage the
+ * nodes are loaded again at the next poll. */
+static void
+ctl_answered(struct sx *s)
+{
+	s->fail_since = -1;
+	if (s->unreach_sent) {
+		s->unreach_sent = 0;
+		s->next_nodes = 0;
+	}
 }
 
 /*
@@ -365,7 +490,9 @@ reachable(struct sx *s)
 	if (ai != NULL)
 		freeaddrinfo(ai);
 	if (!ok)
-		s->down_until = exec__now_mono_ms() + DOWN_MS;
+		ctl_failed(s);
+	else
+		ctl_answered(s);
 	return ok;
 }
 
@@ -401,6 +528,251 @@ live_add(struct sx *s, uint64_t id, uint32_t jid, int started_sent)
 {
 	s->live = xgrow(s->live, &s->caplive, s->nlive + 1, sizeof *s->live);
 	s->live[s->nlive++] = (struct sxlive){id, jid, started_sent, 0, -1};
+}
+
+/* Events, nodes, foreign jobs ------------------------------------------ */
+
+/* A zeroed event at the end of the queue. */
+static struct exec_event *
+q_push(struct sx *s, int kind)
+{
+	struct exec_event *ev;
+
+	if (s->q0 > 0 && s->q0 == s->nq)
+		s->q0 = s->nq = 0;
+	s->q = xgrow(s->q, &s->capq, s->nq + 1, sizeof *s->q);
+	ev = &s->q[s->nq++];
+	memset(ev, 0, sizeof *ev);
+	ev->kind = kind;
+	ev->at = exec__now_real();
+	return ev;
+}
+
+/* Hands out at most cap queued events, oldest first. */
+static size_t
+q_drain(struct sx *s, struct exec_event *ev, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap && s->q0 < s->nq)
+		ev[n++] = s->q[s->q0++];
+	if (s->q0 == s->nq)
+		s->q0 = s->nq = 0;
+	return n;
+}
+
+/*
+ * Usable = Slurm may start new work there.  Base IDLE, ALLOCATED, MIXED
+ * are usable; DOWN, FUTURE, UNKNOWN (slurmctld has not heard from it, e.g.
+ * just after its own restart) and ERROR are not.  Any of these flags makes
+ * a node unusable: DRAIN (draining or drained), FAIL, NOT_RESPONDING,
+ * MAINT, POWERED_DOWN, POWERING_DOWN, POWER_DOWN, POWERING_UP,
+ * POWER_DRAIN, REBOOT_REQUESTED, REBOOT_ISSUED, INVALID_REG.  Other flags
+ * (COMPLETING, CLOUD, RES, PLANNED, ...) leave it usable.
+ */
+static int
+node_usable(uint32_t st)
+{
+	uint32_t base = st & NODE_STATE_BASE;
+	uint32_t bad = NODE_STATE_DRAIN | NODE_STATE_FAIL |
+		       NODE_STATE_NO_RESPOND | NODE_STATE_MAINT |
+		       NODE_STATE_POWERED_DOWN | NODE_STATE_POWERING_DOWN |
+		       NODE_STATE_POWER_DOWN | NODE_STATE_POWERING_UP |
+		       NODE_STATE_POWER_DRAIN | NODE_STATE_REBOOT_REQUESTED |
+		       NODE_STATE_REBOOT_ISSUED | NODE_STATE_INVALID_REG;
+
+	if (base != NODE_STATE_IDLE && base != NODE_STATE_ALLOCATED &&
+	    base != NODE_STATE_MIXED)
+		return 0;
+	return (st & bad) == 0;
+}
+
+/* Slurm's state words ("DOWN+NOT_RESPONDING", "IDLE+DRAIN"), as
+ * `scontrol show node` writes them, and the reason if any. */
+static void
+node_text(const node_info_t *ni, char *buf, size_t cap)
+{
+	static const char *const base[] = {"UNKNOWN", "DOWN", "IDLE",
+		"ALLOCATED", "ERROR", "MIXED", "FUTURE"};
+	static const struct { uint32_t bit; const char *name; } flag[] = {
+		{NODE_STATE_CLOUD, "CLOUD"},
+		{NODE_STATE_COMPLETING, "COMPLETING"},
+		{NODE_STATE_DRAIN, "DRAIN"},
+		{NODE_STATE_FAIL, "FAIL"},
+		{NODE_STATE_INVALID_REG, "INVALID_REG"},
+		{NODE_STATE_MAINT, "MAINTENANCE"},
+		{NODE_STATE_NO_RESPOND, "NOT_RESPONDING"},
+		{NODE_STATE_PLANNED, "PLANNED"},
+		{NODE_STATE_POWER_DOWN, "POWER_DOWN"},
+		{NODE_STATE_POWER_DRAIN, "POWER_DRAIN"},
+		{NODE_STATE_POWERED_DOWN, "POWERED_DOWN"},
+		{NODE_STATE_POWERING_DOWN, "POWERING_DOWN"},
+		{NODE_STATE_POWERING_UP, "POWERING_UP"},
+		{NODE_STATE_REBOOT_ISSUED, "REBOOT_ISSUED"},
+		{NODE_STATE_REBOOT_REQUESTED, "REBOOT_REQUESTED"},
+		{NODE_STATE_RES, "RESERVED"},
+	};
+	uint32_t b = ni->node_state & NODE_STATE_BASE;
+	size_t o;
+
+	o = (size_t)snprintf(buf, cap, "%s", b < sizeof base / sizeof base[0] ?
+			     base[b] : "?");
+	for (size_t i = 0; i < sizeof flag / sizeof flag[0] && o < cap; i++)
+		if (ni->node_state & flag[i].bit)
+			o += (size_t)snprintf(buf + o, cap - o, "+%s",
+					      flag[i].name);
+	if (ni->reason != NULL && *ni->reason != '\0' && o < cap)
+		snprintf(buf + o, cap - o, ": %s", ni->reason);
+}
+
+static struct sxnode *
+node_find(struct sx *s, const char *name)
+{
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (strcmp(s->nodes[i].name, name) == 0)
+			return &s->nodes[i];
+	return NULL;
+}
+
+static void
+q_node(struct sx *s, const char *name, int up, const char *text)
+{
+	struct exec_event *ev = q_push(s, EXEC_NODE);
+
+	ev->up = up;
+	snprintf(ev->name, sizeof ev->name, "%s", name);
+	snprintf(ev->text, sizeof ev->text, "%s", text);
+}
+
+/* Loads the nodes and queues a NODE event for each one seen the first
+ * time and each change between usable and not (a node that left
+ * slurmctld's list counts as unusable, "gone").  Called with mu held. */
+static void
+nodes_update(struct sx *s)
+{
+	node_info_msg_t *m = NULL;
+	char text[160];
+
+	if (slurm_load_node((time_t)0, &m, SHOW_ALL) != SLURM_SUCCESS) {
+		ctl_failed(s);
+		return;
+	}
+	for (size_t i = 0; i < s->nnodes; i++)
+		s->nodes[i].seen = 0;
+	for (uint32_t i = 0; i < m->record_count; i++) {
+		const node_info_t *ni = &m->node_array[i];
+		struct sxnode *nd;
+		int up;
+
+		if (ni->name == NULL || *ni->name == '\0')
+			continue;
+		up = node_usable(ni->node_state);
+		if ((nd = node_find(s, ni->name)) == NULL) {
+			s->nodes = xgrow(s->nodes, &s->capnodes, s->nnodes + 1,
+					 sizeof *s->nodes);
+			nd = &s->nodes[s->nnodes++];
+			snprintf(nd->name, sizeof nd->name, "%s", ni->name);
+			nd->up = -1;
+		}
+		nd->seen = 1;
+		if (nd->up != up) {
+			node_text(ni, text, sizeof text);
+			q_node(s, nd->name, up, text);
+			nd->up = up;
+		}
+	}
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (!s->nodes[i].seen && s->nodes[i].up != 0) {
+			q_node(s, s->nodes[i].name, 0, "gone from slurmctld");
+			s->nodes[i].up = 0;
+		}
+	slurm_free_node_info_msg(m);
+}
+
+/* The controller has not answered for UNREACH_MS: every known node
+ * unusable, once per outage.  Called with mu held. */
+static void
+nodes_unreachable(struct sx *s)
+{
+	if (s->unreach_sent || s->fail_since < 0 ||
+	    exec__now_mono_ms() - s->fail_since <= UNREACH_MS)
+		return;
+	for (size_t i = 0; i < s->nnodes; i++) {
+		q_node(s, s->nodes[i].name, 0, "cluster unreachable");
+		s->nodes[i].up = 0;
+	}
+	s->unreach_sent = 1;
+}
+
+static const char *
+job_state_name(uint32_t base)
+{
+	static const char *const name[] = {"PENDING", "RUNNING", "SUSPENDED",
+		"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL",
+		"PREEMPTED", "BOOT_FAIL", "DEADLINE", "OOM"};
+
+	return base < sizeof name / sizeof name[0] ? name[base] : "?";
+}
+
+/* 1 if sj is a job this executor watches. */
+static int
+watched(const struct sx *s, const slurm_job_info_t *sj)
+{
+	for (size_t i = 0; i < s->nlive; i++)
+		if (s->live[i].jid == sj->job_id ||
+		    (s->live[i].jid == 0 && is_ours(sj, s->live[i].id)))
+			return 1;
+	return 0;
+}
+
+/* Queues FOREIGN for each job in m that is not final, not watched and
+ * not reported before; forgets reported ids slurmctld no longer lists
+ * (Slurm ids restart after a clean slurmctld start).  mu held. */
+static void
+foreign_update(struct sx *s, const job_info_msg_t *m)
+{
+	size_t keep = 0;
+
+	for (size_t k = 0; k < s->nforeign; k++) {
+		int there = 0;
+		for (uint32_t i = 0; i < m->record_count && !there; i++)
+			there = m->job_array[i].job_id == s->foreign[k];
+		if (there)
+			s->foreign[keep++] = s->foreign[k];
+	}
+	s->nforeign = keep;
+	for (uint32_t i = 0; i < m->record_count; i++) {
+		const slurm_job_info_t *sj = &m->job_array[i];
+		uint32_t base = sj->job_state & JOB_STATE_BASE;
+		struct exec_event *ev;
+		char nm[61];
+		size_t k, o;
+
+		if (is_final(base) || watched(s, sj))
+			continue;
+		for (k = 0; k < s->nforeign && s->foreign[k] != sj->job_id; k++)
+			;
+		if (k < s->nforeign)
+			continue;
+		s->foreign = xgrow(s->foreign, &s->capforeign, s->nforeign + 1,
+				   sizeof *s->foreign);
+		s->foreign[s->nforeign++] = sj->job_id;
+		ev = q_push(s, EXEC_FOREIGN);
+		ev->id = sj->job_id;
+		snprintf(nm, sizeof nm, "%s", sj->name ? sj->name : "");
+		for (char *c = nm; *c != '\0'; c++)
+			if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '=')
+				*c = '_'; /* one word */
+		o = (size_t)snprintf(ev->text, sizeof ev->text, "name=%s user=%"
+				     PRIu32 " state=%s nodes=%.40s gpus=%ld", nm,
+				     sj->user_id, job_state_name(base),
+				     sj->nodes ? sj->nodes : "", job_gpus(sj));
+		if (sj->comment != NULL && strncmp(sj->comment, "allot id=", 9) == 0
+		    && o < sizeof ev->text)
+			snprintf(ev->text + o, sizeof ev->text - o,
+				 " allot_id=%" PRIu64,
+				 (uint64_t)strtoull(sj->comment + 9, NULL, 10));
+	}
 }
 
 /* Submission ------------------------------------------------------------ */
@@ -683,6 +1055,12 @@ sx_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 	if (!has_path(s, id, "stop"))
 		put_file(s, id, "stop", "stop\n");
 	lv->stopped = 1;
+	if (lv->jid == 0) {
+		/* recovered while slurmctld was away, its Slurm id unknown:
+		 * cancelled as soon as a poll finds it */
+		s->next_load = 0;
+		goto out;
+	}
 	if (!lv->started_sent) /* pending in Slurm: cancel it outright */
 		sig = SIGKILL;
 	if (sig == SIGKILL)
@@ -707,79 +1085,100 @@ out:
 	return rc;
 }
 
-static size_t
-sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
+/* Follows the watched jobs in m: queues STARTED/EXITED/LOST and drops
+ * the ended ones from live.  mu held. */
+static void
+jobs_update(struct sx *s, const job_info_msg_t *m)
 {
-	struct sx *s = (struct sx *)x;
-	job_info_msg_t *m;
-	size_t n = 0, keep = 0, i;
-	int64_t now = exec__now_mono_ms();
+	size_t keep = 0;
 
-	pthread_mutex_lock(&s->mu);
-	if (s->nlive == 0 || cap == 0 || now < s->next_load)
-		goto out;
-	s->next_load = now + POLL_MS;
-	if (!reachable(s))
-		goto out; /* slurmctld away: nothing is LOST for that */
-	for (i = 0; i < s->nlive; i++) {
-		struct sxlive *lv = &s->live[i];
-		if (lv->kill_at >= 0 && now >= lv->kill_at) {
-			slurm_kill_job(lv->jid, SIGKILL, KILL_FULL_JOB);
-			lv->kill_at = -1;
-		}
-	}
-	if ((m = load_jobs()) == NULL)
-		goto out; /* slurmctld away: try again later */
-	for (i = 0; i < s->nlive; i++) {
+	for (size_t i = 0; i < s->nlive; i++) {
 		struct sxlive *lv = &s->live[i];
 		const slurm_job_info_t *sj;
 		uint32_t base;
-		int gone = 0;
 
-		if (n >= cap) {
-			s->next_load = 0; /* the rest on the next call */
-			break;
-		}
 		sj = find_job(m, lv->jid, lv->id);
 		if (sj == NULL) {
 			/* purged or forgotten by slurmctld */
 			struct exec_event xe;
 			if (read_exit(s, lv->id, &xe) != 0) {
-				exec__ev_lost(&ev[n++], lv->id, 0);
+				/* never_started: claimed, no Slurm id, no job of
+				 * its name (recovered while slurmctld was away) */
+				exec__ev_lost(q_push(s, EXEC_LOST), lv->id,
+					      lv->jid == 0);
 				continue;
 			}
-			if (!lv->started_sent) {
-				ev_started(&ev[n++], lv->id, NULL);
-				lv->started_sent = 1;
-			}
-			if (n < cap) {
-				ev[n++] = xe;
-				continue;
-			}
-			s->live[keep++] = *lv;
+			if (!lv->started_sent)
+				ev_started(q_push(s, EXEC_STARTED), lv->id, NULL);
+			*q_push(s, EXEC_EXITED) = xe;
 			continue;
+		}
+		if (lv->jid == 0) { /* recovered without its Slurm id */
+			char buf[64];
+			lv->jid = sj->job_id;
+			snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n", lv->jid);
+			put_file(s, lv->id, "slurm", buf);
+			if (lv->stopped) /* exec_stop came before its id */
+				slurm_kill_job(lv->jid, SIGKILL, 0);
 		}
 		base = sj->job_state & JOB_STATE_BASE;
 		if (!lv->started_sent && (base == JOB_RUNNING ||
 		    base == JOB_SUSPENDED || (is_final(base) &&
 		    !(sj->job_state & JOB_COMPLETING)))) {
-			ev_started(&ev[n++], lv->id, sj);
+			ev_started(q_push(s, EXEC_STARTED), lv->id, sj);
 			lv->started_sent = 1;
 		}
-		if (n < cap && is_final(base) &&
-		    !(sj->job_state & JOB_COMPLETING)) {
-			ev_exited(s, &ev[n], lv->id, sj, lv->stopped);
-			write_exit(s, &ev[n]);
-			n++;
-			gone = 1;
+		if (is_final(base) && !(sj->job_state & JOB_COMPLETING)) {
+			struct exec_event *ev = q_push(s, EXEC_EXITED);
+			ev_exited(s, ev, lv->id, sj, lv->stopped);
+			write_exit(s, ev);
+			continue;
 		}
-		if (!gone)
-			s->live[keep++] = *lv;
+		s->live[keep++] = *lv;
 	}
-	for (; i < s->nlive; i++)
-		s->live[keep++] = s->live[i];
 	s->nlive = keep;
+}
+
+static size_t
+sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
+{
+	struct sx *s = (struct sx *)x;
+	job_info_msg_t *m;
+	size_t n;
+	int64_t now = exec__now_mono_ms();
+
+	pthread_mutex_lock(&s->mu);
+	n = q_drain(s, ev, cap);
+	if (n == cap || now < s->next_load)
+		goto out;
+	s->next_load = now + POLL_MS;
+	if (!reachable(s)) {
+		/* slurmctld away: no job is LOST for that; after UNREACH_MS
+		 * every node is reported unusable */
+		nodes_unreachable(s);
+		goto drain;
+	}
+	for (size_t i = 0; i < s->nlive; i++) {
+		struct sxlive *lv = &s->live[i];
+		if (lv->kill_at >= 0 && now >= lv->kill_at && lv->jid != 0) {
+			slurm_kill_job(lv->jid, SIGKILL, KILL_FULL_JOB);
+			lv->kill_at = -1;
+		}
+	}
+	if (now >= s->next_nodes) {
+		s->next_nodes = now + NODES_MS;
+		nodes_update(s);
+	}
+	if ((m = load_jobs()) == NULL) {
+		ctl_failed(s); /* try again later */
+		nodes_unreachable(s);
+		goto drain;
+	}
+	jobs_update(s, m);
+	foreign_update(s, m);
 	slurm_free_job_info_msg(m);
+drain:
+	n += q_drain(s, ev + n, cap - n);
 out:
 	pthread_mutex_unlock(&s->mu);
 	return n;
@@ -791,8 +1190,9 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 {
 	struct sx *s = (struct sx *)x;
 	job_info_msg_t *m = NULL;
-	int rc = 0;
+	int away = 0;
 
+	(void)e;
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = ids[i];
@@ -809,16 +1209,19 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 		}
 		if (read_exit(s, id, &ev[i]) == 0)
 			continue;
-		if (m == NULL && !reachable(s)) {
-			rc = unreachable(s, e);
-			goto out;
-		}
-		if (m == NULL && (m = load_jobs()) == NULL) {
-			rc = err_set(e, ERR_IO, "Slurm: cannot load jobs: %s",
-				     slurm_err());
-			goto out;
-		}
 		jid = read_jid(s, id);
+		if (m == NULL && !away && (!reachable(s) ||
+		    (m = load_jobs()) == NULL)) {
+			ctl_failed(s);
+			away = 1;
+		}
+		if (away) {
+			/* slurmctld away: claimed, so it may run; watched,
+			 * and the polls decide once slurmctld answers */
+			live_add(s, id, jid, 1);
+			ev_started(&ev[i], id, NULL);
+			continue;
+		}
 		if ((sj = find_job(m, jid, id)) == NULL) {
 			/* Claimed, no Slurm id written and no job of that name:
 			 * the submission never happened (or was refused), and
@@ -845,11 +1248,10 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 		live_add(s, id, sj->job_id, 1);
 		ev_started(&ev[i], id, sj);
 	}
-out:
 	if (m != NULL)
 		slurm_free_job_info_msg(m);
 	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return 0;
 }
 
 static void
@@ -859,6 +1261,9 @@ sx_free(struct exec *x)
 
 	pthread_mutex_destroy(&s->mu);
 	free(s->live);
+	free(s->nodes);
+	free(s->foreign);
+	free(s->q);
 	free(s->conf);
 	free(s->dir);
 	free(s->prefix);
@@ -1138,6 +1543,7 @@ sx_new(const char *slurm_conf, const char *state_dir,
 	s->prefix = account_prefix ? xstrdup(account_prefix) : NULL;
 	snprintf(s->ctl_host, sizeof s->ctl_host, "%s", host);
 	snprintf(s->ctl_port, sizeof s->ctl_port, "%s", port);
+	s->fail_since = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	return &s->base;
 }

@@ -28,9 +28,20 @@
  * once when slurmctld does not accept connections (the id stays free);
  * exec_start returns ERR_INVALID with Slurm's reason when slurmctld
  * refuses the job (unknown node, too many GPUs; the id stays free);
- * exec_poll reports nothing while slurmctld is away; STARTED means
+ * exec_poll reports no job events while slurmctld is away, and after 3 s
+ * of failed attempts one NODE up = 0 "cluster unreachable" per known node
+ * (then the real states again, as changes, when it answers); NODE names
+ * are Slurm's node names (as sx_pool_text writes them); FOREIGN events
+ * have the Slurm job id, name "" and text "name=N user=UID state=S
+ * nodes=L gpus=G" plus " allot_id=ID" for a job whose comment says it is
+ * allot's; EXITED has acct_known = 1 when built from Slurm's record or
+ * from an exit file that recorded it (acct_gpu_s = allocated GPUs x (end - start), 0 if it
+ * never ran), node_failed = 1 for Slurm's NODE_FAIL.  STARTED means
  * running in Slurm (exec_recover also says STARTED for a job still
- * pending there). */
+ * pending there, and for every claimed id while slurmctld does not
+ * answer: the polls decide later, LOST with never_started = 1 if it
+ * claimed the id but never got a Slurm id and no job of its name turns
+ * up).  exec_recover then returns 0; it no longer fails with ERR_IO. */
 struct exec *sx_new(const char *slurm_conf, const char *state_dir,
 		    const char *account_prefix, struct err *e);
 
