@@ -4,7 +4,8 @@
  *	allot serve --listen HOST:PORT --db FILE [--state-dir DIR]
  *	            [--pool SPEC|FILE] [--admin-token-file PATH]
  *	            [--pass-interval-ms N] [--grace S] [--threads N]
- *	            [--rate N]
+ *	            [--rate N] [--cluster NAME=SLURM_CONF]...
+ *	            [--account-prefix P] [--default-model M]
  *
  * Opens the live service (api/svc.h), starts the scheduler thread and
  * the HTTP server (api/http.h, api/routes.h), prints "listening on
@@ -14,9 +15,16 @@
  * requests (running handlers finish), stop the scheduler, drain the
  * store.  Jobs keep running under their shepherds and are reattached at
  * the next start.
+ *
+ * With --cluster the jobs run on Slurm clusters instead of this machine:
+ * one `allot exec-agent` process per cluster (libslurm holds one
+ * configuration per process) behind a remote executor each, joined into
+ * one executor by exec/multi.h; the pool at first start is imported from
+ * the clusters' nodes (docs/CLUSTERS.md, docs/SLURM.md).
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +33,11 @@
 #include "api/routes.h"
 #include "api/svc.h"
 #include "cmd/cmd.h"
+#include "exec/multi.h"
+#include "exec/remote.h"
 #include "util/err.h"
+
+#define MAX_CLUSTERS 16
 
 struct args {
 	char host[256];
@@ -33,7 +45,72 @@ struct args {
 	const char *db, *state_dir, *pool, *token_file;
 	long pass_ms, grace, threads;
 	double rate;
+	struct exec *x; /* with --cluster: the executor (svc_open takes it) */
+	const char *cluster[MAX_CLUSTERS], *conf[MAX_CLUSTERS];
+	size_t nclusters;
+	const char *account_prefix, *default_model;
 };
+
+static void
+args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->nclusters; i++)
+		free((char *)a->cluster[i]);
+}
+
+/* The pool at first start: the clusters' nodes (svc_opts.pool_import). */
+static int
+import_pool(void *ctx, char **text, struct err *e)
+{
+	const struct args *a = ctx;
+
+	return multi_pool_text(a->x, a->default_model, text, e);
+}
+
+/* One agent per cluster, joined into one executor; NULL + e on error
+ * (an agent that cannot reach its configuration says why). */
+static struct exec *
+clusters_open(struct args *a, struct err *e)
+{
+	struct exec *m[MAX_CLUSTERS];
+	char dir[4096 + 16], sub[4096 + 80];
+	size_t n;
+
+	snprintf(dir, sizeof dir, "%s/clusters", a->state_dir);
+	if ((mkdir(a->state_dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	for (n = 0; n < a->nclusters; n++) {
+		const char *argv[10];
+		int k = 0;
+
+		snprintf(sub, sizeof sub, "%s/%s", dir, a->cluster[n]);
+		argv[k++] = "/proc/self/exe";
+		argv[k++] = "exec-agent";
+		argv[k++] = "--slurm-conf";
+		argv[k++] = a->conf[n];
+		argv[k++] = "--state-dir";
+		argv[k++] = sub;
+		if (a->account_prefix != NULL) {
+			argv[k++] = "--account-prefix";
+			argv[k++] = a->account_prefix;
+		}
+		argv[k] = NULL;
+		if ((m[n] = remote_new(argv, e)) == NULL) {
+			struct err why = *e;
+			err_set(e, why.code, "--cluster %s=%s: %s", a->cluster[n],
+				a->conf[n], why.msg);
+			break;
+		}
+	}
+	if (n == a->nclusters)
+		return multi_new(m, (const char *const *)a->cluster, n, e);
+	while (n-- > 0)
+		exec_free(m[n]);
+	return NULL;
+}
 
 static int
 parse_listen(const char *v, struct args *a)
@@ -116,11 +193,34 @@ serve(int argc, char **argv)
 				return cmd_usage_error(c, "--rate: expected 1..100000000, "
 						       "got \"%s\"", v);
 			a.rate = (double)n;
-		} else
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--cluster")) != NULL) {
+			const char *eq = strchr(v, '=');
+			if (eq == NULL || eq == v || eq[1] == '\0' ||
+			    (size_t)(eq - v) > 53)
+				return cmd_usage_error(c, "--cluster: expected "
+						       "NAME=SLURM_CONF, got \"%s\"", v);
+			if (a.nclusters == MAX_CLUSTERS)
+				return cmd_usage_error(c, "--cluster: at most %d",
+						       MAX_CLUSTERS);
+			a.cluster[a.nclusters] = strndup(v, (size_t)(eq - v));
+			a.conf[a.nclusters++] = eq + 1;
+		} else if ((v = cmd_opt_value(argc, argv, &i, "--account-prefix")) != NULL)
+			a.account_prefix = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--default-model")) != NULL)
+			a.default_model = v;
+		else
 			return cmd_usage_error(c, "unknown argument \"%s\"", argv[i]);
 	}
 	if (!listen_given || a.db == NULL || *a.db == '\0')
 		return cmd_usage_error(c, "--listen and --db are required");
+	if (a.nclusters > 0 && a.pool != NULL)
+		return cmd_usage_error(c, "--pool and --cluster: the pool of "
+				       "Slurm clusters is imported from them");
+	if (a.nclusters == 0 && (a.account_prefix || a.default_model))
+		return cmd_usage_error(c, "--account-prefix and --default-model "
+				       "need --cluster");
+	if (a.default_model == NULL)
+		a.default_model = "H100";
 	if (a.state_dir == NULL) {
 		snprintf(sd, sizeof sd, "%s.state", a.db);
 		a.state_dir = sd;
@@ -139,6 +239,13 @@ serve(int argc, char **argv)
 	so.admin_token_file = a.token_file;
 	so.pass_interval_ms = (int)a.pass_ms;
 	so.grace_s = (uint32_t)(a.grace ? a.grace : SVC_GRACE_DEFAULT);
+	if (a.nclusters > 0) {
+		if ((a.x = clusters_open(&a, &e)) == NULL)
+			goto fail;
+		so.exec = a.x;
+		so.pool_import = import_pool;
+		so.pool_ctx = &a;
+	}
 	if (svc_open(&so, &s, &e) != 0 || svc_start(s, &e) != 0)
 		goto fail;
 	r = routes_new(s, a.rate);
@@ -157,12 +264,14 @@ serve(int argc, char **argv)
 	http_stop(h);
 	routes_free(r);
 	svc_close(s);
+	args_free(&a);
 	return 0;
 fail:
 	fprintf(stderr, "allot serve: %s\n", e.msg);
 	http_stop(h);
 	routes_free(r);
 	svc_close(s);
+	args_free(&a);
 	return err_exit_status(e.code);
 }
 
@@ -170,8 +279,9 @@ const struct cmd_entry cmd_serve_entry = {
 	"serve",
 	"--listen HOST:PORT --db FILE [--state-dir DIR] [--pool SPEC|FILE] "
 	"[--admin-token-file PATH] [--pass-interval-ms N] [--grace S] "
-	"[--threads N] [--rate N]",
-	"run the daemon: HTTP/JSON API, scheduler, local executor",
+	"[--threads N] [--rate N] [--cluster NAME=SLURM_CONF]... "
+	"[--account-prefix P] [--default-model M]",
+	"run the daemon: HTTP/JSON API, scheduler, local or Slurm executor",
 	"  --listen HOST:PORT      address to serve (port 0: any free port; the\n"
 	"                          bound one is printed as \"listening on HOST:PORT\")\n"
 	"  --db FILE               the SQLite database (created if absent)\n"
@@ -183,6 +293,14 @@ const struct cmd_entry cmd_serve_entry = {
 	"  --pass-interval-ms N    scheduling pass interval (default 200)\n"
 	"  --grace S               default preemption/cancel grace (default 30)\n"
 	"  --threads N             HTTP worker threads (default 64)\n"
-	"  --rate N                requests per second per token (default 100000)\n",
+	"  --rate N                requests per second per token (default 100000)\n"
+	"  --cluster NAME=CONF     run jobs on the Slurm cluster whose slurm.conf\n"
+	"                          is CONF (repeat for several clusters: one pool;\n"
+	"                          the pool is imported from their nodes at first\n"
+	"                          start; without it jobs run on this machine)\n"
+	"  --account-prefix P      charge each job to the Slurm account P+TENANT\n"
+	"                          (default: no account; the tenant is in the\n"
+	"                          job's comment)\n"
+	"  --default-model M       GPU model of untyped gpu GRES (default H100)\n",
 	serve,
 };
