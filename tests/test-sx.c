@@ -526,7 +526,7 @@ checks_nodes(const char *d, const char *conf)
 	struct exec_event ev, rev[2];
 	struct evlog lg = {0}, lz = {0};
 	uint64_t rids[2] = {23, 99};
-	long long hand = 0, t_start = 0, t_end = 0;
+	long long hand = 0, hand77 = 0, t_start = 0, t_end = 0;
 	double t0, t_down, t_back;
 	size_t i0;
 	FILE *f;
@@ -555,9 +555,14 @@ checks_nodes(const char *d, const char *conf)
 	CHECK_EQ_INT(sh("cd %s && SLURM_CONF=%s PATH=$PATH:/usr/sbin sbatch "
 			"--parsable -w sxn4 --gres=gpu:3 -J 'by hand' -o /dev/null "
 			"--wrap 'sleep 40' > %s/hand.jid", d, conf, d), 0);
+	/* and one that says it is allot's (an earlier daemon's, say) */
+	CHECK_EQ_INT(sh("cd %s && SLURM_CONF=%s PATH=$PATH:/usr/sbin sbatch "
+			"--parsable -w sxn4 -J allot-77 --comment 'allot id=77 "
+			"account=x' -o /dev/null --wrap 'sleep 40' >> %s/hand.jid",
+			d, conf, d), 0);
 	snprintf(path, sizeof path, "%s/hand.jid", d);
 	CHECK((f = fopen(path, "r")) != NULL);
-	CHECK(fscanf(f, "%lld", &hand) == 1);
+	CHECK(fscanf(f, "%lld %lld", &hand, &hand77) == 2);
 	fclose(f);
 	/* 2: accounting, 2 GPUs for about 2 s */
 	j = job_on(21, "sleep 2", d, "sxn2", 2);
@@ -574,6 +579,11 @@ checks_nodes(const char *d, const char *conf)
 			CHECK_CONTAINS(lg.ev[i].text, "gpus=3");
 		}
 	CHECK_EQ_INT(count_kind(&lg, EXEC_FOREIGN, 0), 0);
+	ev = wait_ev(x, &lg, (uint64_t)hand77, EXEC_FOREIGN);
+	CHECK_CONTAINS(ev.text, "name=allot-77 user=0 state=");
+	CHECK_CONTAINS(ev.text, " gpus=0 allot_id=77");
+	CHECK_EQ_INT(count_kind(&lg, EXEC_FOREIGN, (uint64_t)hand77), 1);
+	ev = wait_ev(x, &lg, 21, EXEC_EXITED);
 	CHECK_EQ_INT(ev.status, 0);
 	CHECK_EQ_INT(ev.acct_known, 1);
 	CHECK_EQ_INT(ev.node_failed, 0);
@@ -595,9 +605,11 @@ checks_nodes(const char *d, const char *conf)
 	snprintf(path, sizeof path, "%s/21/exit", state);
 	CHECK((text = slurp(path)) != NULL);
 	CHECK_CONTAINS(text, "node_failed=0 acct_known=1 acct_gpu_s=");
-	/* the job by hand was not touched */
+	/* the jobs by hand were not touched */
 	CHECK_EQ_INT(sh("SLURM_CONF=%s PATH=$PATH:/usr/sbin squeue -h -j %lld "
 			"-o %%T | grep -q -E 'RUNNING|PENDING'", conf, hand), 0);
+	CHECK_EQ_INT(sh("SLURM_CONF=%s PATH=$PATH:/usr/sbin squeue -h -j %lld "
+			"-o %%T | grep -q -E 'RUNNING|PENDING'", conf, hand77), 0);
 
 	/* 22 on sxn3, whose slurmd dies: NODE up=0, EXITED node_failed */
 	j = job_on(22, "sleep 60", d, "sxn3", 1);

@@ -337,10 +337,32 @@ tres_item(const char *tres, const char *key)
 	return -1;
 }
 
+/* The GPU count in a TRES request list ("gres:gpu:N", "gres/gpu:T:N",
+ * "gres/gpu=N", items separated by ',' or ';'), or -1 if none. */
+static long
+tres_req_gpus(const char *tres)
+{
+	for (const char *p = tres; p != NULL && *p; ) {
+		size_t il = strcspn(p, ",;");
+		if ((strncmp(p, "gres:gpu", 8) == 0 || strncmp(p, "gres/gpu", 8) == 0)
+		    && (p[8] == ':' || p[8] == '=')) {
+			/* the count is after the last ':' or '=' of the item */
+			const char *q = p + il;
+			while (q > p && q[-1] != ':' && q[-1] != '=')
+				q--;
+			return strtol(q, NULL, 10);
+		}
+		p += il;
+		p += *p != '\0';
+	}
+	return -1;
+}
+
 /* The GPUs a job holds (running or ran) or asks for (pending): from
  * tres_alloc_str ("gres/gpu=N", or the sum of typed "gres/gpu:T=N" when
- * there is no untyped total), else tres_per_node ("gres:gpu:N",
- * "gres/gpu:T:N", ...) times its node count. */
+ * there is no untyped total; present only where AccountingStorageTRES
+ * names gres/gpu), else tres_per_node times its node count, else
+ * tres_per_job. */
 static long
 job_gpus(const slurm_job_info_t *sj)
 {
@@ -360,20 +382,10 @@ job_gpus(const slurm_job_info_t *sj)
 	}
 	if (sum > 0)
 		return sum;
-	for (p = sj->tres_per_node; p != NULL && *p; ) {
-		size_t il = strcspn(p, ",;");
-		if ((strncmp(p, "gres:gpu", 8) == 0 || strncmp(p, "gres/gpu", 8) == 0)
-		    && (p[8] == ':' || p[8] == '=')) {
-			/* the count is after the last ':' or '=' of the item */
-			const char *q = p + il;
-			while (q > p && q[-1] != ':' && q[-1] != '=')
-				q--;
-			g = strtol(q, NULL, 10);
-			return g * (long)(sj->num_nodes > 0 ? sj->num_nodes : 1);
-		}
-		p += il;
-		p += *p != '\0';
-	}
+	if ((g = tres_req_gpus(sj->tres_per_node)) >= 0)
+		return g * (long)(sj->num_nodes > 0 ? sj->num_nodes : 1);
+	if ((g = tres_req_gpus(sj->tres_per_job)) >= 0)
+		return g;
 	return 0;
 }
 
@@ -646,8 +658,9 @@ q_node(struct sx *s, const char *name, int up, const char *text)
 
 /* Loads the nodes and queues a NODE event for each one seen the first
  * time and each change between usable and not (a node that left
- * slurmctld's list counts as unusable, "gone").  Called with mu held. */
-static void
+ * slurmctld's list counts as unusable, "gone").  -1 if the RPC failed.
+ * Called with mu held. */
+static int
 nodes_update(struct sx *s)
 {
 	node_info_msg_t *m = NULL;
@@ -655,7 +668,7 @@ nodes_update(struct sx *s)
 
 	if (slurm_load_node((time_t)0, &m, SHOW_ALL) != SLURM_SUCCESS) {
 		ctl_failed(s);
-		return;
+		return -1;
 	}
 	for (size_t i = 0; i < s->nnodes; i++)
 		s->nodes[i].seen = 0;
@@ -687,6 +700,7 @@ nodes_update(struct sx *s)
 			s->nodes[i].up = 0;
 		}
 	slurm_free_node_info_msg(m);
+	return 0;
 }
 
 /* The controller has not answered for UNREACH_MS: every known node
@@ -1167,7 +1181,10 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	}
 	if (now >= s->next_nodes) {
 		s->next_nodes = now + NODES_MS;
-		nodes_update(s);
+		if (nodes_update(s) != 0) {
+			nodes_unreachable(s);
+			goto drain;
+		}
 	}
 	if ((m = load_jobs()) == NULL) {
 		ctl_failed(s); /* try again later */
