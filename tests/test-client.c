@@ -4,7 +4,9 @@
  * config file errors, error bodies turned into messages and exit
  * statuses, query strings, and — against a tiny scripted HTTP server on
  * 127.0.0.1 in a thread — retries that resend the same idempotency key,
- * no retry for unsafe calls, and the request timeout.
+ * no retry for unsafe calls, and the request timeout.  At the end, `allot
+ * round` and `allot audit` against a real `allot serve` (tests/daemon.h):
+ * the online verbs, their tables, --json and exit statuses.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,7 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <jansson.h>
+
 #include "api/client.h"
+#include "daemon.h"
 #include "test.h"
 
 static void
@@ -492,4 +500,165 @@ TEST(client_times)
 	CHECK_EQ_INT(client_parse_time("2026-01-01x"), -1);
 	CHECK_EQ_INT(client_parse_time("1969-12-31"), -1);
 	CHECK_EQ_INT(client_parse_time("99999999999999999999"), -1);
+}
+
+/* ---- allot round / allot audit against the real daemon ------------------ */
+
+/* Runs `$ALLOT ARGS` with ALLOT_URL=url and ALLOT_TOKEN=token (stdout and
+ * stderr together into *out, caller frees); returns the exit status. */
+static int
+cli(const char *url, const char *token, char **out, const char *args)
+{
+	char cmd[4096];
+	size_t n = 0, cap = 4096, k;
+	FILE *p;
+	int st;
+
+	if ((size_t)snprintf(cmd, sizeof cmd, "env -u ALLOT_CONFIG HOME=%s "
+			     "ALLOT_URL=%s ALLOT_TOKEN=%s %s %s 2>&1",
+			     test_tmpdir(), url, token, getenv("ALLOT"),
+			     args) >= sizeof cmd)
+		test_fail(__FILE__, __LINE__, "command too long");
+	p = popen(cmd, "r");
+	CHECK(p != NULL);
+	*out = malloc(cap);
+	while ((k = fread(*out + n, 1, cap - n - 1, p)) > 0) {
+		n += k;
+		if (n + 1 >= cap)
+			*out = realloc(*out, cap *= 2);
+	}
+	(*out)[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Fails unless the command exits with want and its output holds text. */
+static void
+cli_expect(const char *url, const char *token, const char *args, int want,
+	   const char *text, int line)
+{
+	char *out;
+	int rc = cli(url, token, &out, args);
+
+	if (rc != want || (text != NULL && strstr(out, text) == NULL))
+		test_fail(__FILE__, line, "allot %s: exit %d (want %d), output:\n%s"
+			  "(want \"%s\")", args, rc, want, out, text ? text : "");
+	free(out);
+}
+#define CLI(url, tok, args, want, text) cli_expect(url, tok, args, want, text, __LINE__)
+
+#define BASIC "tests/data/round/basic"
+
+TEST(client_round_audit_cli)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"zeta\"}"},
+		{"/v1/users", "{\"name\":\"mem-alpha\",\"account\":\"alpha\",\"role\":\"member\"}"},
+		{"/v1/users", "{\"name\":\"mem-zeta\",\"account\":\"zeta\",\"role\":\"member\"}"},
+	};
+	struct daemon d;
+	char dir[600], args[1024], *mema, *memz, *out, head[65];
+	json_t *v;
+	FILE *f;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	mema = daemon_mktoken(&d, "mem-alpha");
+	memz = daemon_mktoken(&d, "mem-zeta");
+
+	/* Create, upload a whole round directory, show, close. */
+	CLI(d.url, d.token, "round list", 0, "no rounds");
+	CLI(d.url, mema, "round create " BASIC "/rubric.txt --teams alpha,beta", 1,
+	    "HTTP 403 forbidden");
+	CLI(d.url, d.token, "round create " BASIC "/rubric.txt --name basic "
+	    "--teams alpha,beta,gamma,delta", 0, "Created round 1 (basic)");
+	CLI(d.url, d.token, "round create " BASIC "/rubric.txt --teams al/pha", 1,
+	    "teams[0]");
+	CLI(d.url, d.token, "round scores 1 " BASIC, 0,
+	    "Uploaded results/delta/samples_toy_2026-01-10T00-00-00.jsonl (168 bytes)");
+	CLI(d.url, d.token, "round scores 1 " BASIC "/panel.csv", 0,
+	    "Uploaded panel.csv (256 bytes)");
+	snprintf(args, sizeof args, "%s/panel.csv", test_tmpdir());
+	f = fopen(args, "w");
+	CHECK(f != NULL);
+	fputs("evaluator,team,criterion,score\ne1,alpha,quality,8\ne2,alpha,quality,x\n", f);
+	fclose(f);
+	snprintf(args, sizeof args, "round scores 1 %s/panel.csv", test_tmpdir());
+	CLI(d.url, d.token, args, 1, "panel.csv:3");
+	snprintf(args, sizeof args, "round scores 1 %s/panel.csv --kind podium",
+		 test_tmpdir());
+	CLI(d.url, d.token, args, 1, "kind");
+	CLI(d.url, d.token, "round scores 1 " BASIC "/rubric.txt", 64, "--kind");
+	CLI(d.url, d.token, "round scores 1 " BASIC
+	    "/results/alpha/results_2026-01-10T00-00-00.json", 64, "--team");
+	CLI(d.url, d.token, "round scores 1 /no/such/file.csv", 66, "No such file");
+	CLI(d.url, d.token, "round show 1", 0, "round 1: basic (open)");
+	CLI(d.url, d.token, "round show 1", 0, "file: votes.csv (432 bytes)");
+	CLI(d.url, mema, "round show 1", 0, "teams: alpha, beta, gamma, delta");
+	CLI(d.url, memz, "round show 1", 1, "HTTP 404 not_found");
+	CLI(d.url, memz, "round list", 0, "no rounds");
+	CLI(d.url, mema, "round list", 0, "basic");
+	CLI(d.url, mema, "round close 1", 1, "HTTP 403");
+	CLI(d.url, d.token, "round close 1", 0,
+	    "decision: delta: out, gate failed; beta: out");
+	CLI(d.url, d.token, "round close 1", 1, "HTTP 409 conflict");
+	CLI(d.url, mema, "round show 1", 0, "decision: delta: out");
+	CHECK_EQ_INT(cli(d.url, d.token, &out, "round list --json"), 0);
+	v = json_loads(out, 0, NULL);
+	CHECK(v != NULL);
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "rounds"), 0), "status"),
+		  "closed");
+	json_decref(v);
+	free(out);
+	CHECK_EQ_INT(cli(d.url, d.token, &out, "round list --status open"), 0);
+	CHECK_CONTAINS(out, "no rounds");
+	free(out);
+	/* Usage errors: 64. */
+	CLI(d.url, d.token, "round show x", 64, "round id");
+	CLI(d.url, d.token, "round show", 64, "ID");
+	CLI(d.url, d.token, "round frob", 64, "unknown verb");
+	CLI(d.url, d.token, "round list --team a", 64, "--team");
+	/* The offline verbs still work without a daemon. */
+	CLI("http://127.0.0.1:1", "x", "round run --dir " BASIC, 0,
+	    "decision: delta: out, gate failed");
+
+	/* The audit log: the round's entry; verify; --head. */
+	CLI(d.url, d.token, "audit list", 0, "allot-serve/1");
+	CHECK_EQ_INT(cli(d.url, d.token, &out, "audit list --json"), 0);
+	v = json_loads(out, 0, NULL);
+	CHECK(v != NULL);
+	{
+		json_t *es = json_object_get(v, "entries");
+		json_t *last = json_array_get(es, json_array_size(es) - 1);
+		CHECK_STR(daemon_jstr(last, "kind"), "round");
+		snprintf(head, sizeof head, "%s", daemon_jstr(last, "hash"));
+		snprintf(args, sizeof args, "audit list --after %lld",
+			 daemon_jint(last, "seq"));
+	}
+	json_decref(v);
+	free(out);
+	CLI(d.url, d.token, args, 0, "no entries");
+	CLI(d.url, d.token, "audit list --limit 1", 0, "SEQ");
+	CLI(d.url, d.token, "audit verify", 0, "ok: ");
+	CLI(d.url, d.token, "audit verify", 0, head);
+	snprintf(args, sizeof args, "audit verify --head %s", head);
+	CLI(d.url, d.token, args, 0, "ok: ");
+	CLI(d.url, d.token, "audit verify --head 00ff", 65, "not 00ff");
+	CLI(d.url, d.token, "audit verify --json", 0, "\"ok\":true");
+	CLI(d.url, mema, "audit list", 1, "HTTP 403");
+	CLI(d.url, mema, "audit verify", 1, "HTTP 403");
+	CLI(d.url, d.token, "audit list --after x", 64, "--after");
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	/* Unreachable: 2. */
+	CLI(d.url, d.token, "audit verify --timeout 2", 2, NULL);
+	CLI(d.url, d.token, "round list --timeout 2", 2, NULL);
+	/* The offline verify of a file is untouched (exit 66: no file). */
+	CLI(d.url, d.token, "audit verify /no/such/log.jsonl", 66, NULL);
+	free(mema);
+	free(memz);
 }

@@ -6,6 +6,17 @@
  *	allot round run --rubric FILE --dir DIR [--audit LOG] [--time T] [--json]
  *	allot round replay --audit LOG --seq N --dir DIR [--rubric FILE]
  *
+ * and, against `allot serve` (docs/API.md "Rounds"; URL and token as for
+ * every client command, api/client.h):
+ *
+ *	allot round list [--status open|closed] [--json]
+ *	allot round show ID [--json]
+ *	allot round create FILE [--name N] [--teams A,B,...] [--json]
+ *	allot round scores ID FILE|DIR [--kind K] [--team T] [--json]
+ *	allot round close ID [--json]
+ *
+ * run and replay never talk to a daemon; the other verbs always do.
+ *
  * The audit entry's inputs are the files read, each with its sha256;
  * when there are more than AUDIT_MAX_INPUTS, the files of each results/TEAM/
  * directory are logged as one input "results/TEAM/" whose hash is that of
@@ -19,12 +30,16 @@
  * 66 a missing file, 74 I/O).  Nothing is appended to the log unless the
  * round ran and the log verified.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include "api/client.h"
 #include "cmd/cmd.h"
 #include "ledger/audit.h"
 #include "sim/roundin.h"
@@ -503,15 +518,468 @@ do_replay(int argc, char **argv)
 	return differs ? 1 : 0;
 }
 
+/* ---- online: the daemon's rounds (docs/API.md, "Rounds") ---------------- */
+
+/* Arguments of the online verbs. */
+struct oargs {
+	struct client_opts o;
+	const char *pos[2];  /* positional arguments */
+	int npos, json;
+	const char *status, *kind, *team, *name, *teams;
+};
+
+static int
+oargs_parse(int argc, char **argv, struct oargs *a)
+{
+	const char *v;
+
+	memset(a, 0, sizeof *a);
+	for (int i = 1; i < argc; i++) {
+		int f = client_flag(argc, argv, &i, &a->o);
+
+		if (f < 0)
+			return cmd_usage_error(&cmd_round_entry, "%s needs a value",
+			    argv[i]);
+		if (f > 0)
+			continue;
+		if (strcmp(argv[i], "--json") == 0)
+			a->json = 1;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--status")) != NULL)
+			a->status = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--kind")) != NULL)
+			a->kind = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--team")) != NULL)
+			a->team = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--name")) != NULL)
+			a->name = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "--teams")) != NULL)
+			a->teams = v;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return cmd_usage_error(&cmd_round_entry, "unknown option %s",
+			    argv[i]);
+		else if (a->npos < 2)
+			a->pos[a->npos++] = argv[i];
+		else
+			return cmd_usage_error(&cmd_round_entry, "unexpected "
+			    "argument %s", argv[i]);
+	}
+	return 0;
+}
+
+/* A round id argument: digits only. */
+static int
+round_id(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* The teams of a round object as "a, b, c" into buf. */
+static void
+teams_text(const json_t *o, char *buf, size_t cap)
+{
+	const json_t *t = json_object_get(o, "teams");
+	size_t n = 0, i;
+	json_t *x;
+
+	buf[0] = '\0';
+	json_array_foreach(t, i, x) {
+		int k = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "",
+		    json_string_value(x) ? json_string_value(x) : "?");
+		if (k < 0 || (size_t)k >= cap - n)
+			break;
+		n += (size_t)k;
+	}
+}
+
+/* Prints a round's decision (roundin's payload) for people. */
+static void
+print_decision(const json_t *dec)
+{
+	const json_t *teams = json_object_get(dec, "teams"), *t;
+	size_t i;
+
+	printf("%-20s %8s %18s %6s %5s %5s\n", "TEAM", "SCORE", "INTERVAL",
+	    "RANK", "GATE", "OUT");
+	json_array_foreach(teams, i, t) {
+		char iv[48], rank[24] = "-";
+		json_t *rk = json_object_get(t, "rank");
+
+		snprintf(iv, sizeof iv, "[%.2f, %.2f]",
+		    json_number_value(json_object_get(t, "lo")),
+		    json_number_value(json_object_get(t, "hi")));
+		if (json_is_integer(rk) && json_integer_value(rk) > 0)
+			snprintf(rank, sizeof rank, "%lld",
+			    (long long)json_integer_value(rk));
+		printf("%-20s %8.2f %18s %6s %5s %5s\n",
+		    client_jstr(t, "name", "?"),
+		    json_number_value(json_object_get(t, "score")), iv, rank,
+		    json_is_true(json_object_get(t, "gate")) ? "pass" : "FAIL",
+		    json_is_true(json_object_get(t, "out")) ? "out" : "stays");
+	}
+	printf("decision: %s\n", client_jstr(dec, "decision", "-"));
+}
+
+/* Reads a whole file for an upload (at most the API's 1 MiB body). */
+static int
+read_upload(const char *path, char **buf, size_t *len, struct err *e)
+{
+	return file_read_all(path, (size_t)1 << 20, buf, len, e);
+}
+
+static int
+o_list(struct client *c, const struct oargs *a, struct client_resp *r,
+    struct err *e)
+{
+	json_t *all = json_array();
+	char cur[32] = "";
+	int rc;
+
+	for (;;) {
+		char path[256] = "/v1/rounds";
+		const char *nc;
+
+		client_path_add(path, sizeof path, "limit", "1000");
+		if (a->status != NULL)
+			client_path_add(path, sizeof path, "status", a->status);
+		if (cur[0] != '\0')
+			client_path_add(path, sizeof path, "cursor", cur);
+		if ((rc = client_call(c, "GET", path, NULL, CLIENT_RETRY, r,
+		    e)) != 0) {
+			json_decref(all);
+			return rc;
+		}
+		json_array_extend(all, json_object_get(r->json, "rounds"));
+		if ((nc = json_string_value(json_object_get(r->json,
+		    "next_cursor"))) == NULL)
+			break;
+		snprintf(cur, sizeof cur, "%s", nc);
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:o}", "rounds", all);
+		char *t = json_dumps(o, JSON_COMPACT);
+		printf("%s\n", t);
+		free(t);
+		json_decref(o);
+		return 0;
+	}
+	if (json_array_size(all) == 0)
+		printf("no rounds\n");
+	else {
+		json_t *x;
+		size_t i;
+		printf("%-6s %-24s %-7s %s\n", "ID", "NAME", "STATUS", "TEAMS");
+		json_array_foreach(all, i, x) {
+			char teams[512];
+			teams_text(x, teams, sizeof teams);
+			printf("%-6lld %-24s %-7s %s\n",
+			    (long long)client_jint(x, "id", -1),
+			    client_jstr(x, "name", "?"),
+			    client_jstr(x, "status", "?"), teams);
+		}
+	}
+	json_decref(all);
+	return 0;
+}
+
+static int
+o_show(struct client *c, const struct oargs *a, struct client_resp *r,
+    struct err *e)
+{
+	char path[64], teams[1024];
+	const json_t *files, *x;
+	size_t i;
+	int rc;
+
+	snprintf(path, sizeof path, "/v1/rounds/%s", a->pos[0]);
+	if ((rc = client_call(c, "GET", path, NULL, CLIENT_RETRY, r, e)) != 0)
+		return rc;
+	if (a->json) {
+		printf("%s\n", r->body);
+		return 0;
+	}
+	teams_text(r->json, teams, sizeof teams);
+	printf("round %lld: %s (%s)\nteams: %s\n",
+	    (long long)client_jint(r->json, "id", -1),
+	    client_jstr(r->json, "name", "?"),
+	    client_jstr(r->json, "status", "?"), teams);
+	files = json_object_get(r->json, "files");
+	json_array_foreach(files, i, x)
+		printf("file: %s (%lld bytes)\n", client_jstr(x, "name", "?"),
+		    (long long)client_jint(x, "bytes", 0));
+	if (json_object_get(r->json, "decision") != NULL)
+		print_decision(json_object_get(r->json, "decision"));
+	return 0;
+}
+
+static int
+o_create(struct client *c, const struct oargs *a, struct client_resp *r,
+    struct err *e)
+{
+	const char *f = a->pos[0];
+	size_t n = strlen(f), len;
+	char *buf;
+	json_t *b;
+	int rc;
+
+	if ((rc = read_upload(f, &buf, &len, e)) != 0)
+		return rc;
+	if (n > 5 && strcmp(f + n - 5, ".json") == 0) {
+		json_error_t je;
+		if ((b = json_loadb(buf, len, 0, &je)) == NULL || !json_is_object(b)) {
+			free(buf);
+			json_decref(b);
+			return err_set(e, ERR_INVALID, "%s:%d: not a JSON object "
+			    "{\"name\", \"rubric\", \"teams\"}: %s", f, je.line,
+			    je.text);
+		}
+	} else {
+		const char *base = strrchr(f, '/');
+		b = json_pack("{s:s%, s:s}", "rubric", buf, len, "name",
+		    base != NULL ? base + 1 : f);
+	}
+	free(buf);
+	if (a->name != NULL)
+		json_object_set_new(b, "name", json_string(a->name));
+	if (a->teams != NULL) {
+		json_t *t = json_array();
+		const char *p = a->teams;
+		while (*p) {
+			const char *q = strchr(p, ',');
+			size_t k = q ? (size_t)(q - p) : strlen(p);
+			json_array_append_new(t, json_stringn(p, k));
+			p += k + (q != NULL);
+		}
+		json_object_set_new(b, "teams", t);
+	}
+	rc = client_call(c, "POST", "/v1/rounds", b, 0, r, e);
+	json_decref(b);
+	if (rc == 0) {
+		if (a->json)
+			printf("%s\n", r->body);
+		else
+			printf("Created round %lld (%s)\n",
+			    (long long)client_jint(r->json, "id", -1),
+			    client_jstr(r->json, "name", "?"));
+	}
+	return rc;
+}
+
+/* The kind a file's name implies: panel.csv, votes.csv, gates.csv, or a
+ * results file (.json, .jsonl); NULL otherwise. */
+static const char *
+kind_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	b = b != NULL ? b + 1 : path;
+	n = strlen(b);
+	if (strcmp(b, "panel.csv") == 0)
+		return "panel";
+	if (strcmp(b, "votes.csv") == 0)
+		return "votes";
+	if (strcmp(b, "gates.csv") == 0)
+		return "gates";
+	if ((n > 5 && strcmp(b + n - 5, ".json") == 0) ||
+	    (n > 6 && strcmp(b + n - 6, ".jsonl") == 0))
+		return "results";
+	return NULL;
+}
+
+/* Uploads one file of kind (team for results). */
+static int
+upload_one(struct client *c, const char *id, const char *path,
+    const char *kind, const char *team, int json, struct client_resp *r,
+    struct err *e)
+{
+	const char *base = strrchr(path, '/');
+	char url[64], *buf;
+	size_t len;
+	json_t *b;
+	int rc;
+
+	client_resp_clear(r); /* a local error has no server status */
+	if ((rc = read_upload(path, &buf, &len, e)) != 0)
+		return rc;
+	b = json_pack("{s:s, s:s%}", "kind", kind, "content", buf, len);
+	free(buf);
+	if (b == NULL)
+		return err_set(e, ERR_INVALID, "%s: not UTF-8 text", path);
+	if (strcmp(kind, "results") == 0) {
+		json_object_set_new(b, "team", json_string(team));
+		json_object_set_new(b, "name", json_string(base ? base + 1 : path));
+	}
+	snprintf(url, sizeof url, "/v1/rounds/%s/scores", id);
+	rc = client_call(c, "POST", url, b, 0, r, e);
+	json_decref(b);
+	if (rc != 0)
+		err_prefix(e, path);
+	else if (json)
+		printf("%s\n", r->body);
+	else
+		printf("Uploaded %s (%lld bytes)\n", client_jstr(r->json, "file", "?"),
+		    (long long)client_jint(r->json, "bytes", 0));
+	return rc;
+}
+
+static int
+o_scores(struct client *c, const struct oargs *a, struct client_resp *r,
+    struct err *e)
+{
+	static const char *const fixed[] = {"panel.csv", "votes.csv",
+					    "gates.csv"};
+	const char *kind = a->kind;
+	struct stat st;
+	int rc;
+
+	if (stat(a->pos[1], &st) != 0)
+		return err_set(e, ERR_NOTFOUND, "%s: %s", a->pos[1],
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		if (kind == NULL && (kind = kind_of(a->pos[1])) == NULL)
+			return err_set(e, ERR_USAGE, "%s: name it panel.csv, "
+			    "votes.csv, gates.csv or *.json[l], or give --kind",
+			    a->pos[1]);
+		if (strcmp(kind, "results") == 0 && a->team == NULL)
+			return err_set(e, ERR_USAGE, "a results file needs --team");
+		return upload_one(c, a->pos[0], a->pos[1], kind, a->team, a->json,
+		    r, e);
+	}
+	/* A round directory: its score files and results/TEAM/ files. */
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+		char *p = join(a->pos[1], fixed[i]);
+		if (stat(p, &st) == 0 &&
+		    (rc = upload_one(c, a->pos[0], p, kind_of(p), NULL, a->json, r,
+		    e)) != 0) {
+			free(p);
+			return rc;
+		}
+		free(p);
+	}
+	{
+		char *res = join(a->pos[1], "results");
+		struct dirent **teams = NULL;
+		int nt = scandir(res, &teams, NULL, alphasort);
+		rc = 0;
+		for (int t = 0; t < nt; t++) {
+			char *td = join(res, teams[t]->d_name);
+			struct dirent **fs = NULL;
+			int nf = teams[t]->d_name[0] == '.' ? -1 :
+			    scandir(td, &fs, NULL, alphasort);
+			for (int k = 0; k < nf; k++) {
+				char *fp = join(td, fs[k]->d_name);
+				if (rc == 0 && fs[k]->d_name[0] != '.' &&
+				    kind_of(fp) != NULL &&
+				    strcmp(kind_of(fp), "results") == 0)
+					rc = upload_one(c, a->pos[0], fp, "results",
+					    teams[t]->d_name, a->json, r, e);
+				free(fp);
+				free(fs[k]);
+			}
+			free(fs);
+			free(td);
+			free(teams[t]);
+		}
+		free(teams);
+		free(res);
+	}
+	return rc;
+}
+
+static int
+o_close(struct client *c, const struct oargs *a, struct client_resp *r,
+    struct err *e)
+{
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof path, "/v1/rounds/%s/close", a->pos[0]);
+	if ((rc = client_call(c, "POST", path, NULL, 0, r, e)) != 0)
+		return rc;
+	if (a->json)
+		printf("%s\n", r->body);
+	else {
+		printf("round %s closed; the decision is in the audit log\n",
+		    a->pos[0]);
+		print_decision(json_object_get(r->json, "decision"));
+	}
+	return 0;
+}
+
+/* list | show ID | create FILE | scores ID FILE|DIR | close ID. */
+static int
+do_online(int argc, char **argv)
+{
+	const char *verb = argv[0];
+	struct client_resp r = {0};
+	struct err e = {0};
+	struct oargs a;
+	struct client *c;
+	int need, status = 0, rc;
+
+	if ((rc = oargs_parse(argc, argv, &a)) != 0)
+		return rc;
+	need = strcmp(verb, "list") == 0 ? 0 : strcmp(verb, "scores") == 0 ? 2 : 1;
+	if (a.npos != need)
+		return cmd_usage_error(&cmd_round_entry, "round %s takes %s", verb,
+		    need == 0 ? "no argument" : need == 2 ? "ID FILE|DIR" :
+		    strcmp(verb, "create") == 0 ? "FILE" : "ID");
+	if (strcmp(verb, "create") != 0 && need > 0 && !round_id(a.pos[0]))
+		return cmd_usage_error(&cmd_round_entry, "expected a round id, "
+		    "got \"%s\"", a.pos[0]);
+	if (a.status != NULL && strcmp(verb, "list") != 0)
+		return cmd_usage_error(&cmd_round_entry, "--status is for list");
+	if ((a.kind != NULL || a.team != NULL) && strcmp(verb, "scores") != 0)
+		return cmd_usage_error(&cmd_round_entry, "--kind and --team are "
+		    "for scores");
+	if ((a.name != NULL || a.teams != NULL) && strcmp(verb, "create") != 0)
+		return cmd_usage_error(&cmd_round_entry, "--name and --teams are "
+		    "for create");
+	if ((c = client_open("round", a.o.url, a.o.token, a.o.timeout,
+	    &status)) == NULL)
+		return status;
+	if (strcmp(verb, "list") == 0)
+		rc = o_list(c, &a, &r, &e);
+	else if (strcmp(verb, "show") == 0)
+		rc = o_show(c, &a, &r, &e);
+	else if (strcmp(verb, "create") == 0)
+		rc = o_create(c, &a, &r, &e);
+	else if (strcmp(verb, "scores") == 0)
+		rc = o_scores(c, &a, &r, &e);
+	else
+		rc = o_close(c, &a, &r, &e);
+	if (rc == ERR_USAGE) {
+		fprintf(stderr, "allot round: %s\n", e.msg);
+		status = 64;
+	} else if (rc != 0)
+		status = r.status != 0 ? client_fail("round", rc, &r, &e) :
+		    rc == ERR_NOTFOUND || rc == ERR_INVALID ?
+		    fail(rc, &e) : client_fail("round", rc, &r, &e);
+	client_resp_clear(&r);
+	client_free(c);
+	return status;
+}
+
 static int
 exec_round(int argc, char **argv)
 {
+	static const char *const online[] = {"list", "show", "create",
+					     "scores", "close"};
+
 	if (argc < 2)
 		return cmd_usage_error(&cmd_round_entry, "a verb is needed");
 	if (strcmp(argv[1], "run") == 0)
 		return do_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return do_replay(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof online / sizeof *online; i++)
+		if (strcmp(argv[1], online[i]) == 0)
+			return do_online(argc - 1, argv + 1);
 	return cmd_usage_error(&cmd_round_entry, "unknown verb \"%s\"",
 	    argv[1]);
 }
@@ -520,9 +988,12 @@ const struct cmd_entry cmd_round_entry = {
 	.name = "round",
 	.usage = "run --dir DIR [--rubric FILE] [--audit LOG] [--time T] "
 		 "[--json] | replay --audit LOG --seq N --dir DIR "
-		 "[--rubric FILE]",
+		 "[--rubric FILE] | list [--status S] | show ID | create FILE "
+		 "[--name N] [--teams A,B] | scores ID FILE|DIR [--kind K] "
+		 "[--team T] | close ID   (online verbs: [--json] [--url U] "
+		 "[--token T] [--timeout S])",
 	.summary = "run a competition round from its inputs; replay a "
-		   "logged round",
+		   "logged round; the daemon's rounds",
 	.help = "  run      reads the rubric (default DIR/rubric.txt) and the\n"
 		"           round directory (docs/ROUNDS.md), prints each team's\n"
 		"           score [interval], P(last), gate and the decision;\n"
@@ -532,6 +1003,18 @@ const struct cmd_entry cmd_round_entry = {
 		"  replay   verifies LOG, checks entry N's inputs against DIR,\n"
 		"           recomputes the round and compares the decision byte\n"
 		"           for byte; exit 0 same, 1 changed input or decision\n"
-		"           (named), 65 a broken chain\n",
+		"           (named), 65 a broken chain\n"
+		"The daemon's rounds (URL and token from --url/--token,\n"
+		"ALLOT_URL/ALLOT_TOKEN or the config file, as `allot submit`):\n"
+		"  list     rounds you may see (--status open|closed)\n"
+		"  show ID  status, teams, files; the decision once closed\n"
+		"  create FILE  a rubric file (with --teams A,B,... and --name,\n"
+		"           default the file's name) or a .json request body\n"
+		"  scores ID FILE|DIR  uploads panel.csv, votes.csv, gates.csv or\n"
+		"           a results file (--team T); a round DIR uploads all of\n"
+		"           them and results/TEAM/*.json[l]\n"
+		"  close ID runs the round in the daemon: the audited decision\n"
+		"Online exit: 0 ok, 1 refused (4xx), 2 unreachable/5xx, 64 usage,\n"
+		"65/66 a local file unreadable or malformed.\n",
 	.exec = exec_round,
 };
