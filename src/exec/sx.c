@@ -114,8 +114,8 @@ struct sx {
 	char *conf, *dir, *prefix;
 	char ctl_host[256], ctl_port[16]; /* slurmctld, from the conf */
 	int64_t down_until;     /* monotonic ms: no RPC before (unreachable) */
-	int64_t fail_since;     /* monotonic ms of the first failure in a row, or -1 */
-	int unreach_sent;       /* "cluster unreachable" reported, not yet back */
+	int64_t fail_since;     /* monotonic ms: first failure in a row; -1 */
+	int unreach_sent;       /* "cluster unreachable" reported, not back */
 	pthread_mutex_t mu;     /* guards everything below and libslurm calls */
 	struct sxlive *live;
 	size_t nlive, caplive;
@@ -123,7 +123,7 @@ struct sx {
 	int64_t next_nodes;     /* monotonic ms of the next slurm_load_node */
 	struct sxnode *nodes;   /* every node ever reported */
 	size_t nnodes, capnodes;
-	uint32_t *foreign;      /* Slurm ids reported FOREIGN, still in slurmctld */
+	uint32_t *foreign;      /* Slurm ids reported FOREIGN, still listed */
 	size_t nforeign, capforeign;
 	struct exec_event *q;   /* events made, not yet handed out (FIFO) */
 	size_t nq, capq, q0;
@@ -344,8 +344,9 @@ tres_req_gpus(const char *tres)
 {
 	for (const char *p = tres; p != NULL && *p; ) {
 		size_t il = strcspn(p, ",;");
-		if ((strncmp(p, "gres:gpu", 8) == 0 || strncmp(p, "gres/gpu", 8) == 0)
-		    && (p[8] == ':' || p[8] == '=')) {
+		if ((strncmp(p, "gres:gpu", 8) == 0 ||
+		     strncmp(p, "gres/gpu", 8) == 0) &&
+		    (p[8] == ':' || p[8] == '=')) {
 			/* the count is after the last ':' or '=' of the item */
 			const char *q = p + il;
 			while (q > p && q[-1] != ':' && q[-1] != '=')
@@ -777,12 +778,13 @@ foreign_update(struct sx *s, const job_info_msg_t *m)
 		for (char *c = nm; *c != '\0'; c++)
 			if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '=')
 				*c = '_'; /* one word */
-		o = (size_t)snprintf(ev->text, sizeof ev->text, "name=%s user=%"
-				     PRIu32 " state=%s nodes=%.40s gpus=%ld", nm,
-				     sj->user_id, job_state_name(base),
+		o = (size_t)snprintf(ev->text, sizeof ev->text, "name=%s "
+				     "user=%" PRIu32 " state=%s nodes=%.40s "
+				     "gpus=%ld", nm, sj->user_id,
+				     job_state_name(base),
 				     sj->nodes ? sj->nodes : "", job_gpus(sj));
-		if (sj->comment != NULL && strncmp(sj->comment, "allot id=", 9) == 0
-		    && o < sizeof ev->text)
+		if (sj->comment != NULL && o < sizeof ev->text &&
+		    strncmp(sj->comment, "allot id=", 9) == 0)
 			snprintf(ev->text + o, sizeof ev->text - o,
 				 " allot_id=%" PRIu64,
 				 (uint64_t)strtoull(sj->comment + 9, NULL, 10));
@@ -1116,21 +1118,24 @@ jobs_update(struct sx *s, const job_info_msg_t *m)
 			/* purged or forgotten by slurmctld */
 			struct exec_event xe;
 			if (read_exit(s, lv->id, &xe) != 0) {
-				/* never_started: claimed, no Slurm id, no job of
-				 * its name (recovered while slurmctld was away) */
+				/* never_started: claimed, no Slurm id, no
+				 * job of its name (recovered while
+				 * slurmctld was away) */
 				exec__ev_lost(q_push(s, EXEC_LOST), lv->id,
 					      lv->jid == 0);
 				continue;
 			}
 			if (!lv->started_sent)
-				ev_started(q_push(s, EXEC_STARTED), lv->id, NULL);
+				ev_started(q_push(s, EXEC_STARTED), lv->id,
+					   NULL);
 			*q_push(s, EXEC_EXITED) = xe;
 			continue;
 		}
 		if (lv->jid == 0) { /* recovered without its Slurm id */
 			char buf[64];
 			lv->jid = sj->job_id;
-			snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n", lv->jid);
+			snprintf(buf, sizeof buf, "jobid=%" PRIu32 "\n",
+				 lv->jid);
 			put_file(s, lv->id, "slurm", buf);
 			if (lv->stopped) /* exec_stop came before its id */
 				slurm_kill_job(lv->jid, SIGKILL, 0);
