@@ -528,7 +528,7 @@ checks_nodes(const char *d, const char *conf)
 	uint64_t rids[2] = {23, 99};
 	long long hand = 0, hand77 = 0, t_start = 0, t_end = 0;
 	double t0, t_down, t_back;
-	size_t i0;
+	size_t i0, i1;
 	FILE *f;
 
 	snprintf(state, sizeof state, "%s/sx-state", d);
@@ -618,9 +618,11 @@ checks_nodes(const char *d, const char *conf)
 	i0 = lg.n;
 	t0 = now_s();
 	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh kill-node %s 3", d), 0);
-	wait_node(x, &lg, i0, "sxn3", 0, 25000);
+	i1 = wait_node(x, &lg, i0, "sxn3", 0, 25000);
 	t_down = now_s() - t0;
 	ev = wait_ev(x, &lg, 22, EXEC_EXITED);
+	for (size_t i = i0; i < i1; i++) /* the NODE came first */
+		CHECK(lg.ev[i].kind != EXEC_EXITED);
 	printf("slurmd of sxn3 killed: NODE up=0 after %.1f s, job 22 EXITED "
 	       "after %.1f s\n", t_down, now_s() - t0);
 	CHECK(now_s() - t0 < 20.0);

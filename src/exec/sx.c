@@ -1158,6 +1158,20 @@ jobs_update(struct sx *s, const job_info_msg_t *m)
 	s->nlive = keep;
 }
 
+/* 1 if a watched job ended with NODE_FAIL in m (about to be reported). */
+static int
+node_failed_job(const struct sx *s, const job_info_msg_t *m)
+{
+	for (size_t i = 0; i < s->nlive; i++) {
+		const slurm_job_info_t *sj = find_job(m, s->live[i].jid,
+						      s->live[i].id);
+		if (sj != NULL && (sj->job_state & JOB_STATE_BASE) ==
+		    JOB_NODE_FAIL && !(sj->job_state & JOB_COMPLETING))
+			return 1;
+	}
+	return 0;
+}
+
 static size_t
 sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 {
@@ -1165,6 +1179,7 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	job_info_msg_t *m;
 	size_t n;
 	int64_t now = exec__now_mono_ms();
+	int nodes_done = 0;
 
 	pthread_mutex_lock(&s->mu);
 	n = q_drain(s, ev, cap);
@@ -1190,12 +1205,16 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 			nodes_unreachable(s);
 			goto drain;
 		}
+		nodes_done = 1;
 	}
 	if ((m = load_jobs()) == NULL) {
 		ctl_failed(s); /* try again later */
 		nodes_unreachable(s);
 		goto drain;
 	}
+	/* a node failure: its NODE event before the job's EXITED */
+	if (!nodes_done && node_failed_job(s, m) && nodes_update(s) == 0)
+		s->next_nodes = now + NODES_MS;
 	jobs_update(s, m);
 	foreign_update(s, m);
 	slurm_free_job_info_msg(m);
