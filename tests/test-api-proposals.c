@@ -390,3 +390,106 @@ TEST(api_proposals_select)
 	free(taa);
 	free(memg);
 }
+
+/* The number of audit entries of kind k. */
+static size_t
+audit_count(const struct daemon *d, const char *k)
+{
+	json_t *v = JREQ(d, "GET", "/v1/audit?limit=1000", d->token, NULL, 200), *x;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(v, "entries"), i, x)
+		n += strcmp(daemon_jstr(x, "kind"), k) == 0;
+	json_decref(v);
+	return n;
+}
+
+/* A selection a crash interrupted (the call's record still "selecting")
+ * is completed at the next start: grants made before the crash are found
+ * and not made again, missing ones are made, the award entry is appended
+ * once. */
+TEST(api_proposals_select_recovery)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"beta\"}"},
+		{"/v1/programs", "{\"name\":\"A\"}"},
+		{"/v1/programs", "{\"name\":\"B\"}"},
+		{"/v1/proposals", "{\"program\":\"A\",\"tenant\":\"alpha\",\"servers\":2,"
+		 "\"model\":\"H100\",\"months\":6,\"category\":\"academia\",\"org\":\"u\","
+		 "\"scores\":{\"impact\":90,\"ecosystem\":90,\"feasibility\":90}}"},
+		{"/v1/proposals", "{\"program\":\"A\",\"tenant\":\"beta\",\"servers\":1,"
+		 "\"model\":\"H100\",\"months\":3,\"category\":\"sme\",\"org\":\"s\","
+		 "\"scores\":{\"impact\":80,\"ecosystem\":80,\"feasibility\":80}}"},
+	};
+	struct daemon d;
+	char dir[600], path[700];
+	json_t *v, *calls, *a, *b, *x;
+	json_error_t je;
+	long long g2, bid;
+	size_t i;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	v = JREQ(&d, "GET", "/v1/programs", d.token, NULL, 200);
+	bid = daemon_jint(json_array_get(json_object_get(v, "programs"), 1), "id");
+	json_decref(v);
+	v = JREQ(&d, "POST", "/v1/calls/A/select", d.token,
+		 "{\"capacity\":{\"H100\":4},\"start\":1900000000}", 200);
+	g2 = daemon_jint(json_array_get(json_object_get(v, "awards"), 1), "grant");
+	CHECK(g2 > 0);
+	json_decref(v);
+	CHECK_EQ_INT(audit_count(&d, "award"), 1);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+
+	/* Pretend two crashes: A's after beta's grant was made but before the
+	 * record said so (and after its audit entry); B's right after the
+	 * decision was stored. */
+	snprintf(path, sizeof path, "%s/state/proposals/calls.json", dir);
+	calls = json_load_file(path, 0, &je);
+	CHECK(calls != NULL);
+	a = json_object_get(calls, "A");
+	json_object_set_new(a, "status", json_string("selecting"));
+	json_object_del(json_array_get(json_object_get(a, "awards"), 1), "grant");
+	b = json_deep_copy(a);
+	json_object_set_new(b, "call", json_string("B"));
+	json_object_set_new(b, "program_id", json_integer(bid));
+	json_array_foreach(json_object_get(b, "awards"), i, x) {
+		json_object_del(x, "grant");
+		json_object_set_new(x, "start", json_integer(1900001000));
+		json_object_set_new(x, "end", json_integer(
+			1900001000 + daemon_jint(x, "months") * 30 * 86400));
+	}
+	json_object_set_new(calls, "B", b);
+	CHECK_EQ_INT(json_dump_file(calls, path, JSON_COMPACT), 0);
+	json_decref(calls);
+
+	daemon_start(&d, dir, NULL);
+	/* A: beta's grant found, not made again; B: two new grants. */
+	v = JREQ(&d, "GET", "/v1/grants", d.token, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 4);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/proposals/2", d.token, NULL, 200);
+	CHECK_EQ_INT(daemon_jint(json_object_get(v, "outcome"), "grant"), g2);
+	json_decref(v);
+	CHECK_EQ_INT(audit_count(&d, "award"), 2);
+	CHECK_ERROR(&d, "POST", "/v1/calls/A/select", d.token,
+		    "{\"capacity\":{\"H100\":4}}", 409, "conflict", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/calls/B/select", d.token,
+		    "{\"capacity\":{\"H100\":4}}", 409, "conflict", NULL);
+	v = JREQ(&d, "GET", "/v1/audit/verify", d.token, NULL, 200);
+	CHECK(json_is_true(json_object_get(v, "ok")));
+	json_decref(v);
+	/* Another restart changes nothing. */
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	daemon_start(&d, dir, NULL);
+	v = JREQ(&d, "GET", "/v1/grants", d.token, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "grants")), 4);
+	json_decref(v);
+	CHECK_EQ_INT(audit_count(&d, "award"), 2);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}

@@ -297,6 +297,32 @@ scores_check(json_t *o, double sc[PROPOSALS_NCRITERIA],
 	return 0;
 }
 
+static int finish(struct proposals_api *pa, const char *call, json_t *rec,
+		  int recovering, struct err *e);
+
+/* Completes every selection a crash interrupted (status "selecting"). */
+static void
+recover_calls(struct proposals_api *pa)
+{
+	const char *name;
+	json_t *rec;
+
+	json_object_foreach(pa->calls, name, rec) {
+		const char *st = json_string_value(json_object_get(rec, "status"));
+		struct err e;
+
+		if (st == NULL || strcmp(st, "selecting") != 0)
+			continue;
+		memset(&e, 0, sizeof e);
+		if (finish(pa, name, rec, 1, &e) != 0)
+			svc_log(pa->s, "call %s: the interrupted selection is still "
+				"not complete: %s", name, e.msg);
+		else
+			svc_log(pa->s, "call %s: the interrupted selection was "
+				"completed (grants and audit entry)", name);
+	}
+}
+
 /* ---- Life cycle ------------------------------------------------------------ */
 
 struct proposals_api *
@@ -325,6 +351,7 @@ proposals_api_new(struct svc *s)
 		proposals_api_free(pa);
 		return NULL;
 	}
+	recover_calls(pa);
 	return pa;
 }
 
@@ -840,6 +867,129 @@ record_of(struct proposals_api *pa, uint32_t id)
 	       json_array_get(pa->v, id - 1) : NULL;
 }
 
+/* The id of a grant of tenant equal to award x (program, model, GPUs,
+ * start, end) whose id no award of rec holds yet, or 0. */
+static uint32_t
+grant_match(struct proposals_api *pa, json_t *rec, json_t *x)
+{
+	json_t *gs = svc_grants_json(pa->s, (uint32_t)json_integer_value(
+		json_object_get(x, "tenant_id")));
+	json_t *g, *aw = json_object_get(rec, "awards"), *y;
+	uint32_t found = 0;
+	size_t i, k;
+
+	json_array_foreach(gs, i, g) {
+		json_int_t id = json_integer_value(json_object_get(g, "id"));
+		int taken = 0;
+		if (json_integer_value(json_object_get(g, "program")) !=
+		    json_integer_value(json_object_get(rec, "program_id")) ||
+		    !json_equal(json_object_get(g, "model"), json_object_get(x, "model")) ||
+		    !json_equal(json_object_get(g, "gpus"), json_object_get(x, "gpus")) ||
+		    !json_equal(json_object_get(g, "start"), json_object_get(x, "start")) ||
+		    !json_equal(json_object_get(g, "end"), json_object_get(x, "end")))
+			continue;
+		json_array_foreach(aw, k, y)
+			taken |= json_integer_value(json_object_get(y, "grant")) == id;
+		if (!taken) {
+			found = (uint32_t)id;
+			break;
+		}
+	}
+	json_decref(gs);
+	return found;
+}
+
+/* Whether the audit log already has call rec's award entry. */
+static int
+audited(struct proposals_api *pa, const char *call, json_t *rec)
+{
+	json_t *es = journal_json(svc_journal(pa->s), 0, SIZE_MAX), *x;
+	size_t i;
+	int yes = 0;
+
+	json_array_foreach(es, i, x) {
+		json_t *pl = json_object_get(x, "payload");
+		const char *k = json_string_value(json_object_get(x, "kind"));
+		const char *c = json_string_value(json_object_get(pl, "call"));
+		if (k != NULL && strcmp(k, "award") == 0 && c != NULL &&
+		    strcmp(c, call) == 0 &&
+		    json_equal(json_object_get(pl, "program_id"),
+			       json_object_get(rec, "program_id")))
+			yes = 1;
+	}
+	json_decref(es);
+	return yes;
+}
+
+/*
+ * Brings call record rec (status "selecting", durable) to "closed" (call
+ * with mu held): every award without a grant gets one (svc_grant_add:
+ * the scheduler enforces it at once), the record saved after each so a
+ * grant is never made twice; then the one AUDIT_AWARD entry (the record
+ * as closed), then the record saved closed.  recovering (after a crash
+ * in the middle): a grant identical to an award's that no award holds is
+ * the one made before the crash and is taken instead of a new one, and
+ * an award entry already in the log for this call is not appended again.
+ */
+static int
+finish(struct proposals_api *pa, const char *call, json_t *rec, int recovering,
+       struct err *e)
+{
+	json_t *aw = json_object_get(rec, "awards"), *x;
+	char *payload;
+	size_t k;
+	int rc;
+
+	json_array_foreach(aw, k, x) {
+		struct grant g;
+		uint32_t gid = 0;
+
+		if (json_object_get(x, "start") == NULL ||
+		    json_object_get(x, "grant") != NULL)
+			continue;
+		if (recovering)
+			gid = grant_match(pa, rec, x);
+		if (gid == 0) {
+			memset(&g, 0, sizeof g);
+			g.tenant = (uint32_t)json_integer_value(json_object_get(x,
+								"tenant_id"));
+			g.program = (uint32_t)json_integer_value(json_object_get(rec,
+								 "program_id"));
+			g.model = svc_model_find(pa->s, json_string_value(
+				json_object_get(x, "model")));
+			g.gpus = json_integer_value(json_object_get(x, "gpus"));
+			g.start = json_integer_value(json_object_get(x, "start"));
+			g.end = json_integer_value(json_object_get(x, "end"));
+			g.borrow_limit = GRANT_NO_LIMIT;
+			g.lend_limit = GRANT_NO_LIMIT;
+			g.price_won_hour = (uint64_t)json_integer_value(
+				json_object_get(x, "price_won_hour"));
+			if (g.model < 0)
+				return err_set(e, ERR_STATE, "call %s: award %zu: no "
+					       "model %s in the pool", call, k,
+					       json_string_value(json_object_get(x,
+								 "model")));
+			if ((rc = svc_grant_add(pa->s, &g, &gid, e)) != 0)
+				return rc;
+		}
+		json_object_set_new(x, "grant", json_integer(gid));
+		if ((rc = save_calls(pa, e)) != 0)
+			return rc;
+	}
+	json_object_set_new(rec, "status", json_string("closed"));
+	if (!recovering || !audited(pa, call, rec)) {
+		payload = json_dumps(rec, JSON_COMPACT);
+		rc = journal_append(svc_journal(pa->s), (int64_t)time(NULL),
+				    AUDIT_AWARD, payload, e);
+		free(payload);
+		if (rc != 0) {
+			json_object_set_new(rec, "status", json_string("selecting"));
+			return rc;
+		}
+	}
+	return save_calls(pa, e);
+}
+
 /* Parses a select body: capacity per model, start, rules. */
 static int
 select_parse(struct svc *s, const struct http_req *rq, uint32_t *cap,
@@ -894,7 +1044,7 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 	struct err e;
 	int64_t start = (int64_t)time(NULL);
 	size_t n = 0, unscored = 0, clen = 0;
-	char *csv = NULL, *payload = NULL;
+	char *csv = NULL;
 	json_t *capj, *rec = NULL, *awards, *inputs, *out;
 	long got = 0;
 	int rc;
@@ -921,8 +1071,8 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 		http_error(rs, 409, "conflict", NULL, "call %s: %s", call,
 			   st != NULL && strcmp(st, "closed") == 0 ?
 			   "already selected and closed" :
-			   "a selection was interrupted (see the audit log and "
-			   "GET /v1/grants before any manual repair)");
+			   "its selection was interrupted and is completed "
+			   "when the daemon next starts");
 		return 0;
 	}
 	csv = call_csv(pa, call, &clen, &n, &unscored);
@@ -966,9 +1116,15 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 			"rank", (json_int_t)a->rank, "composite", a->composite,
 			"reason", a->reason);
 		if (a->status == OC_AWARDED || a->status == OC_PARTIAL) {
+			int m = ps.v[k].model;
 			json_object_set_new(x, "start", json_integer(start));
 			json_object_set_new(x, "end", json_integer(
 				start + (int64_t)a->months * SEL_MONTH_S));
+			json_object_set_new(x, "gpus", json_integer(
+				(json_int_t)a->servers * SEL_GPN));
+			json_object_set_new(x, "price_won_hour", json_integer(
+				(json_int_t)opencall_price(&prices, ps.v[k].category,
+					pool->models[m].price_won_hour)));
 		}
 		json_array_append_new(awards, x);
 	}
@@ -987,43 +1143,8 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 		json_object_del(pa->calls, call);
 		goto fail;
 	}
-	/* 2. The awards become grants: the scheduler enforces them at once. */
-	for (size_t k = 0; k < ps.n; k++) {
-		const struct oc_award *a = &aw[k];
-		json_t *x = json_array_get(awards, k), *pr;
-		struct grant g;
-		uint32_t gid;
-
-		if (a->status != OC_AWARDED && a->status != OC_PARTIAL)
-			continue;
-		pr = record_of(pa, ps.v[k].id);
-		memset(&g, 0, sizeof g);
-		g.tenant = (uint32_t)json_integer_value(json_object_get(pr, "tenant_id"));
-		g.program = pf.id;
-		g.model = ps.v[k].model;
-		g.gpus = (int64_t)a->servers * SEL_GPN;
-		g.start = start;
-		g.end = start + (int64_t)a->months * SEL_MONTH_S;
-		g.borrow_limit = GRANT_NO_LIMIT;
-		g.lend_limit = GRANT_NO_LIMIT;
-		g.price_won_hour = opencall_price(&prices, ps.v[k].category,
-						  pool->models[g.model].price_won_hour);
-		if ((rc = svc_grant_add(pa->s, &g, &gid, &e)) != 0)
-			goto fail;
-		json_object_set_new(x, "grant", json_integer(gid));
-		json_object_set_new(x, "gpus", json_integer(g.gpus));
-		json_object_set_new(x, "price_won_hour",
-				    json_integer((json_int_t)g.price_won_hour));
-	}
-	/* 3. One audit entry for the decision, then the call reads closed. */
-	json_object_set_new(out, "status", json_string("closed"));
-	payload = json_dumps(out, JSON_COMPACT);
-	if ((rc = journal_append(svc_journal(pa->s), (int64_t)time(NULL),
-				 AUDIT_AWARD, payload, &e)) != 0) {
-		json_object_set_new(out, "status", json_string("selecting"));
-		goto fail;
-	}
-	if ((rc = save_calls(pa, &e)) != 0)
+	/* 2., 3.: grants, the audit entry, closed. */
+	if ((rc = finish(pa, call, out, 0, &e)) != 0)
 		goto fail;
 	pthread_mutex_unlock(&pa->mu);
 	svc_log(pa->s, "call %s selected by %s: %zu proposals, %ld servers "
@@ -1031,7 +1152,6 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 	http_json(rs, 200, out);
 	free(csv);
 	free(aw);
-	free(payload);
 	proposals_free(&ps);
 	return 0;
 fail:
@@ -1046,7 +1166,6 @@ fail:
 	json_decref(out);
 	free(csv);
 	free(aw);
-	free(payload);
 	proposals_free(&ps);
 	e.code = e.code == 0 ? ERR_INTERNAL : e.code;
 	if (e.code == ERR_INVALID)

@@ -31,7 +31,8 @@
 struct proposals_api;
 
 /* The proposals of s (borrowed) under its state directory: the folder is
- * made when missing and the file loaded.  NULL on error (logged). */
+ * made when missing, the files loaded, and every selection a crash
+ * interrupted completed (s must be open).  NULL on error (logged). */
 struct proposals_api *proposals_api_new(struct svc *s);
 void proposals_api_free(struct proposals_api *pa);
 
@@ -52,7 +53,9 @@ int proposals_api_list(struct proposals_api *pa,
  * AUDIT_AWARD entry records the decision with the sha256 of its input
  * (the call's proposals as the proposals CSV).  200 with the decision;
  * 404 for an unknown call; 409 when it was selected before (or a
- * selection was interrupted); 400 naming the field of a bad body. */
+ * selection was interrupted: proposals_api_new completes it, finding
+ * grants made before the crash instead of making them again); 400
+ * naming the field of a bad body. */
 int proposals_api_select(struct proposals_api *pa,
 			 const struct auth_principal *p, const char *call,
 			 const struct http_req *rq, struct http_resp *rs);
