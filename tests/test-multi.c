@@ -299,6 +299,26 @@ TEST(multi_pool_and_routing)
 	/* both clusters' nodes came up through the merged events */
 	CHECK(last_node(lg, "a1") != NULL && last_node(lg, "a1")->up == 1);
 	CHECK(last_node(lg, "b2") != NULL && last_node(lg, "b2")->up == 1);
+	/* the cost of the protocol: an empty poll is one round trip to
+	 * each agent */
+	{
+		double t0 = now_s();
+		struct exec_event ev[8];
+
+		for (int i = 0; i < 500; i++)
+			CHECK_EQ_INT(exec_poll(x, ev, 8), 0);
+		printf("empty poll of 2 agents: %.1f us (ASan build)\n",
+		       (now_s() - t0) / 500 * 1e6);
+		t0 = now_s();
+		for (uint64_t id = 100; id < 150; id++) {
+			j = job(id, "true", id % 2 ? "a1" : "b1", NULL);
+			START(x, &j);
+		}
+		printf("start through an agent: %.2f ms each\n",
+		       (now_s() - t0) / 50 * 1e3);
+		for (uint64_t id = 100; id < 150; id++)
+			WAIT(x, lg, id, EXEC_EXITED);
+	}
 	exec_free(x);
 	free(lg);
 }
@@ -455,6 +475,57 @@ TEST(multi_agent_killed)
 	free(lg);
 }
 
+TEST(multi_recover_member_down)
+{
+	struct exec *x = two();
+	struct err e = {0};
+	struct exec_job j;
+	struct exec_event ev[3];
+	struct log *lg = xcalloc(1, sizeof *lg);
+	uint64_t ids[3] = {30, 31, 99};
+	const struct exec_event *v;
+	pid_t pid;
+
+	j = job(30, "sleep 2.5", "b1", NULL);
+	START(x, &j);
+	j = job(31, "exit 4", "a1", NULL);
+	START(x, &j);
+	WAIT(x, lg, 30, EXEC_STARTED);
+	WAIT(x, lg, 31, EXEC_EXITED);
+	exec_free(x);
+
+	/* the daemon restarts while cluster cb's agent is dead */
+	x = two();
+	pid = agent_pid("st-cb");
+	CHECK(pid > 0);
+	CHECK_EQ_INT(kill(pid, SIGKILL), 0);
+	CHECK_EQ_INT(exec_recover(x, ids, 3, ev, &e), 0);
+	/* 30 may be on cb: not lost, STARTED; 31 is known to ca; 99 is
+	 * unknown to ca, and cb could not say */
+	CHECK_EQ_INT(ev[0].kind, EXEC_STARTED);
+	CHECK_EQ_INT(ev[1].kind, EXEC_EXITED);
+	CHECK_EQ_INT(ev[1].status, 4);
+	CHECK_EQ_INT(ev[2].kind, EXEC_STARTED);
+	/* cb comes back (respawned by poll), is asked again: 99 never
+	 * started anywhere, 30 runs on and exits once */
+	lg->n = 0;
+	v = WAIT(x, lg, 99, EXEC_LOST);
+	CHECK_EQ_INT(v->never_started, 1);
+	CHECK_EQ_INT(exec_stop(x, 99, 0, &e), ERR_NOTFOUND);
+	CHECK_EQ_INT(WAIT(x, lg, 30, EXEC_EXITED)->status, 0);
+	for (int i = 0; i < 10; i++) {
+		pull(x, lg);
+		nap_ms(20);
+	}
+	CHECK_EQ_INT(count(lg, 30, EXEC_STARTED), 0);
+	CHECK_EQ_INT(count(lg, 30, EXEC_EXITED), 1);
+	CHECK_EQ_INT(count(lg, 99, EXEC_LOST), 1);
+	CHECK_EQ_INT(count(lg, 31, EXEC_EXITED), 0);
+	CHECK(agent_pid("st-cb") > 0 && agent_pid("st-cb") != pid);
+	exec_free(x);
+	free(lg);
+}
+
 /* remote_new over a shell script; NULL with e filled on failure. */
 static struct exec *
 sh_agent(const char *script, struct err *e)
@@ -477,8 +548,8 @@ TEST(remote_broken_agents)
 	/* exits at once */
 	CHECK(sh_agent("exit 3", &e) == NULL);
 	CHECK_EQ_INT(e.code, ERR_IO);
-	CHECK_CONTAINS(e.msg, "closed the connection");
-	CHECK_CONTAINS(e.msg, "status 3");
+	CHECK_CONTAINS(e.msg, "executor agent: agent ");
+	CHECK_CONTAINS(e.msg, "(it exited with status 3)");
 	/* cannot be executed */
 	{
 		const char *argv[] = {"/nonexistent/agent", NULL};
@@ -645,8 +716,9 @@ slurm_checks(const char *da, const char *db)
 	s = slurp(tpath("sb"));
 	CHECK_STR(s, "b3 b3\n");
 	free(s);
-	CHECK(last_node(lg, "a4") != NULL && last_node(lg, "a4")->up == 1);
-	CHECK(last_node(lg, "b4") != NULL && last_node(lg, "b4")->up == 1);
+	/* NODE events come from the Slurm executor (if it reports them) */
+	CHECK(last_node(lg, "a4") == NULL || last_node(lg, "a4")->up == 1);
+	CHECK(last_node(lg, "b4") == NULL || last_node(lg, "b4")->up == 1);
 	CHECK_EQ_INT(count(lg, 1, EXEC_EXITED), 1);
 	CHECK_EQ_INT(count(lg, 2, EXEC_EXITED), 1);
 	exec_free(x);

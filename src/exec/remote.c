@@ -27,8 +27,9 @@
  * jobs live under shepherds or in Slurm) and marks it down.  Down means:
  * every node the remote has seen (NODE events, pool text) gets a NODE
  * up = 0 event in the queue, start/stop/recover answer ERR_IO, and the
- * next call (at most one spawn a second) spawns a new agent, says hello
- * and recovers every watched id.
+ * next call spawns a new agent (one second after the failure; while
+ * spawns fail, the wait doubles up to 30 s), says hello and recovers
+ * every watched id.
  *
  * Watched ids: every id whose start was accepted, or was sent without a
  * reply (the agent may have claimed it: its events then come through),
@@ -68,7 +69,8 @@
 #define REQ_MS 10000
 #define POLL_MS 5000
 #define LONG_MS 30000
-#define RESPAWN_MS 1000
+#define RESPAWN_MS 1000   /* the first respawn after a failure */
+#define RESPAWN_MAX_MS 30000 /* doubling up to this while spawns fail */
 #define POLL_CAP 1024    /* events asked for in one poll */
 #define RECOVER_CHUNK 4096 /* ids in one recover request */
 
@@ -94,6 +96,7 @@ struct remote {
 	size_t nq, capq;
 	char why[512];          /* why the agent went down last */
 	int up;                 /* the agent answered its hello */
+	int fails;              /* spawns failed in a row */
 };
 
 static const struct exec_ops remote_ops;
@@ -386,7 +389,7 @@ agent_down(struct remote *r, const char *why)
 			snprintf(r->why + strlen(r->why), sizeof r->why -
 				 strlen(r->why), " (it died of signal %d)",
 				 WTERMSIG(st));
-		if (got == 0) {
+		if (got != r->pid) { /* alive (or SIGCHLD ignored: ECHILD) */
 			kill(r->pid, SIGKILL);
 			while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
 				;
@@ -589,10 +592,14 @@ ensure(struct remote *r, struct err *e)
 
 	if (r->fd >= 0)
 		return 0;
-	if (exec__now_mono_ms() - r->last_spawn < RESPAWN_MS)
+	if (exec__now_mono_ms() - r->last_spawn <
+	    (r->fails >= 5 ? RESPAWN_MAX_MS : RESPAWN_MS << r->fails))
 		return err_set(e, ERR_IO, "executor agent down: %s", r->why);
-	if ((rc = spawn(r, e)) != 0)
+	if ((rc = spawn(r, e)) != 0) {
+		r->fails++;
 		return rc;
+	}
+	r->fails = 0;
 	if (n == 0)
 		return 0;
 	ids = xcalloc(n, sizeof *ids);

@@ -24,7 +24,8 @@
  * SIGKILL — never a job), exec_start and exec_stop return ERR_IO (a start
  * that was never sent leaves the id free); exec_poll reports EXEC_NODE
  * up = 0 "executor agent died" once for every node it has seen, respawns
- * the agent (at most once a second), recovers every id it still watches
+ * the agent (one second after the failure; while spawns fail the wait
+ * doubles up to 30 s), recovers every id it still watches
  * and reports what changed (a STARTED already reported is not repeated).
  * exec_free closes the socket: the agent exits, jobs keep running. */
 struct exec *remote_new(const char *const *argv, struct err *e);
