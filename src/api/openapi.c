@@ -252,16 +252,16 @@ operation(const struct route_info *r)
 	}
 	if (strcmp(r->pattern, "/v1/rounds") == 0 && strcmp(r->method, "GET") == 0)
 		query(params, "status", "string", "limit", "integer", "cursor",
-		      "string", NULL);
+		      "string", (const char *)NULL);
 	if (strcmp(r->pattern, "/v1/proposals") == 0 && strcmp(r->method, "GET") == 0)
-		query(params, "program", "string", NULL);
+		query(params, "program", "string", (const char *)NULL);
 	if (strcmp(r->pattern, "/v1/audit") == 0)
-		query(params, "after", "integer", "limit", "integer", NULL);
+		query(params, "after", "integer", "limit", "integer", (const char *)NULL);
 	if (strcmp(r->pattern, "/v1/usage") == 0)
 		query(params, "account", "string", "from", "integer", "to",
-		      "integer", NULL);
+		      "integer", (const char *)NULL);
 	if (strcmp(r->pattern, "/v1/queue") == 0)
-		query(params, "limit", "integer", NULL);
+		query(params, "limit", "integer", (const char *)NULL);
 	if (strcmp(r->pattern, "/v1/queue") == 0 || strcmp(r->pattern, "/v1/grants") == 0)
 		json_array_append_new(params, json_pack(
 			"{s:s, s:s, s:{s:s}}", "name", "account", "in", "query",

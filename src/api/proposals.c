@@ -216,9 +216,10 @@ award_of(struct proposals_api *pa, json_t *rec)
 	json_int_t id = json_integer_value(json_object_get(rec, "id"));
 	size_t i;
 
-	json_array_foreach(aw, i, a)
+	json_array_foreach(aw, i, a) {
 		if (json_integer_value(json_object_get(a, "proposal")) == id)
 			return a;
+	}
 	return NULL;
 }
 
@@ -888,8 +889,9 @@ grant_match(struct proposals_api *pa, json_t *rec, json_t *x)
 		    !json_equal(json_object_get(g, "start"), json_object_get(x, "start")) ||
 		    !json_equal(json_object_get(g, "end"), json_object_get(x, "end")))
 			continue;
-		json_array_foreach(aw, k, y)
+		json_array_foreach(aw, k, y) {
 			taken |= json_integer_value(json_object_get(y, "grant")) == id;
+		}
 		if (!taken) {
 			found = (uint32_t)id;
 			break;
@@ -1139,12 +1141,12 @@ proposals_api_select(struct proposals_api *pa, const struct auth_principal *p,
 			"selected_by", p->name, "servers_awarded", (json_int_t)got,
 			"awards", awards);
 	json_object_set(pa->calls, call, out);
-	if ((rc = save_calls(pa, &e)) != 0) {
+	if (save_calls(pa, &e) != 0) {
 		json_object_del(pa->calls, call);
 		goto fail;
 	}
 	/* 2., 3.: grants, the audit entry, closed. */
-	if ((rc = finish(pa, call, out, 0, &e)) != 0)
+	if (finish(pa, call, out, 0, &e) != 0)
 		goto fail;
 	pthread_mutex_unlock(&pa->mu);
 	svc_log(pa->s, "call %s selected by %s: %zu proposals, %ld servers "

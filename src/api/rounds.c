@@ -485,6 +485,7 @@ score_check(struct rounds *r, uint64_t id, const struct rdef *d,
 	struct rubricfile rf;
 	int rc;
 
+	memset(&rf, 0, sizeof rf);
 	*fieldp = NULL;
 	if (strcmp(kind, "results") == 0) {
 		char path[RPATH];

@@ -708,9 +708,10 @@ o_show(struct client *c, const struct oargs *a, struct client_resp *r,
 	    client_jstr(r->json, "name", "?"),
 	    client_jstr(r->json, "status", "?"), teams);
 	files = json_object_get(r->json, "files");
-	json_array_foreach(files, i, x)
+	json_array_foreach(files, i, x) {
 		printf("file: %s (%lld bytes)\n", client_jstr(x, "name", "?"),
 		    (long long)client_jint(x, "bytes", 0));
+	}
 	if (json_object_get(r->json, "decision") != NULL)
 		print_decision(json_object_get(r->json, "decision"));
 	return 0;
@@ -720,7 +721,7 @@ static int
 o_create(struct client *c, const struct oargs *a, struct client_resp *r,
     struct err *e)
 {
-	const char *f = a->pos[0];
+	const char *f = a->pos[0] != NULL ? a->pos[0] : "";
 	size_t n = strlen(f), len;
 	char *buf;
 	json_t *b;
@@ -837,6 +838,8 @@ o_scores(struct client *c, const struct oargs *a, struct client_resp *r,
 	struct stat st;
 	int rc;
 
+	if (a->pos[0] == NULL || a->pos[1] == NULL)
+		return err_set(e, ERR_USAGE, "scores needs ID and FILE");
 	if (stat(a->pos[1], &st) != 0)
 		return err_set(e, ERR_NOTFOUND, "%s: %s", a->pos[1],
 		    strerror(errno));
