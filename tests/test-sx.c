@@ -13,7 +13,18 @@
  * before libslurm sees them; the nodes come back as a pool file that
  * allot's parser reads (4 nodes, 32 GPUs).  slurmctld stopped while a job
  * runs: polls neither block nor lose it, start and stop fail fast, and
- * after slurmctld's restart the job is followed and stopped again.  Skips without Slurm or root.
+ * after slurmctld's restart the job is followed and stopped again.
+ *
+ * sx_slurm_nodes, on its own cluster (nodes sxn1..sxn4): a NODE event per
+ * node at the start; jobs submitted by hand give exactly one FOREIGN each
+ * (allot_id from an allot comment) and are left alone; a 2-GPU job's
+ * acct_gpu_s is 2 x Slurm's run time (scontrol's StartTime/EndTime), kept
+ * in the exit file for a recovery; the slurmd under a job killed: NODE
+ * up=0, then the job's EXITED with node_failed = 1, and NODE up=1 once
+ * the slurmd is back; slurmctld stopped: after 3 s "cluster unreachable"
+ * for every node, nothing LOST, a recovery meanwhile keeps the claimed id;
+ * slurmctld back with its state: nodes up again, the job followed to its
+ * end.  Both skip without Slurm or root.
  *
  * The cluster is started and stopped by this process; the checks run in a
  * forked child (test_fail exits at once), so the daemons are stopped by
