@@ -721,6 +721,58 @@ slurm_checks(const char *da, const char *db)
 	CHECK(last_node(lg, "b4") == NULL || last_node(lg, "b4")->up == 1);
 	CHECK_EQ_INT(count(lg, 1, EXEC_EXITED), 1);
 	CHECK_EQ_INT(count(lg, 2, EXEC_EXITED), 1);
+
+	/* cluster ma's agent killed while its job runs in Slurm: its nodes
+	 * go down, the respawned agent recovers the job, EXITED once */
+	{
+		char cmd[800];
+		pid_t pid;
+		double until;
+
+		/* a job submitted to cluster mb behind allot's back */
+		snprintf(cmd, sizeof cmd, "PATH=$PATH:/usr/bin SLURM_CONF=%s "
+			 "sbatch -Q -w b4 -o /dev/null --wrap 'sleep 3'", cb);
+		CHECK_EQ_INT(system(cmd), 0);
+		j = job(4, "sleep 3", "a3", NULL);
+		j.node = "a3";
+		START(x, &j);
+		WAIT(x, lg, 4, EXEC_STARTED);
+		pid = agent_pid("st-ma");
+		CHECK(pid > 0);
+		CHECK_EQ_INT(kill(pid, SIGKILL), 0);
+		until = now_s() + WAIT_MS / 1000.0;
+		while (last_node(lg, "a1") == NULL || last_node(lg, "a1")->up) {
+			CHECK(now_s() < until);
+			pull(x, lg);
+			nap_ms(20);
+		}
+		CHECK_STR(last_node(lg, "a1")->text, "executor agent died");
+		CHECK_EQ_INT(last_node(lg, "a4")->up, 0);
+		CHECK(last_node(lg, "b1") == NULL || last_node(lg, "b1")->up);
+		CHECK_EQ_INT(WAIT(x, lg, 4, EXEC_EXITED)->status, 0);
+		for (int i = 0; i < 10; i++) {
+			pull(x, lg);
+			nap_ms(20);
+		}
+		CHECK_EQ_INT(count(lg, 4, EXEC_STARTED), 1);
+		CHECK_EQ_INT(count(lg, 4, EXEC_EXITED), 1);
+		CHECK(agent_pid("st-ma") != pid);
+		printf("agent killed: job 4 recovered and ended %.2f s\n",
+		       now_s() - t0);
+		/* FOREIGN (if the Slurm executor reports them) name the
+		 * cluster */
+		{
+			size_t nf = 0;
+
+			for (size_t i = 0; i < lg->n; i++)
+				if (lg->ev[i].kind == EXEC_FOREIGN) {
+					CHECK_STR(lg->ev[i].name, "mb");
+					nf++;
+				}
+			printf("FOREIGN events: %zu; node a1 %s again\n", nf,
+			       last_node(lg, "a1")->up ? "up" : "not yet up");
+		}
+	}
 	exec_free(x);
 	free(lg);
 }
