@@ -493,3 +493,117 @@ TEST(api_proposals_select_recovery)
 	CHECK_EQ_INT(audit_count(&d, "award"), 2);
 	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
 }
+
+/* Panel scores set after submission (POST /v1/proposals/{id}/scores, the
+ * program side only, until the call is selected) and a call's state
+ * (GET /v1/calls/{call}): counts for the program side, each tenant only
+ * its own awards. */
+TEST(api_proposals_scores_and_call)
+{
+	static const char *const setup[][2] = {
+		{"/v1/tenants", "{\"name\":\"prog\"}"},
+		{"/v1/tenants", "{\"name\":\"alpha\"}"},
+		{"/v1/tenants", "{\"name\":\"beta\"}"},
+		{"/v1/programs", "{\"name\":\"call26\"}"},
+		{"/v1/users", "{\"name\":\"pm\",\"account\":\"prog\",\"role\":\"program-manager\"}"},
+		{"/v1/users", "{\"name\":\"ta-alpha\",\"account\":\"alpha\",\"role\":\"tenant-admin\"}"},
+		{"/v1/users", "{\"name\":\"ta-beta\",\"account\":\"beta\",\"role\":\"tenant-admin\"}"},
+	};
+	static const char *const bad[][2] = {
+		{"{\"impact\":101,\"ecosystem\":1,\"feasibility\":1}", "impact"},
+		{"{\"impact\":50}", "ecosystem"},
+		{"{\"impact\":1,\"ecosystem\":1,\"feasibility\":\"high\"}", "feasibility"},
+		{"{\"impact\":1,\"ecosystem\":1,\"feasibility\":1,\"novelty\":3}", "novelty"},
+	};
+	struct daemon d;
+	char dir[600], *pm, *taa, *tab;
+	json_t *v, *a;
+
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+	daemon_start(&d, dir, NULL);
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++)
+		json_decref(JREQ(&d, "POST", setup[i][0], d.token, setup[i][1], 201));
+	pm = daemon_mktoken(&d, "pm");
+	taa = daemon_mktoken(&d, "ta-alpha");
+	tab = daemon_mktoken(&d, "ta-beta");
+	json_decref(JREQ(&d, "POST", "/v1/proposals", taa, "{\"program\":\"call26\","
+			 "\"servers\":2,\"model\":\"H100\",\"months\":6,\"category\":"
+			 "\"academia\",\"org\":\"univ-a\"}", 201));
+	json_decref(JREQ(&d, "POST", "/v1/proposals", tab, "{\"program\":\"call26\","
+			 "\"servers\":2,\"model\":\"H100\",\"months\":6,\"category\":"
+			 "\"sme\",\"org\":\"sme-b\"}", 201));
+
+	v = JREQ(&d, "GET", "/v1/calls/call26", pm, NULL, 200);
+	CHECK_STR(daemon_jstr(v, "status"), "open");
+	CHECK_EQ_INT(daemon_jint(v, "proposals"), 2);
+	CHECK_EQ_INT(daemon_jint(v, "unscored"), 2);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls/call26", taa, NULL, 200);
+	CHECK_STR(daemon_jstr(v, "status"), "open");
+	CHECK(json_object_get(v, "proposals") == NULL);
+	json_decref(v);
+	CHECK_ERROR(&d, "GET", "/v1/calls/nope", pm, NULL, 404, "not_found", NULL);
+
+	/* Scores: the program side only, every field checked. */
+	CHECK_ERROR(&d, "POST", "/v1/proposals/1/scores", taa,
+		    "{\"impact\":90,\"ecosystem\":90,\"feasibility\":90}", 403,
+		    "forbidden", NULL);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK_ERROR(&d, "POST", "/v1/proposals/1/scores", pm, bad[i][0], 400,
+			    "invalid", bad[i][1]);
+	CHECK_ERROR(&d, "POST", "/v1/proposals/1/scores", pm, "[1,2]", 400,
+		    "invalid", NULL);
+	CHECK_ERROR(&d, "POST", "/v1/proposals/9/scores", pm,
+		    "{\"impact\":90,\"ecosystem\":90,\"feasibility\":90}", 404,
+		    "not_found", NULL);
+	v = JREQ(&d, "POST", "/v1/proposals/1/scores", pm,
+		 "{\"impact\":90,\"ecosystem\":90,\"feasibility\":90}", 200);
+	CHECK_NEAR(json_real_value(json_object_get(json_object_get(v, "scores"),
+						   "impact")), 90, 1e-9);
+	json_decref(v);
+	json_decref(JREQ(&d, "POST", "/v1/proposals/2/scores", pm,
+			 "{\"impact\":80,\"ecosystem\":80,\"feasibility\":80.5}", 200));
+	v = JREQ(&d, "GET", "/v1/proposals/1", taa, NULL, 200);
+	CHECK(json_object_get(v, "scores") == NULL);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls/call26", pm, NULL, 200);
+	CHECK_EQ_INT(daemon_jint(v, "unscored"), 0);
+	json_decref(v);
+
+	/* Select 2 servers: alpha (90) is awarded, beta (80.2) waits. */
+	v = JREQ(&d, "POST", "/v1/calls/call26/select", pm,
+		 "{\"capacity\":{\"H100\":2}}", 200);
+	CHECK_EQ_INT(daemon_jint(v, "unscored"), 0);
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "awards"), 0), "status"),
+		  "awarded");
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "awards"), 1), "status"),
+		  "waitlist");
+	json_decref(v);
+	CHECK_ERROR(&d, "POST", "/v1/proposals/2/scores", pm,
+		    "{\"impact\":99,\"ecosystem\":99,\"feasibility\":99}", 409,
+		    "conflict", NULL);
+	v = JREQ(&d, "GET", "/v1/calls/call26", taa, NULL, 200);
+	CHECK_STR(daemon_jstr(v, "status"), "closed");
+	a = json_object_get(v, "awards");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "proposal"), 1);
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "status"), "awarded");
+	CHECK(json_object_get(json_array_get(a, 0), "rank") == NULL);
+	CHECK(json_object_get(v, "rules") == NULL);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls/call26", tab, NULL, 200);
+	a = json_object_get(v, "awards");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "status"), "waitlist");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls/call26", pm, NULL, 200);
+	CHECK_EQ_INT(json_array_size(json_object_get(v, "awards")), 2);
+	CHECK_EQ_INT(daemon_jint(json_array_get(json_object_get(v, "awards"), 1), "rank"), 2);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+	free(pm);
+	free(taa);
+	free(tab);
+}

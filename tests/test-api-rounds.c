@@ -456,6 +456,7 @@ TEST(api_rounds_openapi)
 		{"/v1/rounds/{id}/scores", "RoundScoresRequest"},
 		{"/v1/proposals", "ProposalRequest"},
 		{"/v1/calls/{call}/select", "CallSelectRequest"},
+		{"/v1/proposals/{id}/scores", "ProposalScoresRequest"},
 	};
 	struct daemon d;
 	char dir[600];

@@ -495,6 +495,12 @@ static const struct cell matrix[] = {
 	 {201, 201, 403, 403, 403, 403, 403}},
 	{"POST", "/v1/proposals", "{" PROPOSAL ",\"scores\":{\"impact\":1,"
 	 "\"ecosystem\":1,\"feasibility\":1}}", {201, 201, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/proposals/1/scores", "{\"impact\":1,\"ecosystem\":1,\"feasibility\":1}",
+	 {200, 200, 403, 403, 403, 403, 403}},
+	{"POST", "/v1/proposals/99/scores", "{\"impact\":1,\"ecosystem\":1,\"feasibility\":1}",
+	 {404, 404, 403, 403, 403, 403, 403}},
+	{"GET", "/v1/calls/call26", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/calls/nope", NULL, {404, 404, 403, 404, 404, 404, 404}},
 	/* Selection (min_score 50: every proposal here is rejected, so no
 	 * grants change the counts checked below). */
 	{"POST", "/v1/calls/nope/select", "{\"capacity\":{\"H100\":4}}",
@@ -502,6 +508,8 @@ static const struct cell matrix[] = {
 	{"POST", "/v1/calls/call26/select", "{\"capacity\":{\"H100\":4},"
 	 "\"rules\":{\"min_score\":50}}", {200, 409, 403, 403, 403, 403, 403}},
 	{"POST", "/v1/proposals", "{" PROPOSAL "}", {409, 409, 403, 409, 403, 403, 403}},
+	{"POST", "/v1/proposals/1/scores", "{\"impact\":1,\"ecosystem\":1,\"feasibility\":1}",
+	 {409, 409, 403, 403, 403, 403, 403}},
 };
 
 

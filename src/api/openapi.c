@@ -193,6 +193,11 @@ schemas(void)
 		"impact", score_schema(), "ecosystem", score_schema(), "feasibility",
 		score_schema(), "description", "program roles only"));
 	json_object_set_new(all, "CallSelectRequest", select_schema());
+	json_object_set_new(all, "ProposalScoresRequest", json_pack(
+		"{s:s, s:b, s:[s,s,s], s:{s:o, s:o, s:o}}", "type", "object",
+		"additionalProperties", 0, "required", "impact", "ecosystem",
+		"feasibility", "properties", "impact", score_schema(),
+		"ecosystem", score_schema(), "feasibility", score_schema()));
 	return all;
 }
 

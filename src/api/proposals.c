@@ -300,6 +300,7 @@ scores_check(json_t *o, double sc[PROPOSALS_NCRITERIA],
 
 static int finish(struct proposals_api *pa, const char *call, json_t *rec,
 		  int recovering, struct err *e);
+static json_t *record_of(struct proposals_api *pa, uint32_t id);
 
 /* Completes every selection a crash interrupted (status "selecting"). */
 static void
@@ -558,6 +559,79 @@ proposals_api_list(struct proposals_api *pa, const struct auth_principal *p,
 	}
 	pthread_mutex_unlock(&pa->mu);
 	http_json(rs, 200, json_pack("{s:o}", "proposals", out));
+	return 0;
+}
+
+int
+proposals_api_scores(struct proposals_api *pa, const struct auth_principal *p,
+		     const char *id, const struct http_req *rq,
+		     struct http_resp *rs)
+{
+	char field[VALIDATE_FIELD_MAX] = "";
+	double sc[PROPOSALS_NCRITERIA];
+	struct err e;
+	json_t *o, *w, *rec, *old = NULL, *so, *ans = NULL;
+	uint64_t pid;
+	char *text;
+	size_t len;
+	int rc = 0;
+
+	memset(&e, 0, sizeof e);
+	if (parse_id(id, &pid) != 0) {
+		http_error(rs, 404, "not_found", NULL, "no proposal %s", id);
+		return 0;
+	}
+	if (auth_scope(p->role, ACT_PROPOSAL_WRITE) != SCOPE_ALL)
+		return denied(pa, p, rq, rs, 403, NULL, "only a program manager "
+			      "sets panel scores");
+	if (validate_object(rq->body, rq->len, &o, &e) != 0)
+		return bad(rs, NULL, &e);
+	w = json_pack("{s:o}", "scores", o);
+	if (scores_check(w, sc, field, &e) != 0) {
+		json_decref(w);
+		/* The body is the scores object: name "impact", not
+		 * "scores.impact". */
+		return bad(rs, strncmp(field, "scores.", 7) == 0 ? field + 7 :
+			   field, &e);
+	}
+	json_decref(w);
+	pthread_mutex_lock(&pa->mu);
+	if ((rec = record_of(pa, (uint32_t)(pid > UINT32_MAX ? 0 : pid))) == NULL)
+		rc = err_set(&e, ERR_NOTFOUND, "no proposal %s", id);
+	else if (json_object_get(pa->calls, json_string_value(json_object_get(
+		rec, "program"))) != NULL)
+		rc = err_set(&e, ERR_STATE, "proposal %s: its call %s is closed "
+			     "(selected)", id, json_string_value(json_object_get(
+				     rec, "program")));
+	else {
+		old = json_object_get(rec, "scores");
+		if (old != NULL)
+			json_incref(old);
+		so = json_object();
+		for (size_t i = 0; i < PROPOSALS_NCRITERIA; i++)
+			json_object_set_new(so, score_names[i], json_real(sc[i]));
+		json_object_set_new(rec, "scores", so);
+		text = dump_lines(pa->v, &len);
+		if ((rc = file_write_whole(pa->path, text, len, &e)) != 0) {
+			if (old != NULL)
+				json_object_set(rec, "scores", old);
+			else
+				json_object_del(rec, "scores");
+		} else
+			ans = view(pa, p, rec);
+		free(text);
+		json_decref(old);
+	}
+	pthread_mutex_unlock(&pa->mu);
+	if (rc != 0) {
+		if (rc == ERR_STATE) {
+			http_error(rs, 409, "conflict", NULL, "%s", e.msg);
+			return 0;
+		}
+		return bad(rs, NULL, &e);
+	}
+	svc_log(pa->s, "proposal %s: panel scores set by %s", id, p->name);
+	http_json(rs, 200, ans);
 	return 0;
 }
 
@@ -1173,4 +1247,65 @@ fail:
 	if (e.code == ERR_INVALID)
 		e.code = ERR_INTERNAL;
 	return bad(rs, NULL, &e);
+}
+
+int
+proposals_api_call_get(struct proposals_api *pa, const struct auth_principal *p,
+		       const char *call, const struct http_req *rq,
+		       struct http_resp *rs)
+{
+	static const char *const keep[] = {
+		"proposal", "status", "servers", "months", "grant", "start", "end",
+	};
+	int full = auth_scope(p->role, ACT_PROPOSAL_READ) == SCOPE_ALL;
+	struct pfind pf;
+	struct err e;
+	json_t *rec, *o;
+
+	(void)rq;
+	memset(&e, 0, sizeof e);
+	memset(&pf, 0, sizeof pf);
+	pf.name = call;
+	if (db_programs_load(svc_db(pa->s), prog_cb, &pf, &e) != 0)
+		return bad(rs, NULL, &e);
+	if (pf.id == 0) {
+		http_error(rs, 404, "not_found", NULL, "no call %s", call);
+		return 0;
+	}
+	pthread_mutex_lock(&pa->mu);
+	if ((rec = json_object_get(pa->calls, call)) == NULL) {
+		size_t n = 0, unscored = 0, len;
+		free(call_csv(pa, call, &len, &n, &unscored));
+		o = json_pack("{s:s, s:s}", "call", call, "status", "open");
+		if (full) {
+			json_object_set_new(o, "proposals", json_integer((json_int_t)n));
+			json_object_set_new(o, "unscored",
+					    json_integer((json_int_t)unscored));
+		}
+	} else if (full)
+		o = json_deep_copy(rec);
+	else {
+		json_t *aw = json_array(), *x;
+		size_t i;
+
+		json_array_foreach(json_object_get(rec, "awards"), i, x) {
+			json_t *y;
+			if (!auth_allows(p, ACT_PROPOSAL_READ, (uint32_t)
+					 json_integer_value(json_object_get(x,
+						 "tenant_id")), 0))
+				continue;
+			y = json_object();
+			for (size_t k = 0; k < sizeof keep / sizeof *keep; k++)
+				if (json_object_get(x, keep[k]) != NULL)
+					json_object_set(y, keep[k],
+							json_object_get(x, keep[k]));
+			json_array_append_new(aw, y);
+		}
+		o = json_pack("{s:s, s:O, s:O, s:o}", "call", call, "status",
+			      json_object_get(rec, "status"), "start",
+			      json_object_get(rec, "start"), "awards", aw);
+	}
+	pthread_mutex_unlock(&pa->mu);
+	http_json(rs, 200, o);
+	return 0;
 }

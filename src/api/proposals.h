@@ -59,6 +59,22 @@ int proposals_api_list(struct proposals_api *pa,
 int proposals_api_select(struct proposals_api *pa,
 			 const struct auth_principal *p, const char *call,
 			 const struct http_req *rq, struct http_resp *rs);
+/* POST /v1/proposals/{id}/scores {"impact", "ecosystem", "feasibility"}
+ * (each 0..100; program roles only, else 403) -> 200 with the proposal:
+ * sets or replaces its panel scores, durably, while its call is open
+ * (409 once selected). */
+int proposals_api_scores(struct proposals_api *pa,
+			 const struct auth_principal *p, const char *id,
+			 const struct http_req *rq, struct http_resp *rs);
+/* GET /v1/calls/{call}: an open call -> {"call", "status": "open"} (the
+ * program roles also "proposals" and "unscored" counts); a selected one
+ * -> the program roles get the whole decision (what select answered),
+ * an account role {"call", "status", "start", "awards"} with only its
+ * own account's awards (proposal, status, servers, months, grant, start,
+ * end).  404 when no program has that name. */
+int proposals_api_call_get(struct proposals_api *pa,
+			   const struct auth_principal *p, const char *call,
+			   const struct http_req *rq, struct http_resp *rs);
 /* GET /v1/proposals/{id}. */
 int proposals_api_get(struct proposals_api *pa,
 		      const struct auth_principal *p, const char *id,

@@ -980,6 +980,20 @@ proposal_get(struct call *c)
 }
 
 static int
+proposal_scores(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_scores(c->r->proposals, &c->p,
+						      c->param[0], c->rq, c->rs) : 0;
+}
+
+static int
+call_get(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_call_get(c->r->proposals, &c->p,
+							c->param[0], c->rq, c->rs) : 0;
+}
+
+static int
 call_select(struct call *c)
 {
 	return proposals_ok(c) ? proposals_api_select(c->r->proposals, &c->p,
@@ -1043,6 +1057,8 @@ static const struct route_info infos[] = {
 	{"GET", "/v1/proposals", ACT_PROPOSAL_READ, "Open-call proposals (a tenant: its own)", NULL, 0},
 	{"GET", "/v1/proposals/{id}", ACT_PROPOSAL_READ, "One open-call proposal", NULL, 0},
 	{"POST", "/v1/calls/{call}/select", ACT_GRANT_WRITE, "Close an open call: select proposals, awards become grants", "CallSelectRequest", 0},
+	{"POST", "/v1/proposals/{id}/scores", ACT_PROPOSAL_WRITE, "Set a proposal's panel scores (program roles)", "ProposalScoresRequest", 0},
+	{"GET", "/v1/calls/{call}", ACT_PROPOSAL_READ, "A call: open, or its selection (a tenant: its own awards)", NULL, 0},
 };
 
 static int openapi_get(struct call *c);
@@ -1055,7 +1071,7 @@ static int (*const fns[])(struct call *) = {
 	usage_check_get, executor_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
 	round_close, round_get, round_list, proposal_create, proposal_list, proposal_get,
-	call_select,
+	call_select, proposal_scores, call_get,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],
