@@ -292,39 +292,58 @@ ev_parse(const json_t *o, struct exec_event *v)
 
 /* ---- the daemon side -------------------------------------------------- */
 
+/* The watch list is sorted by id: binary search; run ids mostly grow,
+ * so an insertion is mostly an append. */
+static size_t
+watch_pos(const struct remote *r, uint64_t id)
+{
+	size_t lo = 0, hi = r->nw;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->w[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct watch *
 watch_find(struct remote *r, uint64_t id)
 {
-	for (size_t i = 0; i < r->nw; i++)
-		if (r->w[i].id == id)
-			return &r->w[i];
-	return NULL;
+	size_t i = watch_pos(r, id);
+
+	return i < r->nw && r->w[i].id == id ? &r->w[i] : NULL;
 }
 
 static struct watch *
 watch_add(struct remote *r, uint64_t id, int started_sent)
 {
-	struct watch *w = watch_find(r, id);
+	size_t i = watch_pos(r, id);
 
-	if (w == NULL) {
+	if (i == r->nw || r->w[i].id != id) {
 		r->w = xgrow(r->w, &r->capw, r->nw + 1, sizeof *r->w);
-		w = &r->w[r->nw++];
-		w->id = id;
-		w->started_sent = 0;
+		memmove(r->w + i + 1, r->w + i, (r->nw - i) * sizeof *r->w);
+		r->nw++;
+		r->w[i].id = id;
+		r->w[i].started_sent = 0;
 	}
 	if (started_sent)
-		w->started_sent = 1;
-	return w;
+		r->w[i].started_sent = 1;
+	return &r->w[i];
 }
 
 static void
 watch_drop(struct remote *r, uint64_t id)
 {
-	for (size_t i = 0; i < r->nw; i++)
-		if (r->w[i].id == id) {
-			r->w[i] = r->w[--r->nw];
-			return;
-		}
+	size_t i = watch_pos(r, id);
+
+	if (i < r->nw && r->w[i].id == id) {
+		memmove(r->w + i, r->w + i + 1, (r->nw - i - 1) * sizeof *r->w);
+		r->nw--;
+	}
 }
 
 static void
