@@ -409,6 +409,39 @@ checks(const char *d, const char *conf)
 	for (size_t k = 0; k < lg2.n; k++)
 		CHECK(lg2.ev[k].kind != EXEC_LOST);
 	exec_free(y);
+
+	/* Partitions: node1-2 stay in the default partition "gpu", node3-4
+	 * move to "big"; a job pinned to node3 goes to "big", one on node1
+	 * and node3 has no partition and is refused with its id still free. */
+	{
+		char cmd[800];
+		struct evlog lg3 = {0};
+		snprintf(cmd, sizeof cmd, "SLURM_CONF=%s scontrol update "
+			 "PartitionName=gpu Nodes=node[1-2] && SLURM_CONF=%s "
+			 "scontrol create PartitionName=big Nodes=node[3-4] "
+			 "State=UP MaxTime=INFINITE", conf, conf);
+		CHECK_EQ_INT(system(cmd), 0);
+		snprintf(state, sizeof state, "%s/sx-parts", d);
+		y = sx_new(conf, state, NULL, &e);
+		CHECK(y != NULL);
+		j = job(20, "echo $SLURM_JOB_PARTITION > part.out", d, out);
+		if (exec_start(y, &j, &e) != 0)
+			test_fail(__FILE__, __LINE__, "start on node3: %s", e.msg);
+		ev = wait_ev(y, &lg3, 20, EXEC_EXITED);
+		CHECK_EQ_INT(ev.status, 0);
+		CHECK(snprintf(bad, sizeof bad, "%s/part.out", d) < (int)sizeof bad);
+		text = slurp(bad);
+		CHECK(text != NULL);
+		CHECK_STR(text, "big\n");
+		j = job(21, "true", d, out);
+		j.nodelist = "node1,node3";
+		j.node = "node1";
+		CHECK_EQ_INT(exec_start(y, &j, &e), ERR_INVALID);
+		CHECK_CONTAINS(e.msg, "no partition");
+		CHECK(snprintf(bad, sizeof bad, "%s/21", state) < (int)sizeof bad);
+		CHECK(access(bad, F_OK) != 0); /* not claimed */
+		exec_free(y);
+	}
 }
 
 TEST(sx_slurm_cluster)

@@ -617,9 +617,9 @@ release_running(struct svc *s, uint32_t id)
 	memset(&x->alloc, 0, sizeof x->alloc);
 }
 
-/* An executor event applied to memory; the durable rows go to w.
- * recovered: ev comes from exec_recover after a restart; a LOST one the
- * executor marks never_started (the daemon died between the durable
+/* An executor event (from exec_poll, or from exec_recover after a
+ * restart) applied to memory; the durable rows go to w.  A LOST one the
+ * executor marks never_started (e.g. the daemon died between the durable
  * `starting` mark and the start) goes back to the queue under the next
  * run id, as a preemption requeue does, charged no usage.  A run that
  * ended through no fault of its own (its node failed, or the executor
@@ -627,8 +627,7 @@ release_running(struct svc *s, uint32_t id)
  * checkpointable, else it fails; either way its usage is charged.  NODE
  * and FOREIGN events go to node_event and foreign_event. */
 static void
-apply_event(struct svc *s, const struct exec_event *ev, int recovered,
-	    struct work *w)
+apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 {
 	uint32_t id = (uint32_t)(ev->id & (((uint64_t)1 << EXEC_ID_SHIFT) - 1));
 	struct job *j;
@@ -664,7 +663,10 @@ apply_event(struct svc *s, const struct exec_event *ev, int recovered,
 	if (ev->kind == EXEC_LOST) {
 		to = JOB_FAILED;
 		reason = "lost";
-		requeue = recovered && ev->never_started;
+		/* never_started: certain it never ran (a restart between the
+		 * durable mark and the start, or a Slurm job recovered while
+		 * slurmctld was away that turned out never to exist). */
+		requeue = ev->never_started;
 		failed_run = !requeue;
 	} else if (x->preempting && !x->cancel_req) {
 		to = JOB_PREEMPTED;
@@ -1105,10 +1107,10 @@ sched_main(void *arg)
 		if (s->nrecovered > 0)
 			s->dirty = 1;
 		for (size_t i = 0; i < s->nrecovered; i++)
-			apply_event(s, &s->recovered[i], 1, &w);
+			apply_event(s, &s->recovered[i], &w);
 		s->nrecovered = 0;
 		for (size_t i = 0; i < nev; i++)
-			apply_event(s, &ev[i], 0, &w);
+			apply_event(s, &ev[i], &w);
 		for (size_t i = 0; i < s->cancels.n; i++) {
 			uint32_t id = s->cancels.v[i];
 			struct sjob *x = &s->sj[id];

@@ -63,6 +63,7 @@
 
 #include "exec/sx.h"
 #include "exec/exec_int.h"
+#include "exec/sx_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,7 +85,6 @@
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 
-#include "model/poolgen.h"
 #include "util/alloc.h"
 
 #define POLL_MS 100     /* at most one slurm_load_jobs per this */
@@ -93,6 +93,7 @@
 #define DOWN_MS 1000    /* no new probe for this long after a failed one */
 #define NODES_MS 1000   /* at most one slurm_load_node per this */
 #define UNREACH_MS 3000 /* failed probes this long: "cluster unreachable" */
+#define PARTS_MS 10000  /* partitions reloaded at most this often */
 
 struct sxlive {
 	uint64_t id;
@@ -102,6 +103,14 @@ struct sxlive {
 	int64_t kill_at;        /* monotonic ms of the SIGKILL, or -1 */
 };
 
+/* A partition, for choosing one that holds a job's nodes. */
+struct sxpart {
+	char *name;
+	int up;                 /* state UP: takes and starts jobs */
+	int dflt;               /* Default=YES */
+	hostlist_t nodes;
+};
+
 /* A node as last reported in a NODE event. */
 struct sxnode {
 	char name[64];
@@ -109,30 +118,11 @@ struct sxnode {
 	int seen;               /* in the latest slurm_load_node */
 };
 
-struct sx {
-	struct exec base;
-	char *conf, *dir, *prefix;
-	char ctl_host[256], ctl_port[16]; /* slurmctld, from the conf */
-	int64_t down_until;     /* monotonic ms: no RPC before (unreachable) */
-	int64_t fail_since;     /* monotonic ms: first failure in a row; -1 */
-	int unreach_sent;       /* "cluster unreachable" reported, not back */
-	pthread_mutex_t mu;     /* guards everything below and libslurm calls */
-	struct sxlive *live;
-	size_t nlive, caplive;
-	int64_t next_load;
-	int64_t next_nodes;     /* monotonic ms of the next slurm_load_node */
-	struct sxnode *nodes;   /* every node ever reported */
-	size_t nnodes, capnodes;
-	uint32_t *foreign;      /* Slurm ids reported FOREIGN, still listed */
-	size_t nforeign, capforeign;
-	struct exec_event *q;   /* events made, not yet handed out (FIFO) */
-	size_t nq, capq, q0;
-};
 
 
 
-static const char *
-slurm_err(void)
+const char *
+sx__slurm_err(void)
 {
 	return slurm_strerror(slurm_get_errno());
 }
@@ -465,8 +455,8 @@ ctl_answered(struct sx *s)
  * timeout; after a failure no RPC is tried for DOWN_MS.  Returns 1 if
  * slurmctld accepts connections.  Called with mu held.
  */
-static int
-reachable(struct sx *s)
+int
+sx__reachable(struct sx *s)
 {
 	struct addrinfo hints, *ai = NULL, *a;
 	int64_t now = exec__now_mono_ms();
@@ -509,8 +499,8 @@ reachable(struct sx *s)
 	return ok;
 }
 
-static int
-unreachable(const struct sx *s, struct err *e)
+int
+sx__unreachable(const struct sx *s, struct err *e)
 {
 	return err_set(e, ERR_IO, "slurmctld at %s:%s does not answer",
 		       s->ctl_host, s->ctl_port);
@@ -937,6 +927,96 @@ check_job(const struct exec_job *j, struct err *e)
 	return 0;
 }
 
+/* Partitions ------------------------------------------------------------ */
+
+static void
+parts_free(struct sx *s)
+{
+	for (size_t i = 0; i < s->nparts; i++) {
+		free(s->parts[i].name);
+		if (s->parts[i].nodes != NULL)
+			slurm_hostlist_destroy(s->parts[i].nodes);
+	}
+	free(s->parts);
+	s->parts = NULL;
+	s->nparts = 0;
+}
+
+/* With mu held and slurmctld reachable: the partitions, reloaded at most
+ * every PARTS_MS; on a failed load the old ones stay. */
+static void
+parts_load(struct sx *s)
+{
+	partition_info_msg_t *m = NULL;
+	int64_t now = exec__now_mono_ms();
+
+	if (s->parts != NULL && now < s->next_parts)
+		return;
+	if (slurm_load_partitions((time_t)0, &m, SHOW_ALL) != SLURM_SUCCESS)
+		return;
+	parts_free(s);
+	s->parts = xcalloc(m->record_count + 1, sizeof *s->parts);
+	for (uint32_t i = 0; i < m->record_count; i++) {
+		const partition_info_t *pi = &m->partition_array[i];
+		struct sxpart *p = &s->parts[s->nparts];
+
+		if (pi->name == NULL || pi->nodes == NULL ||
+		    (p->nodes = slurm_hostlist_create(pi->nodes)) == NULL)
+			continue;
+		p->name = xstrdup(pi->name);
+		p->up = (pi->state_up & PARTITION_UP) == PARTITION_UP;
+		p->dflt = (pi->flags & PART_FLAG_DEFAULT) != 0;
+		s->nparts++;
+	}
+	s->next_parts = now + PARTS_MS;
+	slurm_free_partition_info_msg(m);
+}
+
+/* 1 if partition p holds every node of the comma list nodes. */
+static int
+part_holds(const struct sxpart *p, const char *nodes)
+{
+	char name[256];
+
+	for (const char *c = nodes; *c;) {
+		size_t n = strcspn(c, ",");
+		if (n == 0 || n >= sizeof name)
+			return 0;
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if (slurm_hostlist_find(p->nodes, name) < 0)
+			return 0;
+		c += n + (c[n] == ',');
+	}
+	return 1;
+}
+
+/* The partition a job on `nodes` goes to: the default partition if it is
+ * up and holds them all, else the first such partition in Slurm's order.
+ * NULL with *none = 0 when the partitions are not known (Slurm's default
+ * applies); NULL with *none = 1 when no partition holds them. */
+static const char *
+part_for(struct sx *s, const char *nodes, int *none)
+{
+	const struct sxpart *first = NULL;
+
+	*none = 0;
+	parts_load(s);
+	if (s->parts == NULL || nodes == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->nparts; i++) {
+		const struct sxpart *p = &s->parts[i];
+		if (!p->up || !part_holds(p, nodes))
+			continue;
+		if (p->dflt)
+			return p->name;
+		if (first == NULL)
+			first = p;
+	}
+	*none = first == NULL;
+	return first ? first->name : NULL;
+}
+
 static int
 sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 {
@@ -945,10 +1025,10 @@ sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 	submit_response_msg_t *resp = NULL;
 	char **env = NULL, *script = NULL, *acct = NULL, name[40], tres[40];
 	char comment[256], buf[64];
-	const char *tenant = job_account(j), *nodes;
+	const char *tenant = job_account(j), *nodes, *part;
 	size_t nenv = 0;
 	uint32_t nn = 1;
-	int rc, serr;
+	int rc, serr, none;
 
 	if ((rc = check_job(j, e)) != 0)
 		return rc;
@@ -962,8 +1042,14 @@ sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 			     "here", j->id);
 		goto out;
 	}
-	if (!reachable(s)) {
-		rc = unreachable(s, e); /* nothing claimed: the id stays free */
+	if (!sx__reachable(s)) {
+		rc = sx__unreachable(s, e); /* nothing claimed: the id stays free */
+		goto out;
+	}
+	part = part_for(s, nodes, &none);
+	if (none) {
+		rc = err_set(e, ERR_INVALID, "nodes %s: no partition that is up "
+			     "holds them all", nodes);
 		goto out;
 	}
 	if ((rc = claim(s, j->id, e)) != 0)
@@ -987,6 +1073,7 @@ sx_start(struct exec *x, const struct exec_job *j, struct err *e)
 	desc.user_id = (uint32_t)getuid();
 	desc.group_id = (uint32_t)getgid();
 	desc.requeue = 0; /* allot decides what runs again */
+	desc.partition = (char *)part; /* NULL: Slurm's default */
 	if (nodes != NULL) {
 		desc.req_nodes = (char *)nodes;
 		desc.min_nodes = nn;
@@ -1064,8 +1151,8 @@ sx_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 			     id);
 		goto out;
 	}
-	if (!reachable(s)) {
-		rc = unreachable(s, e);
+	if (!sx__reachable(s)) {
+		rc = sx__unreachable(s, e);
 		goto out;
 	}
 	if (!has_path(s, id, "stop"))
@@ -1186,7 +1273,7 @@ sx_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	if (n == cap || now < s->next_load)
 		goto out;
 	s->next_load = now + POLL_MS;
-	if (!reachable(s)) {
+	if (!sx__reachable(s)) {
 		/* slurmctld away: no job is LOST for that; after UNREACH_MS
 		 * every node is reported unusable */
 		nodes_unreachable(s);
@@ -1251,7 +1338,7 @@ sx_recover(struct exec *x, const uint64_t *ids, size_t n,
 		if (read_exit(s, id, &ev[i]) == 0)
 			continue;
 		jid = read_jid(s, id);
-		if (m == NULL && !away && (!reachable(s) ||
+		if (m == NULL && !away && (!sx__reachable(s) ||
 		    (m = load_jobs()) == NULL)) {
 			ctl_failed(s);
 			away = 1;
@@ -1305,6 +1392,7 @@ sx_free(struct exec *x)
 	free(s->nodes);
 	free(s->foreign);
 	free(s->q);
+	parts_free(s);
 	free(s->conf);
 	free(s->dir);
 	free(s->prefix);
@@ -1314,6 +1402,12 @@ sx_free(struct exec *x)
 static const struct exec_ops sx_ops = {
 	"slurm", sx_start, sx_stop, sx_poll, sx_recover, sx_free,
 };
+
+int
+sx__is(const struct exec *x)
+{
+	return x != NULL && x->ops == &sx_ops;
+}
 
 /* The value of "Key=value" in line (key case-insensitive) into v, or 0. */
 static int
@@ -1384,167 +1478,6 @@ check_conf(const char *path, char *host, size_t hcap, char *port,
 	if (addr[0] != '\0')
 		snprintf(host, hcap, "%s", addr);
 	return 0;
-}
-
-/* The model and GPU count of a node's GRES string ("gpu:8",
- * "gpu:h100:8(S:0-1)", "gpu:a100:4,gpu:a100:4", ...): 0, or -1 with
- * why set (mixed types, unknown type, no default). */
-static int
-gres_gpus(const char *gres, const char *def, const char **model, long *n,
-	  const char **why)
-{
-	const char *p = gres;
-	char type[64] = "";
-
-	*model = NULL;
-	*n = 0;
-	while (p != NULL && *p) {
-		const char *item = p, *end = strchr(p, ',');
-		p = end ? end + 1 : NULL;
-		if (strncmp(item, "gpu:", 4) != 0 && strcmp(item, "gpu") != 0)
-			continue;
-		item += item[3] == ':' ? 4 : 3;
-		if (*item >= '0' && *item <= '9') {
-			if (type[0] != '\0' && strcmp(type, "-") != 0)
-				goto mixed;
-			snprintf(type, sizeof type, "-");
-		} else {
-			size_t tl = strcspn(item, ":,(");
-			char t[64];
-			snprintf(t, sizeof t, "%.*s", (int)tl, item);
-			if (type[0] != '\0' && strcmp(type, t) != 0)
-				goto mixed;
-			snprintf(type, sizeof type, "%s", t);
-			item += tl + (item[tl] == ':');
-		}
-		*n += strtol(item, NULL, 10);
-	}
-	if (*n == 0)
-		return 0;
-	if (strcmp(type, "-") == 0) {
-		if ((*model = def) == NULL) {
-			*why = "untyped gpu GRES and no default model";
-			return -1;
-		}
-		return 0;
-	}
-	for (size_t i = 0; poolgen_known_at(i) != NULL; i++)
-		if (strcasecmp(poolgen_known_at(i)->name, type) == 0) {
-			*model = poolgen_known_at(i)->name;
-			return 0;
-		}
-	*why = "GPU type is not a built-in model";
-	return -1;
-mixed:
-	*why = "several GPU types on one node";
-	return -1;
-}
-
-int
-sx_pool_text(struct exec *x, const char *cluster, const char *default_model,
-	     char **out, struct err *e)
-{
-	struct sx *s = (struct sx *)x;
-	node_info_msg_t *m = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	long total = 0;
-	uint32_t nodes = 0;
-	const char *models[16];
-	size_t nmodels = 0;
-	FILE *f;
-	int rc = 0;
-
-	*out = NULL;
-	if (x == NULL || x->ops != &sx_ops)
-		return err_set(e, ERR_INVALID, "executor: not a Slurm executor");
-	if (cluster == NULL || *cluster == '\0')
-		return err_set(e, ERR_INVALID, "cluster: empty");
-	pthread_mutex_lock(&s->mu);
-	if (!reachable(s)) {
-		pthread_mutex_unlock(&s->mu);
-		return unreachable(s, e);
-	}
-	if (slurm_load_node((time_t)0, &m, SHOW_ALL | SHOW_DETAIL) !=
-	    SLURM_SUCCESS) {
-		pthread_mutex_unlock(&s->mu);
-		return err_set(e, ERR_IO, "Slurm: cannot load nodes: %s",
-			       slurm_err());
-	}
-	pthread_mutex_unlock(&s->mu);
-	if ((f = open_memstream(&buf, &len)) == NULL) {
-		slurm_free_node_info_msg(m);
-		return err_set(e, ERR_IO, "open_memstream: %s", strerror(errno));
-	}
-	fprintf(f, "allot-pool 1\n# imported from Slurm cluster %s\n",
-		cluster);
-	/* first the models (built-in names, figures from model/poolgen.c) */
-	for (uint32_t i = 0; i < m->record_count && rc == 0; i++) {
-		const node_info_t *ni = &m->node_array[i];
-		const char *model, *why = NULL;
-		long g;
-		size_t k;
-
-		if (ni->name == NULL)
-			continue;
-		if (gres_gpus(ni->gres, default_model, &model, &g, &why) != 0) {
-			rc = err_set(e, ERR_INVALID, "node %s: gres %s: %s",
-				     ni->name, ni->gres, why);
-			break;
-		}
-		if (g > 8)
-			rc = err_set(e, ERR_INVALID, "node %s: %ld GPUs (allot "
-				     "takes at most 8 per node)", ni->name, g);
-		if (g == 0 || rc != 0)
-			continue;
-		for (k = 0; k < nmodels && strcmp(models[k], model) != 0; k++)
-			;
-		if (k < nmodels)
-			continue;
-		if (nmodels == sizeof models / sizeof models[0]) {
-			rc = err_set(e, ERR_LIMIT, "more than %zu GPU models",
-				     nmodels);
-			break;
-		}
-		models[nmodels++] = model;
-		fprintf(f, "model %s\n", model);
-	}
-	fprintf(f, "provider slurm\nsite %s provider=slurm\ncluster %s "
-		"site=%s\n", cluster, cluster, cluster);
-	for (uint32_t i = 0; i < m->record_count && rc == 0; i++) {
-		const node_info_t *ni = &m->node_array[i];
-		const char *model, *why = NULL, *state = "up";
-		uint32_t st = ni->node_state;
-		long g;
-
-		if (ni->name == NULL ||
-		    gres_gpus(ni->gres, default_model, &model, &g, &why) != 0)
-			continue;
-		if ((st & NODE_STATE_BASE) == NODE_STATE_FUTURE)
-			state = "absent";
-		else if ((st & NODE_STATE_BASE) == NODE_STATE_DOWN)
-			state = "down";
-		else if (st & (NODE_STATE_DRAIN | NODE_STATE_FAIL))
-			state = "drain";
-		fprintf(f, "nodes %s cluster=%s", ni->name, cluster);
-		if (g > 0)
-			fprintf(f, " model=%s", model);
-		fprintf(f, " gpus=%ld cpu=%lu mem=%" PRIu64 " state=%s\n", g,
-			(unsigned long)ni->cpus * 1000, (uint64_t)ni->real_memory,
-			state);
-		nodes++;
-		if (strcmp(state, "absent") != 0)
-			total += g;
-	}
-	fprintf(f, "end nodes=%" PRIu32 " gpus=%ld\n", nodes, total);
-	slurm_free_node_info_msg(m);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_set(e, ERR_IO, "open_memstream: %s", strerror(errno));
-	if (rc != 0)
-		free(buf);
-	else
-		*out = buf;
-	return rc;
 }
 
 struct exec *
