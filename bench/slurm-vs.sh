@@ -192,8 +192,14 @@ fi
 t0=$(date +%s%N)
 "$drv" allot "$d/jobs" "$d/b" "$conns" "$sleep_s" "http://127.0.0.1:$port" \
 	"$(cat "$d/b/admin.token")" "$nodes" || { tail -20 "$d/b/serve.log" >&2; exit 1; }
-echo "(b) through allot: done in $(since "$t0") s (allot serve ${pass_ms:+--pass-interval-ms $pass_ms}${pass_ms:-with its default pass interval})"
+echo "(b) through allot: done in $(since "$t0") s (allot serve --pass-interval-ms ${pass_ms:-default})"
 stop_serve
+# When the Slurm executor claimed each id (its folder, made just before
+# slurm_submit_batch_job) and saw it final (its exit file): birth times.
+for x in "$d/b/state/clusters/c"/*/; do
+	x=${x%/}
+	[ -e "$x/exit" ] && echo "${x##*/} $(stat -c %.9W "$x" "$x/exit" | tr '\n' ' ')"
+done > "$d/b/claims" 2> /dev/null
 cluster_down svb
 
 echo

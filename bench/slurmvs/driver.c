@@ -23,7 +23,14 @@
  *	    writes RUN/allot-jobs ("ID SUBMIT START END STATE RUNS", allot's
  *	    own record, whole seconds).
  *	driver report JOBS RUN_A JOBCOMP_A RUN_B JOBCOMP_B
- *	    prints the two runs side by side (see report()).
+ *	    prints the two runs side by side (see report()).  For (b) it
+ *	    also reads RUN_B/samples (written while waiting: "T_NS
+ *	    ALLOCATED_GPUS RUNNING PENDING" from GET /metrics), RUN_B/metrics
+ *	    (the last /metrics text) and, if the script wrote it,
+ *	    RUN_B/claims ("RUN_ID CLAIM_S FINAL_S": the birth times of the
+ *	    Slurm executor's STATE/ID folder, made just before
+ *	    slurm_submit_batch_job, and of its STATE/ID/exit file, written
+ *	    when it saw the job final).
  *
  * Every job runs the same command:
  *	echo S IDX $(date +%s%N) >> RUN/marks; [sleep SLEEP;]
@@ -367,15 +374,14 @@ struct actx {
 	struct curl_slist *hdr;
 };
 
-/* One request on c's connection; the parsed answer (NULL if not JSON)
- * and the HTTP status. */
-static json_t *
-req(struct actx *c, const char *method, const char *path, const char *body,
-    long *status)
+/* One request on c's connection; the answer's body (caller frees; NULL
+ * if none) and the HTTP status. */
+static char *
+req_text(struct actx *c, const char *method, const char *path,
+	 const char *body, long *status)
 {
 	struct buf b = {NULL, 0, 0};
 	char url[1024];
-	json_t *v = NULL;
 
 	snprintf(url, sizeof url, "%s%s", c->url, path);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -394,10 +400,63 @@ req(struct actx *c, const char *method, const char *path, const char *body,
 	*status = 0;
 	if (curl_easy_perform(c->curl) == CURLE_OK)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
-	if (b.p != NULL)
-		v = json_loads(b.p, 0, NULL);
-	free(b.p);
+	return b.p;
+}
+
+/* req_text, the answer parsed (NULL if not JSON). */
+static json_t *
+req(struct actx *c, const char *method, const char *path, const char *body,
+    long *status)
+{
+	char *t = req_text(c, method, path, body, status);
+	json_t *v = t != NULL ? json_loads(t, 0, NULL) : NULL;
+
+	free(t);
 	return v;
+}
+
+/* The sum of the values of metric lines in text that start with prefix
+ * and contain has (NULL: any). */
+static double
+metric(const char *text, const char *prefix, const char *has)
+{
+	size_t k = strlen(prefix);
+	double sum = 0;
+
+	for (const char *p = text; p != NULL && *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512];
+		snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), p);
+		if (strncmp(line, prefix, k) == 0 &&
+		    (has == NULL || strstr(line, has) != NULL)) {
+			const char *sp = strrchr(line, ' ');
+			if (sp != NULL)
+				sum += strtod(sp + 1, NULL);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return sum;
+}
+
+/* GET /metrics: one line "T_NS ALLOCATED_GPUS RUNNING PENDING" to out;
+ * returns running + pending (allot's view). */
+static double
+sample(struct actx *c, FILE *out, char **last)
+{
+	long status;
+	char *t = req_text(c, "GET", "/metrics", NULL, &status);
+	double alloc, run, pend;
+
+	if (status != 200 || t == NULL)
+		die("GET /metrics: HTTP %ld", status);
+	alloc = metric(t, "allot_gpus{", "state=\"allocated\"");
+	run = metric(t, "allot_jobs_running ", NULL);
+	pend = metric(t, "allot_queue_depth{", NULL);
+	fprintf(out, "%" PRId64 " %.0f %.0f %.0f\n", now_ns(), alloc, run, pend);
+	free(*last);
+	*last = t;
+	return run + pend;
 }
 
 static void
@@ -546,6 +605,8 @@ run_allot(int argc, char **argv)
 	struct actx c;
 	int64_t end;
 	int want;
+	char path[4200], *last = NULL;
+	FILE *f;
 
 	if (argc != 9)
 		die("usage: driver allot JOBS RUN K SLEEP URL TOKEN NODES");
@@ -568,13 +629,23 @@ run_allot(int argc, char **argv)
 	fan_out(&js, c.run, atoi(argv[4]), allot_one, &c, allot_setup,
 		allot_teardown);
 	allot_setup(&c);
+	snprintf(path, sizeof path, "%s/samples", c.run);
+	if ((f = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
 	end = now_ns() + (int64_t)WAIT_S * 1000000000;
-	while (any_in(&c, "pending") + any_in(&c, "running") > 0) {
+	while (sample(&c, f, &last) > 0 ||
+	       any_in(&c, "pending") + any_in(&c, "running") > 0) {
 		if (now_ns() > end)
 			die("jobs still pending or running after %d s", WAIT_S);
 		nap_ms(100);
 	}
 	write_done(c.run);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/metrics", c.run);
+	if ((f = fopen(path, "w")) == NULL || fputs(last, f) < 0)
+		die("%s: %s", path, strerror(errno));
+	fclose(f);
+	free(last);
 	allot_dump(&c);
 	allot_teardown(&c);
 	curl_global_cleanup();
@@ -591,6 +662,9 @@ struct rec {
 	int64_t csub, cstart, cend; /* jobcomp (s), -1 if none */
 	char cstate[24];
 	int64_t asub, astart, aend; /* allot's record (s), -1 if none */
+	int gpus;           /* GPUs in all */
+	double claim, seen; /* (b) the Slurm executor claimed the id, saw
+			     * it final (s; file birth times), 0 if not */
 };
 
 struct side {
@@ -598,6 +672,8 @@ struct side {
 	size_t n;
 	int64_t done;
 	int nfiles;
+	double alloc_mean;  /* allot's allocated GPUs, mean of the samples */
+	double passes, pass_s; /* allot's pass count and seconds in passes */
 };
 
 static int64_t
@@ -650,10 +726,53 @@ field(const char *line, const char *key, char *out, size_t n)
 	return 0;
 }
 
+/* allot's allocated GPUs averaged over the samples taken between the
+ * first start mark and the last end mark; its pass count and time. */
 static void
-side_read(struct side *sd, size_t n, const char *run, const char *comp,
-	  int through_allot)
+samples_read(struct side *sd, const char *run)
 {
+	char path[4200], line[512];
+	int64_t lo = INT64_MAX, hi = 0, t;
+	double alloc, sum = 0;
+	size_t k = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < sd->n; i++) {
+		if (sd->r[i].s > 0 && sd->r[i].s < lo)
+			lo = sd->r[i].s;
+		if (sd->r[i].e > hi)
+			hi = sd->r[i].e;
+	}
+	snprintf(path, sizeof path, "%s/samples", run);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "%" SCNd64 " %lf", &t, &alloc) == 2 &&
+			    t >= lo && t <= hi) {
+				sum += alloc;
+				k++;
+			}
+		fclose(f);
+	}
+	if (k > 0)
+		sd->alloc_mean = sum / (double)k;
+	snprintf(path, sizeof path, "%s/metrics", run);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			double v;
+			if (sscanf(line, "allot_pass_seconds_sum %lf", &v) == 1)
+				sd->pass_s = v;
+			else if (sscanf(line, "allot_pass_seconds_count %lf", &v) == 1)
+				sd->passes = v;
+		}
+		fclose(f);
+	}
+}
+
+static void
+side_read(struct side *sd, const struct jobs *js, const char *run,
+	  const char *comp, int through_allot)
+{
+	size_t n = js->n;
 	char path[4200], line[8192], v[256];
 	FILE *f;
 	int idx;
@@ -666,7 +785,9 @@ side_read(struct side *sd, size_t n, const char *run, const char *comp,
 		struct rec *r = &sd->r[i];
 		r->ext = r->csub = r->cstart = r->cend = -1;
 		r->asub = r->astart = r->aend = -1;
+		r->gpus = js->v[i].nodes * js->v[i].gpn;
 	}
+	sd->alloc_mean = sd->passes = sd->pass_s = NAN;
 	for (int k = 0;; k++) {
 		int64_t t0, t1, ext;
 		snprintf(path, sizeof path, "%s/submit.%d", run, k);
@@ -726,6 +847,21 @@ side_read(struct side *sd, size_t n, const char *run, const char *comp,
 	}
 	if (!through_allot)
 		return;
+	samples_read(sd, run);
+	snprintf(path, sizeof path, "%s/claims", run);
+	if ((f = fopen(path, "r")) != NULL) {
+		int64_t id;
+		double cl, se;
+		while (fgets(line, sizeof line, f) != NULL)
+			if (sscanf(line, "%" SCNd64 " %lf %lf", &id, &cl, &se) == 3)
+				for (size_t i = 0; i < n; i++)
+					if (sd->r[i].ext == id) {
+						sd->r[i].claim = cl;
+						sd->r[i].seen = se;
+						break;
+					}
+		fclose(f);
+	}
 	snprintf(path, sizeof path, "%s/allot-jobs", run);
 	if ((f = fopen(path, "r")) != NULL) {
 		int64_t id, su, st, en, runs;
@@ -801,8 +937,12 @@ struct figures {
 	struct stats lat;          /* submit call -> command began, s */
 	struct stats lat_slurm;    /* jobcomp SubmitTime -> StartTime, s */
 	struct stats lat_allot;    /* allot submit -> allot start, s */
+	struct stats launch;       /* (b) claim -> start mark, s */
+	struct stats reap;         /* (b) end mark -> seen final, s */
 	double makespan;           /* first submit call -> last end mark, s */
 	double drained;            /* first submit call -> all final seen, s */
+	double busy;               /* mean GPUs running commands, first start
+				    * mark to last end mark */
 };
 
 static struct figures
@@ -857,8 +997,27 @@ figures_of(const struct side *sd)
 		if (sd->r[i].asub >= 0 && sd->r[i].astart >= 0)
 			v[k++] = (double)(sd->r[i].astart - sd->r[i].asub);
 	f.lat_allot = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].claim > 0 && sd->r[i].s > 0)
+			v[k++] = (double)sd->r[i].s / 1e9 - sd->r[i].claim;
+	f.launch = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].seen > 0 && sd->r[i].e > 0)
+			v[k++] = sd->r[i].seen - (double)sd->r[i].e / 1e9;
+	f.reap = stats_of(v, k);
 	f.makespan = e_hi > first ? (double)(e_hi - first) / 1e9 : NAN;
 	f.drained = sd->done > first ? (double)(sd->done - first) / 1e9 : NAN;
+	{
+		double gs = 0;
+		for (size_t i = 0; i < sd->n; i++)
+			if (sd->r[i].s > 0 && sd->r[i].e > sd->r[i].s)
+				gs += sd->r[i].gpus * (double)(sd->r[i].e -
+							       sd->r[i].s) / 1e9;
+		f.busy = e_hi > s_lo && f.started > 0 ?
+			gs / ((double)(e_hi - s_lo) / 1e9) : NAN;
+	}
 	free(v);
 	return f;
 }
@@ -880,7 +1039,7 @@ row(const char *what, double a, double b, int dec)
 		snprintf(r, sizeof r, "-");
 	else
 		snprintf(r, sizeof r, "%.2f", b / a);
-	printf("%-44s %12s %12s %8s\n", what, x, y, r);
+	printf("%-46s %12s %12s %8s\n", what, x, y, r);
 }
 
 static void
@@ -926,11 +1085,11 @@ report(int argc, char **argv)
 	jobs_read(argv[2], &js);
 	memset(&a, 0, sizeof a);
 	memset(&b, 0, sizeof b);
-	side_read(&a, js.n, argv[3], argv[4], 0);
-	side_read(&b, js.n, argv[5], argv[6], 1);
+	side_read(&a, &js, argv[3], argv[4], 0);
+	side_read(&b, &js, argv[5], argv[6], 1);
 	fa = figures_of(&a);
 	fb = figures_of(&b);
-	printf("%-44s %12s %12s %8s\n", "", "(a) Slurm", "(b) allot", "b/a");
+	printf("%-46s %12s %12s %8s\n", "", "(a) Slurm", "(b) allot", "b/a");
 	row("jobs in the stream", (double)fa.n, (double)fb.n, 0);
 	row("submitted", (double)fa.submitted, (double)fb.submitted, 0);
 	row("started (start mark)", (double)fa.started, (double)fb.started, 0);
@@ -950,15 +1109,28 @@ report(int argc, char **argv)
 	    2);
 	row("makespan s (first submit->all final seen)", fa.drained, fb.drained,
 	    2);
+	row("(b) sx submits -> command began s p50", NAN, fb.launch.p50, 3);
+	row("(b) sx submits -> command began s mean", NAN, fb.launch.mean,
+	    3);
+	row("(b) command ended -> sx sees it final s p50", NAN,
+	    fb.reap.p50, 3);
+	row("(b) command ended -> sx sees it final s mean", NAN,
+	    fb.reap.mean, 3);
+	row("mean GPUs running commands", fa.busy, fb.busy, 1);
+	row("mean GPUs allocated in allot's view", NAN, b.alloc_mean, 1);
+	row("allot scheduling passes", NAN, b.passes, 0);
+	row("allot mean pass ms", NAN, b.passes > 0 ? 1000 * b.pass_s /
+	    b.passes : NAN, 2);
 	for (int s = 0; s < 2; s++) {
 		const struct figures *f = s ? &fb : &fa;
 		printf("figures %s n=%zu submitted=%zu started=%zu completed=%zu "
 		       "subm_per_s=%.0f starts_per_s=%.1f lat_p50=%.3f lat_p90=%.3f "
 		       "lat_p99=%.3f slurm_lat_p50=%.0f slurm_lat_p99=%.0f "
-		       "makespan=%.2f drained=%.2f\n", s ? "allot" : "slurm",
-		       f->n, f->submitted, f->started, f->completed, f->subm_rate,
-		       f->start_rate, f->lat.p50, f->lat.p90, f->lat.p99,
-		       f->lat_slurm.p50, f->lat_slurm.p99, f->makespan, f->drained);
+		       "makespan=%.2f drained=%.2f busy_gpus=%.1f\n",
+		       s ? "allot" : "slurm", f->n, f->submitted, f->started,
+		       f->completed, f->subm_rate, f->start_rate, f->lat.p50,
+		       f->lat.p90, f->lat.p99, f->lat_slurm.p50, f->lat_slurm.p99,
+		       f->makespan, f->drained, f->busy);
 	}
 	free(a.r);
 	free(b.r);
