@@ -48,6 +48,10 @@ else
 fi
 
 echo
+echo "== Slurm alone vs. through allot: 2,000 jobs, 16 nodes x 8 GPUs (bench/slurm-vs.sh; skips without root or Slurm)"
+ALLOT="$allot" bash bench/slurm-vs.sh --jobs 2000 --nodes 16 || { echo "FAILED: slurm-vs"; status=1; }
+
+echo
 echo "== allot run korea-2026 (what make run runs), wall s of 3 runs"
 for k in 1 2 3; do
 	t0=$(date +%s%N)
