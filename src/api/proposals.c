@@ -1,15 +1,23 @@
 /*
  * proposals.c — open-call proposals in the daemon (see proposals.h): the
- * JSON-lines file under STATE_DIR/proposals/ and the three handlers.
+ * JSON-lines file under STATE_DIR/proposals/, the calls file beside it,
+ * and the handlers (create, list, get, scores; a call's read and its
+ * selection).
  *
  * Invariants: v holds every stored proposal in id order, ids 1, 2, ...;
  * the file holds exactly v (one compact JSON object a line), written
- * whole (temporary file, fsync, rename) before a create is answered; a
- * create whose write fails leaves v as it was.  One mutex serialises
- * every read and change of v and the file.  Each record keeps the
- * tenant's id and name, so visibility never depends on a rename.
+ * whole (temporary file, fsync, rename) before a create or a scores
+ * change is answered; a change whose write fails leaves v as it was.
+ * calls maps a call (program) name to its selection record, "selecting"
+ * from the moment its decision is durable until its grants and audit
+ * entry are all made, then "closed"; a call in calls takes no proposals
+ * and no scores.  One mutex serialises every read and change of v,
+ * calls and both files (svc and the journal are called under it; they
+ * never call back).  Each record keeps the tenant's id and name, so
+ * visibility never depends on a rename.
  *
- * Ownership: struct proposals_api owns v and its paths; it borrows svc.
+ * Ownership: struct proposals_api owns v, calls and its paths; it
+ * borrows svc.
  */
 #include "api/proposals.h"
 

@@ -1,7 +1,8 @@
 /*
  * proposals.h — open-call proposals in the daemon (docs/API.md,
  * "Proposals"): POST /v1/proposals, GET /v1/proposals, GET
- * /v1/proposals/{id}.
+ * /v1/proposals/{id}, POST /v1/proposals/{id}/scores, and a call's
+ * selection: POST /v1/calls/{call}/select, GET /v1/calls/{call}.
  *
  * A proposal is one applicant tenant's request to an open call (the
  * fields of compete/opencall.h's struct oc_proposal, with names instead
