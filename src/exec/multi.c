@@ -17,6 +17,8 @@
  * the id takes it (its EXITED or LOST is queued, or it joins `ids` if
  * still running); when every one of them says never started, a LOST with
  * never_started = 1 is queued (nothing ran, the daemon may rerun).
+ * exec_stop of a pending id asks at once (the member must know the id
+ * before it can stop it): ERR_IO while none of them answers.
  *
  * One mutex guards everything and is held across calls into members (the
  * daemon drives the executor from one thread in practice).  `q` holds
@@ -267,12 +269,13 @@ poll_into_queue(struct multi *mu)
 	}
 }
 
-/* Asks the members in the pending ids' masks again (see the top). */
+/* Asks the members in the pending ids' masks again (see the top); at
+ * most once every ASK_MS unless force. */
 static void
-ask_again(struct multi *mu)
+ask_again(struct multi *mu, int force)
 {
 	if (mu->np == 0 ||
-	    exec__now_mono_ms() - mu->last_ask < ASK_MS)
+	    (!force && exec__now_mono_ms() - mu->last_ask < ASK_MS))
 		return;
 	mu->last_ask = exec__now_mono_ms();
 	for (size_t k = 0; k < mu->n; k++) {
@@ -385,36 +388,26 @@ static int
 multi_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 {
 	struct multi *mu = (struct multi *)x;
-	struct pend *p;
 	long k;
-	int rc = ERR_NOTFOUND, io = 0;
+	int rc;
 
 	pthread_mutex_lock(&mu->mu);
-	if ((k = id_find(&mu->ids, id)) >= 0) {
+	/* an id pending since a recover: ask its candidates now, so that
+	 * the member running it knows it before the stop */
+	if (pend_find(mu, id) != NULL)
+		ask_again(mu, 1);
+	if ((k = id_find(&mu->ids, id)) >= 0)
 		rc = exec_stop(mu->m[k].x, id, grace_s, e);
-		pthread_mutex_unlock(&mu->mu);
-		return rc;
-	}
-	if ((p = pend_find(mu, id)) != NULL) {
-		/* on one of the members that did not answer the recover */
-		for (size_t i = 0; i < mu->n; i++) {
-			struct err le = {0};
-
-			if (!(p->ask & ((uint64_t)1 << i)))
-				continue;
-			rc = exec_stop(mu->m[i].x, id, grace_s, &le);
-			if (rc == 0)
-				break;
-			io |= rc == ERR_IO;
-		}
-		if (rc != 0)
-			rc = io ? err_set(e, ERR_IO, "id %" PRIu64 ": its "
-					  "cluster does not answer", id) :
-				err_set(e, ERR_NOTFOUND, "id %" PRIu64 ": not "
-					"running in any cluster", id);
-	} else {
+	else if (pend_find(mu, id) != NULL)
+		rc = err_set(e, ERR_IO, "id %" PRIu64 ": the clusters that may "
+			     "run it do not answer", id);
+	else {
 		rc = err_set(e, ERR_NOTFOUND, "id %" PRIu64 ": not running in "
 			     "any cluster", id);
+		for (size_t i = 0; i < mu->nq; i++)
+			if (mu->q[i].id == id && (mu->q[i].kind == EXEC_EXITED ||
+						  mu->q[i].kind == EXEC_LOST))
+				rc = 0; /* ended, not yet reported */
 	}
 	pthread_mutex_unlock(&mu->mu);
 	return rc;
@@ -428,7 +421,7 @@ multi_poll(struct exec *x, struct exec_event *ev, size_t cap)
 	uint64_t full = 0;
 
 	pthread_mutex_lock(&mu->mu);
-	ask_again(mu);
+	ask_again(mu, 0);
 	if (mu->nq > 0) {
 		got = mu->nq < cap ? mu->nq : cap;
 		memcpy(ev, mu->q, got * sizeof *ev);

@@ -25,7 +25,8 @@
  *   are learnt from multi_pool_text and from NODE events (an unknown node
  *   makes start poll the members once, keeping their events for the next
  *   exec_poll).
- * - exec_stop: ERR_NOTFOUND for an id no cluster runs.
+ * - exec_stop: ERR_NOTFOUND for an id no cluster runs; ERR_IO for an id
+ *   pending after a recover (below) while its clusters do not answer.
  * - exec_poll: the members' events, a fair share of cap for each (the
  *   first member asked rotates), FOREIGN events named after their
  *   cluster.
