@@ -467,6 +467,8 @@ static const struct cell matrix[] = {
 	{"GET", "/v1/usage?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
 	{"GET", "/v1/usage/check", NULL, {200, 200, 403, 200, 200, 200, 200}},
 	{"GET", "/v1/usage/check?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
+	{"GET", "/v1/ledger", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/ledger?account=teamB", NULL, {200, 200, 403, 403, 403, 403, 200}},
 	{"GET", "/v1/executor", NULL, {200, 403, 403, 403, 403, 403, 403}},
 	{"GET", "/v1/audit", NULL, {200, 200, 403, 403, 403, 403, 403}},
 	{"GET", "/v1/audit/verify", NULL, {200, 200, 403, 403, 403, 403, 403}},

@@ -864,6 +864,25 @@ usage_check_get(struct call *c)
 	return 0;
 }
 
+/* The ledger: same scope and range rules as usage_get. */
+static int
+ledger_get(struct call *c)
+{
+	uint32_t t;
+	uint64_t from, to;
+	struct err e;
+	json_t *o;
+
+	if (list_scope(c, ACT_USAGE_READ, &t) != 0)
+		return 0;
+	if (time_range(c, &from, &to) != 0)
+		return 0;
+	if ((o = svc_ledger_json(c->s, t, (int64_t)from, (int64_t)to, &e)) == NULL)
+		return invalid(c, NULL, &e);
+	http_json(c->rs, 200, o);
+	return 0;
+}
+
 /* The executor's side: unusable nodes, foreign jobs (operators only). */
 static int
 executor_get(struct call *c)
@@ -1044,6 +1063,7 @@ static const struct route_info infos[] = {
 	{"POST", "/v1/grants", ACT_GRANT_WRITE, "Add a grant", "GrantRequest", 1},
 	{"GET", "/v1/usage", ACT_USAGE_READ, "GPU-seconds per account and model", NULL, 0},
 	{"GET", "/v1/usage/check", ACT_USAGE_READ, "allot's GPU-seconds per run beside the executor's (Slurm's) accounting", NULL, 0},
+	{"GET", "/v1/ledger", ACT_USAGE_READ, "GPU-hours and won per account, grant and model; programs' budgets drawn", NULL, 0},
 	{"GET", "/v1/executor", ACT_NODE_MANAGE, "The executor: unusable nodes, jobs it found that allot did not start", NULL, 0},
 	{"GET", "/v1/audit", ACT_AUDIT_READ, "Audit entries (hash chain)", NULL, 0},
 	{"GET", "/v1/audit/verify", ACT_AUDIT_READ, "Verify the audit chain", NULL, 0},
@@ -1068,7 +1088,7 @@ static int (*const fns[])(struct call *) = {
 	job_release, queue_get, pool_get, nodes_get, node_drain, node_resume,
 	tenants_get, tenants_post, users_get, users_post, tokens_post,
 	token_revoke, programs_get, programs_post, grants_get, grants_post, usage_get,
-	usage_check_get, executor_get,
+	usage_check_get, ledger_get, executor_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
 	round_close, round_get, round_list, proposal_create, proposal_list, proposal_get,
 	call_select, proposal_scores, call_get,

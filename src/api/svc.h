@@ -150,6 +150,15 @@ json_t *svc_grants_json(struct svc *s, uint32_t tenant);
 json_t *svc_usage_json(struct svc *s, uint32_t tenant, int64_t from,
 		       int64_t to, struct err *e);
 
+/* The ledger over [from, to) (docs/LEDGER.md's rules, the simulator's
+ * ledger): each finished run's usage booked against its account's grants
+ * of the model (beyond them: borrowed, at the market price): GPU-hours
+ * and won per account, grant and model, per account, and — for tenant
+ * UINT32_MAX only — the programs' budgets drawn.  NULL + e on a store
+ * error or a price the ledger refuses. */
+json_t *svc_ledger_json(struct svc *s, uint32_t tenant, int64_t from,
+			int64_t to, struct err *e);
+
 /* The executor's side: its name, the nodes it says are unusable (with
  * why), and the foreign jobs it found (jobs on its clusters allot did not
  * start: reported, never touched), the latest first. */

@@ -2,8 +2,10 @@
  * cmd-usage.c — `allot usage`: GPU usage per tenant from the server's
  * ledger (GET /v1/usage), like sreport's account utilisation.
  *
- *	allot usage [-A ACCOUNT] [--from T] [--to T] [--check] [--json]
+ *	allot usage [-A ACCOUNT] [--from T] [--to T] [--check|--ledger] [--json]
  *
+ * --ledger: GET /v1/ledger, GPU-hours and won per account, grant and
+ * model, and the programs' budgets drawn (sreport's cost view).
  * --check: the accounting cross-check (GET /v1/usage/check): allot's
  * GPU-seconds of each finished run against the executor's own (Slurm's),
  * a summary line and the runs that differ.
@@ -25,7 +27,7 @@ usage(int argc, char **argv)
 	const char *account = NULL, *v;
 	int64_t from = -1, to = -1;
 	char num[24];
-	int json = 0, check = 0, status = 0, rc;
+	int json = 0, check = 0, ledger = 0, status = 0, rc;
 	char path[512] = "/v1/usage";
 	struct client_resp r = {0};
 	const json_t *rows = NULL, *m;
@@ -59,12 +61,19 @@ usage(int argc, char **argv)
 			json = 1;
 		else if (strcmp(argv[i], "--check") == 0)
 			check = 1;
+		else if (strcmp(argv[i], "--ledger") == 0)
+			ledger = 1;
 		else
 			return cmd_usage_error(&cmd_usage_entry, "unexpected argument %s",
 					       argv[i]);
 	}
+	if (check && ledger)
+		return cmd_usage_error(&cmd_usage_entry, "--check or --ledger, "
+				       "not both");
 	if (check)
 		snprintf(path, sizeof path, "/v1/usage/check");
+	if (ledger)
+		snprintf(path, sizeof path, "/v1/ledger");
 	if (account != NULL)
 		client_path_add(path, sizeof path, "account", account);
 	if (from >= 0) {
@@ -94,6 +103,17 @@ usage(int argc, char **argv)
 		       json_string_value(json_object_get(r.json, "tolerance")) : "?");
 		if (json_array_size(bad) > 0)
 			client_print_table(stdout, bad, NULL);
+	} else if (ledger) {
+		const json_t *lr = json_object_get(r.json, "rows"),
+			*pg = json_object_get(r.json, "programs");
+		if (json_array_size(lr) == 0)
+			printf("no usage\n");
+		else
+			client_print_table(stdout, lr, NULL);
+		if (json_array_size(pg) > 0) {
+			printf("\n");
+			client_print_table(stdout, pg, NULL);
+		}
 	} else {
 		if (json_is_array(r.json))
 			rows = r.json;
@@ -115,7 +135,7 @@ usage(int argc, char **argv)
 
 const struct cmd_entry cmd_usage_entry = {
 	"usage",
-	"[-A ACCOUNT] [--from T] [--to T] [--check] [--json]",
+	"[-A ACCOUNT] [--from T] [--to T] [--check|--ledger] [--json]",
 	"GPU usage per tenant from the server's ledger (sreport)",
 	"  -A, --account A   one tenant\n"
 	"      --from T, --to T   the period [from, to): unix seconds or\n"
@@ -123,6 +143,9 @@ const struct cmd_entry cmd_usage_entry = {
 	"      --check       allot's GPU-seconds per run against the executor's\n"
 	"                    own accounting (Slurm's): totals and the runs\n"
 	"                    that differ\n"
+	"      --ledger      GPU-hours and won per account, grant and model\n"
+	"                    (borrowed capacity at the market price) and the\n"
+	"                    programs' budgets drawn\n"
 	"      --json        the server's reply as is\n"
 	"      --url URL, --token T, --timeout S\n"
 	"Exit: 0 ok, 1 refused by the server, 2 unreachable/5xx, 64 usage.\n",

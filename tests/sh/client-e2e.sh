@@ -75,6 +75,11 @@ $A usage --json | grep -q '"usage":\[' || fail "usage --json"
 # the local executor keeps no accounting of its own: nothing to check against
 $A usage --check | grep -Eq '^[1-9][0-9]* runs, 0 with the executor.s figure' ||
 	fail "usage --check: $($A usage --check)"
+# the ledger: the admin account's runs, borrowed (no grant) at the market price
+$A usage --ledger > "$T/l" || fail "usage --ledger"
+head -1 "$T/l" | grep -q "ACCOUNT" && awk '$1 == "admin"' "$T/l" | grep -q H100 ||
+	fail "usage --ledger: $(cat "$T/l")"
+$A usage --ledger --check 2> /dev/null; [ $? -eq 64 ] || fail "--ledger --check accepted"
 $A usage -A nobody 2> "$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '^allot usage: account: no account' "$T/err" || fail "usage -A nobody: exit $rc: $(cat "$T/err")"
 
