@@ -457,7 +457,7 @@ multi_recover(struct exec *x, const uint64_t *ids, size_t n,
 {
 	struct multi *mu = (struct multi *)x;
 	struct exec_event *all;
-	int ok[MULTI_MAX];
+	int ok[MULTI_MAX] = {0};
 	size_t nok = 0;
 	uint64_t failed = 0;
 	struct err le = {0};
@@ -527,7 +527,10 @@ multi_recover(struct exec *x, const uint64_t *ids, size_t n,
 			p->ask = failed;
 			id_del(&mu->ids, ids[i]);
 		} else {
-			ev[i] = *never;
+			if (never != NULL) /* always, as every member answered */
+				ev[i] = *never;
+			else
+				exec__ev_lost(&ev[i], ids[i], 1);
 			id_del(&mu->ids, ids[i]);
 			pend_drop(mu, ids[i]);
 		}
@@ -599,7 +602,8 @@ multi_new(struct exec **members, const char *const *names, size_t n,
 				     "._-:/@+", names[i] ? names[i] : "",
 				     NAME_MAX_LEN);
 		for (size_t k = 0; rc == 0 && k < i; k++)
-			if (strcmp(names[k], names[i]) == 0)
+			if (names[k] != NULL && names[i] != NULL &&
+			    strcmp(names[k], names[i]) == 0)
 				rc = err_set(e, ERR_INVALID, "cluster %s: name "
 					     "given twice", names[i]);
 	}
@@ -820,7 +824,7 @@ multi_pool_text(struct exec *x, const char *default_model, char **out,
 			size_t before = all.n;
 			uint32_t id = strtab_intern(&all, nm, strlen(nm));
 
-			if (all.n == before && owner[id] != k)
+			if (all.n == before && owner != NULL && owner[id] != k)
 				rc = err_set(e, ERR_INVALID, "node %s: in "
 					     "clusters %s and %s", nm,
 					     mu->m[owner[id]].name,
@@ -835,7 +839,7 @@ multi_pool_text(struct exec *x, const char *default_model, char **out,
 			}
 		}
 	}
-	if (rc == 0 && (rc = merge(mu, pt, &text, e)) == 0) {
+	if (rc == 0 && (rc = merge(mu, pt, &text, e)) == 0 && text != NULL) {
 		struct pool check;
 
 		/* the merged file must read back (site or rack names two

@@ -668,7 +668,7 @@ remote_start(struct exec *x, const struct exec_job *j, struct err *e)
 	if (req == NULL)
 		return err_set(e, ERR_INVALID, "job: a string is not UTF-8");
 	pthread_mutex_lock(&r->mu);
-	if ((rc = ensure(r, &le)) != 0) {
+	if (ensure(r, &le) != 0) {
 		json_decref(req);
 		pthread_mutex_unlock(&r->mu);
 		return err_set(e, ERR_IO, "%s", le.msg);
@@ -692,7 +692,7 @@ remote_stop(struct exec *x, uint64_t id, uint32_t grace_s, struct err *e)
 	int rc;
 
 	pthread_mutex_lock(&r->mu);
-	if ((rc = ensure(r, &le)) == 0) {
+	if (ensure(r, &le) == 0) {
 		rc = call(r, json_pack("{ss sI sI}", "op", "stop", "id",
 				       (json_int_t)(int64_t)id, "grace_s",
 				       (json_int_t)grace_s), REQ_MS, &rep,
