@@ -740,7 +740,7 @@ slurm_checks(const char *da, const char *db)
 
 		/* a job submitted to cluster mb behind allot's back */
 		snprintf(cmd, sizeof cmd, "PATH=$PATH:/usr/bin SLURM_CONF=%s "
-			 "sbatch -Q -w b4 -o /dev/null --wrap 'sleep 3'", cb);
+			 "sbatch -Q -w b4 -o /dev/null --wrap 'sleep 60'", cb);
 		CHECK_EQ_INT(system(cmd), 0);
 		j = job(4, "sleep 3", "a3", NULL);
 		j.node = "a3";
@@ -780,6 +780,33 @@ slurm_checks(const char *da, const char *db)
 				}
 			printf("FOREIGN events: %zu; node a1 %s again\n", nf,
 			       last_node(lg, "a1")->up ? "up" : "not yet up");
+			/* mb's agent killed: its new Slurm executor finds the
+			 * foreign job again; it is not reported twice */
+			if (nf == 1) {
+				pid = agent_pid("st-mb");
+				CHECK(pid > 0);
+				CHECK_EQ_INT(kill(pid, SIGKILL), 0);
+				until = now_s() + WAIT_MS / 1000.0;
+				while (last_node(lg, "b1")->up) {
+					CHECK(now_s() < until);
+					pull(x, lg);
+					nap_ms(20);
+				}
+				while (!last_node(lg, "b1")->up) {
+					CHECK(now_s() < until);
+					pull(x, lg);
+					nap_ms(20);
+				}
+				for (int i = 0; i < 50; i++) {
+					pull(x, lg);
+					nap_ms(20);
+				}
+				nf = 0;
+				for (size_t i = 0; i < lg->n; i++)
+					nf += lg->ev[i].kind == EXEC_FOREIGN;
+				CHECK_EQ_INT(nf, 1);
+				printf("mb's agent respawned, FOREIGN still once\n");
+			}
 		}
 	}
 	exec_free(x);

@@ -36,7 +36,8 @@
  * and every id recover said STARTED, until its EXITED or LOST passes.
  * Events for ids not watched are dropped, and a STARTED already passed on
  * is not passed again, so each id's STARTED and EXITED reach the caller
- * once across agent restarts.  The queue holds events made here (NODE
+ * once across agent restarts; FOREIGN events pass once per foreign id
+ * (the newest 100,000 remembered).  The queue holds events made here (NODE
  * down, answers of the recover after a respawn) and goes out first.
  */
 #define _GNU_SOURCE /* close_range */
@@ -73,6 +74,7 @@
 #define RESPAWN_MAX_MS 30000 /* doubling up to this while spawns fail */
 #define POLL_CAP 1024    /* events asked for in one poll */
 #define RECOVER_CHUNK 4096 /* ids in one recover request */
+#define FOREIGN_MAX 100000 /* foreign ids remembered (the newest) */
 
 struct watch {
 	uint64_t id;
@@ -92,6 +94,8 @@ struct remote {
 	struct watch *w;
 	size_t nw, capw;
 	struct strtab nodes;    /* every node name seen */
+	uint64_t *fid;          /* FOREIGN ids passed on, sorted */
+	size_t nf, capf;
 	struct exec_event *q;   /* events to pass on first */
 	size_t nq, capq;
 	char why[512];          /* why the agent went down last */
@@ -353,6 +357,36 @@ queue(struct remote *r, const struct exec_event *v)
 	r->q[r->nq++] = *v;
 }
 
+/* 1 if the foreign id was not passed on before (it is remembered now): a
+ * respawned agent reports the foreign jobs it finds again.  Past
+ * FOREIGN_MAX the lower (older, as Slurm counts up) half is forgotten. */
+static int
+foreign_new(struct remote *r, uint64_t id)
+{
+	size_t lo = 0, hi = r->nf;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->fid[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->nf && r->fid[lo] == id)
+		return 0;
+	r->fid = xgrow(r->fid, &r->capf, r->nf + 1, sizeof *r->fid);
+	memmove(r->fid + lo + 1, r->fid + lo, (r->nf - lo) * sizeof *r->fid);
+	r->fid[lo] = id;
+	if (++r->nf > FOREIGN_MAX) {
+		size_t half = r->nf / 2;
+
+		memmove(r->fid, r->fid + half, (r->nf - half) * sizeof *r->fid);
+		r->nf -= half;
+	}
+	return 1;
+}
+
 /* Decides whether an event about a run id from the agent reaches the
  * caller, updating the watch list: 1 pass it on, 0 drop it. */
 static int
@@ -365,7 +399,7 @@ ev_filter(struct remote *r, const struct exec_event *v)
 		return 1;
 	}
 	if (v->kind == EXEC_FOREIGN)
-		return 1;
+		return foreign_new(r, v->id);
 	if ((w = watch_find(r, v->id)) == NULL)
 		return 0;
 	if (v->kind == EXEC_STARTED) {
@@ -799,6 +833,7 @@ remote_free(struct exec *x)
 	free(r->rbuf);
 	free(r->w);
 	free(r->q);
+	free(r->fid);
 	strtab_free(&r->nodes);
 	pthread_mutex_destroy(&r->mu);
 	free(r);

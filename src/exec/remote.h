@@ -26,7 +26,8 @@
  * up = 0 "executor agent died" once for every node it has seen, respawns
  * the agent (one second after the failure; while spawns fail the wait
  * doubles up to 30 s), recovers every id it still watches
- * and reports what changed (a STARTED already reported is not repeated).
+ * and reports what changed (a STARTED already reported is not repeated,
+ * nor a FOREIGN id).
  * exec_free closes the socket: the agent exits, jobs keep running. */
 struct exec *remote_new(const char *const *argv, struct err *e);
 
