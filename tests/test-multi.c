@@ -6,12 +6,15 @@
  * Without Slurm: agents are `$ALLOT exec-agent --local --nodes ...`
  * stand-in clusters (the local executor, named nodes): routing by node,
  * refused spans, merged pool text, events merged, stop, recovery after the
- * multi executor is freed and made again, an agent killed with SIGKILL
- * (NODE down, respawn, the job's EXITED exactly once), and broken agents
- * (/bin/sh scripts: exits at once, a malformed reply, an over-long line,
- * a hang; an agent that refuses a bad slurm.conf).  With Slurm (skipped
- * otherwise): two real clusters (tests/slurm/cluster.sh, node prefixes a
- * and b) behind one multi executor.
+ * multi executor is freed and made again, recovery while one agent is
+ * dead (STARTED, asked again later: LOST never_started or EXITED, once),
+ * an agent killed with SIGKILL (NODE down, respawn, the job's EXITED
+ * exactly once), and broken agents (/bin/sh scripts: exits at once, a
+ * malformed reply, an over-long line, a hang; an agent that refuses a bad
+ * slurm.conf).  With Slurm (skipped otherwise): two real clusters
+ * (tests/slurm/cluster.sh, node prefixes a and b) behind one multi
+ * executor: placement checked inside the jobs, an agent killed while its
+ * Slurm job runs, a foreign job reported once across an agent respawn.
  */
 #include <dirent.h>
 #include <errno.h>
