@@ -595,7 +595,8 @@ TEST(remote_broken_agents)
 	t0 = now_s();
 	CHECK_EQ_INT(exec_poll(x, ev, 8), 0);
 	CHECK(now_s() - t0 >= 4.9 && now_s() - t0 < 8);
-	/* down: start is refused at once (the respawn is rate-limited) */
+	/* down: start is refused at once (no respawn within a second of
+	 * the failure) */
 	{
 		struct exec_job j;
 
@@ -603,7 +604,11 @@ TEST(remote_broken_agents)
 		j.id = 5;
 		j.command = "true";
 		j.workdir = "/";
+		t0 = now_s();
 		CHECK_EQ_INT(exec_start(x, &j, &e), ERR_IO);
+		CHECK_CONTAINS(e.msg, "executor agent down: ");
+		CHECK_CONTAINS(e.msg, "no reply before the deadline");
+		CHECK(now_s() - t0 < 0.5);
 	}
 	exec_free(x);
 	/* an agent whose executor cannot be made: its error, at once */

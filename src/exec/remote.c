@@ -88,7 +88,7 @@ struct remote {
 	pid_t pid;              /* the agent, 0 when down */
 	int fd;                 /* our end of the socketpair, -1 when down */
 	char name[64];          /* the agent's executor name */
-	int64_t last_spawn;     /* monotonic ms */
+	int64_t down_at;        /* monotonic ms the agent went down */
 	char *rbuf;             /* bytes read, not yet a whole line */
 	size_t rlen, rcap;
 	struct watch *w;
@@ -421,6 +421,7 @@ agent_down(struct remote *r, const char *why)
 	if (r->fd < 0)
 		return;
 	r->up = 0;
+	r->down_at = exec__now_mono_ms();
 	snprintf(r->why, sizeof r->why, "%s", why);
 	close(r->fd);
 	r->fd = -1;
@@ -596,7 +597,6 @@ spawn(struct remote *r, struct err *e)
 	struct err le = {0};
 	int rc;
 
-	r->last_spawn = exec__now_mono_ms();
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return err_set(e, ERR_IO, "executor agent: socketpair: %s",
 			       strerror(errno));
@@ -645,10 +645,11 @@ ensure(struct remote *r, struct err *e)
 
 	if (r->fd >= 0)
 		return 0;
-	if (exec__now_mono_ms() - r->last_spawn <
+	if (exec__now_mono_ms() - r->down_at <
 	    (r->fails >= 5 ? RESPAWN_MAX_MS : RESPAWN_MS << r->fails))
 		return err_set(e, ERR_IO, "executor agent down: %s", r->why);
 	if ((rc = spawn(r, e)) != 0) {
+		r->down_at = exec__now_mono_ms();
 		r->fails++;
 		return rc;
 	}
