@@ -4,8 +4,8 @@
  * queue (DESIGN.md §6: >= 20,000 submissions/s, p99 <= 20 ms).
  *
  *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128]
- *	            [--queriers N] [--repeat N] [--serve-args "ARGS"]
- *	            [--url URL --token T]
+ *	            [--queriers N] [--repeat N] [--client raw[:THREADS]|curl]
+ *	            [--serve-args "ARGS"] [--url URL --token T]
  *
  * Without --url it starts `allot serve` itself on 127.0.0.1 (port 0)
  * with a fresh database in a temporary directory, reads the port from
@@ -19,30 +19,42 @@
  * 2 s each), with every run's figure beside it: the machine these run on
  * is shared and one disturbed run should not make the row.
  *
- * For each connection count: that many threads, each with its own
- * keep-alive connection (one libcurl easy handle), POST /v1/jobs in a
- * loop for S seconds, every body with its own idempotency key; a 201
+ * For each connection count: that many keep-alive connections POST
+ * /v1/jobs in a loop for S seconds, one request in flight on each, every
+ * body with its own idempotency key.  --client raw (the default; THREADS
+ * epoll threads, default 1) drives them with plain sockets; --client curl
+ * with one thread and libcurl handle per connection (the CLI's client,
+ * which costs the shared machine about as much CPU as the daemon).  A 201
  * means the row was committed (the server acknowledges only after the
  * group commit).  Jobs are submitted held ("hold": true) so that the
  * benchmark measures the submission path, not a machine full of child
  * processes.  Meanwhile --queriers threads GET /v1/queue back to back.
  * Prints a Markdown table for docs/BENCHMARKS.md, with the CPU the
  * daemon and this client used per wall second (100% = one core), since
- * both share the machine.
+ * both share the machine, and the daemon's CPU time per acknowledged
+ * submission (user + system, µs, from /proc/PID/stat; the queue readers'
+ * share included), the figure that does not depend on the client.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <strings.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "api/client.h"
 #include "util/alloc.h"
@@ -146,6 +158,278 @@ work(void *arg)
 	json_decref(body);
 	client_free(c);
 	return NULL;
+}
+
+/* ---- The lean client ---------------------------------------------------
+ *
+ * --client raw (the default): each of a few threads drives its share of
+ * the connections with plain non-blocking sockets and epoll, one request
+ * in flight per connection (HTTP/1.1 keep-alive, no pipelining), the
+ * request text formatted in place and the answer read only as far as its
+ * status line and Content-Length.  It costs the machine a fraction of
+ * what libcurl and jansson per request cost, so more of the 2 cores are
+ * left to the daemon, as with a client on another machine. */
+
+#define RAW_OUT 1024
+#define RAW_IN 4096
+
+struct rconn {
+	int fd;
+	char out[RAW_OUT];
+	size_t olen, off;
+	char in[RAW_IN];
+	size_t ilen;
+	double t0;
+	long n;
+	int id;
+	int busy;   /* a request is in flight */
+};
+
+struct rworker {
+	pthread_t t;
+	const struct sockaddr_storage *addr;
+	socklen_t addrlen;
+	const char *host, *token;
+	int first, count, run;
+	const volatile int *stop;
+	struct lat lat;
+	long errors;
+	char first_error[256];
+};
+
+static void
+raw_error(struct rworker *w, const char *what, const char *detail)
+{
+	if (w->errors++ == 0)
+		snprintf(w->first_error, sizeof w->first_error, "%s%s%s", what,
+			 detail[0] != '\0' ? ": " : "", detail);
+}
+
+/* Formats the next submission of c into c->out. */
+static void
+raw_request(struct rworker *w, struct rconn *c)
+{
+	char body[512];
+	int bl = snprintf(body, sizeof body, "{\"name\":\"bench\",\"command\":"
+			  "\"true\",\"workdir\":\"/tmp\",\"gpus\":1,\"hold\":true,"
+			  "\"preemptible\":true,\"idempotency_key\":"
+			  "\"bench-%d-%d-%ld\"}", w->run, c->id, c->n++);
+	int ol = snprintf(c->out, sizeof c->out, "POST /v1/jobs HTTP/1.1\r\n"
+			  "Host: %s\r\nAuthorization: Bearer %s\r\n"
+			  "Content-Type: application/json\r\n"
+			  "Content-Length: %d\r\n\r\n%s", w->host, w->token, bl,
+			  body);
+
+	if (ol <= 0 || (size_t)ol >= sizeof c->out) {
+		fprintf(stderr, "bench-serve: request too long\n");
+		exit(1);
+	}
+	c->olen = (size_t)ol;
+	c->off = 0;
+	c->ilen = 0;
+	c->busy = 1;
+	c->t0 = now_s();
+}
+
+/* Writes what is left of c's request; 0, or -1 on a broken connection. */
+static int
+raw_flush(int ep, struct rconn *c)
+{
+	while (c->off < c->olen) {
+		ssize_t k = send(c->fd, c->out + c->off, c->olen - c->off,
+				 MSG_NOSIGNAL);
+		if (k > 0)
+			c->off += (size_t)k;
+		else if (k < 0 && errno == EINTR)
+			continue;
+		else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct epoll_event ev = {EPOLLIN | EPOLLOUT, {.ptr = c}};
+			epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			return 0;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+/* 1 when c->in holds a whole response (status into *status), 0 when more
+ * is needed, -1 when it cannot be parsed. */
+static int
+raw_parse(struct rconn *c, int *status)
+{
+	char *end, *p;
+	size_t hl;
+	long cl = -1;
+
+	c->in[c->ilen] = '\0';
+	if ((end = strstr(c->in, "\r\n\r\n")) == NULL)
+		return c->ilen + 1 >= sizeof c->in ? -1 : 0;
+	hl = (size_t)(end - c->in) + 4;
+	if (strncmp(c->in, "HTTP/1.", 7) != 0 || c->ilen < 12)
+		return -1;
+	*status = atoi(c->in + 9);
+	for (p = strstr(c->in, "\r\n"); p != NULL && p < end;
+	     p = strstr(p + 2, "\r\n"))
+		if (strncasecmp(p + 2, "content-length:", 15) == 0)
+			cl = atol(p + 17);
+	if (cl < 0 || hl + (size_t)cl >= sizeof c->in)
+		return -1;
+	return c->ilen >= hl + (size_t)cl ? 1 : 0;
+}
+
+static void *
+raw_work(void *arg)
+{
+	struct rworker *w = arg;
+	struct rconn *cs = xcalloc((size_t)w->count, sizeof *cs);
+	struct epoll_event evs[64];
+	int ep = epoll_create1(0), live = 0, one = 1;
+
+	for (int k = 0; k < w->count; k++) {
+		struct rconn *c = &cs[k];
+		struct epoll_event ev = {EPOLLIN, {.ptr = c}};
+
+		c->id = w->first + k;
+		c->fd = socket(w->addr->ss_family, SOCK_STREAM, 0);
+		if (c->fd < 0 || connect(c->fd, (const struct sockaddr *)w->addr,
+					 w->addrlen) != 0) {
+			raw_error(w, "connect", strerror(errno));
+			if (c->fd >= 0)
+				close(c->fd);
+			c->fd = -1;
+			continue;
+		}
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+		epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+		raw_request(w, c);
+		if (raw_flush(ep, c) != 0) {
+			raw_error(w, "send", strerror(errno));
+			close(c->fd);
+			c->fd = -1;
+			continue;
+		}
+		live++;
+	}
+	/* After stop, the requests in flight are still answered and counted
+	 * (as the libcurl client does), for at most 10 s. */
+	for (double until = 0; live > 0; ) {
+		int n;
+
+		if (*w->stop && until == 0)
+			until = now_s() + 10;
+		if (until > 0 && now_s() > until) {
+			raw_error(w, "no answer 10 s after the end of the run", "");
+			for (int k = 0; k < w->count; k++) {
+				struct sockaddr_storage me;
+				socklen_t ml = sizeof me;
+				struct rconn *c = &cs[k];
+
+				if (c->fd < 0 || !c->busy)
+					continue;
+				getsockname(c->fd, (struct sockaddr *)&me, &ml);
+				fprintf(stderr, "bench-serve: connection %d (local port %d): "
+					"request %ld, %zu of %zu bytes sent, %zu received, "
+					"%.1f s ago\n", c->id,
+					me.ss_family == AF_INET ?
+					ntohs(((struct sockaddr_in *)&me)->sin_port) : 0,
+					c->n, c->off, c->olen, c->ilen, now_s() - c->t0);
+			}
+			if (getenv("BENCH_SERVE_HOLD") != NULL)
+				sleep_ms(60000);
+			break;
+		}
+		n = epoll_wait(ep, evs, 64, 100);
+		for (int i = 0; i < n; i++) {
+			struct rconn *c = evs[i].data.ptr;
+			int st = 0, rc = 0;
+			ssize_t k;
+
+			if (c->fd < 0)
+				continue;
+			if (evs[i].events & EPOLLOUT) {
+				struct epoll_event ev = {EPOLLIN, {.ptr = c}};
+				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+				if (raw_flush(ep, c) != 0)
+					rc = -1;
+			}
+			if (rc == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+				k = recv(c->fd, c->in + c->ilen, sizeof c->in - 1 - c->ilen, 0);
+				if (k > 0) {
+					c->ilen += (size_t)k;
+					rc = raw_parse(c, &st);
+				} else if (k < 0 && (errno == EAGAIN || errno == EINTR))
+					rc = 0;
+				else
+					rc = -1;
+			}
+			if (rc < 0) {
+				raw_error(w, "connection closed or bad response", "");
+				close(c->fd);
+				c->fd = -1;
+				live--;
+				continue;
+			}
+			if (rc == 0)
+				continue;
+			c->busy = 0;
+			if (st == 201)
+				lat_add(&w->lat, (now_s() - c->t0) * 1e3);
+			else {
+				char m[32];
+				snprintf(m, sizeof m, "HTTP %d, not 201", st);
+				raw_error(w, m, "");
+			}
+			if (*w->stop) {
+				close(c->fd);
+				c->fd = -1;
+				live--;
+				continue;
+			}
+			raw_request(w, c);
+			if (raw_flush(ep, c) != 0) {
+				raw_error(w, "send", strerror(errno));
+				close(c->fd);
+				c->fd = -1;
+				live--;
+			}
+		}
+	}
+	for (int k = 0; k < w->count; k++)
+		if (cs[k].fd >= 0)
+			close(cs[k].fd);
+	close(ep);
+	free(cs);
+	return NULL;
+}
+
+/* The address of url "http://host:port" into ss; host into host. */
+static int
+raw_addr(const char *url, struct sockaddr_storage *ss, socklen_t *sl,
+	 char *host, size_t hostcap)
+{
+	struct addrinfo hints, *res = NULL;
+	char buf[256], *port;
+	const char *h = strncmp(url, "http://", 7) == 0 ? url + 7 : url;
+
+	snprintf(buf, sizeof buf, "%s", h);
+	buf[strcspn(buf, "/")] = '\0';
+	snprintf(host, hostcap, "%s", buf);
+	if ((port = strrchr(buf, ':')) == NULL)
+		return -1;
+	*port++ = '\0';
+	if (buf[0] == '[') {  /* [::1] */
+		memmove(buf, buf + 1, strlen(buf));
+		buf[strcspn(buf, "]")] = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(buf, port, &hints, &res) != 0)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sl = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
 }
 
 /* Starts allot serve in dir; fills url and token; returns its pid. */
@@ -263,10 +547,10 @@ stop_daemon(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
-/* CPU seconds (user + system) process pid has used, from /proc; -1 if
- * unknown. */
+/* CPU seconds (user + system) process pid has used, from /proc, and the
+ * two parts in *user and *sys; -1 if unknown. */
 static double
-cpu_of(pid_t pid)
+cpu_split(pid_t pid, double *user, double *sys)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
@@ -285,7 +569,17 @@ cpu_of(pid_t pid)
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
 		   &ut, &st) != 2)
 		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	*user = (double)ut / (double)sysconf(_SC_CLK_TCK);
+	*sys = (double)st / (double)sysconf(_SC_CLK_TCK);
+	return *user + *sys;
+}
+
+static double
+cpu_of(pid_t pid)
+{
+	double u, s;
+
+	return cpu_split(pid, &u, &s);
 }
 
 static void
@@ -307,6 +601,8 @@ struct bench {
 	int conns, queriers;
 	double seconds;
 	int run;   /* numbers the daemon's directory and the idempotency keys */
+	int raw;   /* submitters: 0 = libcurl threads, else this many epoll
+		    * threads with plain sockets */
 };
 
 struct result {
@@ -314,6 +610,7 @@ struct result {
 	double per_s, p50, p99, max, q50, q99;
 	long errors;
 	char srv[32], cli[32];
+	double us_user, us_sys; /* the daemon's CPU per submission, µs; -1 */
 };
 
 static int
@@ -336,9 +633,13 @@ one_run(const struct bench *b, struct result *r)
 	struct err e = {0};
 	volatile int stop = 0;
 	struct worker *w;
+	struct rworker *rw = NULL;
 	struct lat all = {0}, q = {0};
-	double t0, t1, srv0, srv1, cli0, cli1;
-	int total = b->conns + b->queriers;
+	double t0, t1, srv0, srv1, cli0, cli1, su0 = 0, su1 = 0, ss0 = 0, ss1 = 0;
+	int total = b->conns + b->queriers, nraw = 0;
+	struct sockaddr_storage ss;
+	socklen_t sl = 0;
+	char host[256];
 	pid_t pid = -1;
 
 	memset(r, 0, sizeof *r);
@@ -361,11 +662,35 @@ one_run(const struct bench *b, struct result *r)
 		fprintf(stderr, "bench-serve: %s\n", e.msg);
 		return -1;
 	}
+	if (b->raw > 0) {
+		if (raw_addr(url, &ss, &sl, host, sizeof host) != 0) {
+			fprintf(stderr, "bench-serve: cannot resolve %s\n", url);
+			return -1;
+		}
+		nraw = b->raw < b->conns ? b->raw : b->conns;
+		rw = xcalloc((size_t)nraw, sizeof *rw);
+	}
 	w = xcalloc((size_t)total, sizeof *w);
-	srv0 = pid > 0 ? cpu_of(pid) : -1;
+	srv0 = pid > 0 ? cpu_split(pid, &su0, &ss0) : -1;
 	cli0 = cpu_of(getpid());
 	t0 = now_s();
+	for (int k = 0; k < nraw; k++) {
+		rw[k].addr = &ss;
+		rw[k].addrlen = sl;
+		rw[k].host = host;
+		rw[k].token = token;
+		rw[k].first = b->conns * k / nraw;
+		rw[k].count = b->conns * (k + 1) / nraw - rw[k].first;
+		rw[k].run = b->run;
+		rw[k].stop = &stop;
+		if (pthread_create(&rw[k].t, NULL, raw_work, &rw[k]) != 0) {
+			fprintf(stderr, "bench-serve: pthread_create failed\n");
+			exit(1);
+		}
+	}
 	for (int k = 0; k < total; k++) {
+		if (nraw > 0 && k < b->conns)
+			continue; /* the raw threads submit */
 		w[k].conf = &conf;
 		w[k].id = k;
 		w[k].run = b->run;
@@ -380,10 +705,20 @@ one_run(const struct bench *b, struct result *r)
 		sleep_ms(10);
 	stop = 1;
 	for (int k = 0; k < total; k++)
-		pthread_join(w[k].t, NULL);
+		if (!(nraw > 0 && k < b->conns))
+			pthread_join(w[k].t, NULL);
+	for (int k = 0; k < nraw; k++)
+		pthread_join(rw[k].t, NULL);
 	t1 = now_s();
-	srv1 = pid > 0 ? cpu_of(pid) : -1;
+	srv1 = pid > 0 ? cpu_split(pid, &su1, &ss1) : -1;
 	cli1 = cpu_of(getpid());
+	for (int k = 0; k < nraw; k++) {
+		for (size_t i = 0; i < rw[k].lat.n; i++)
+			lat_add(&all, rw[k].lat.v[i]);
+		r->errors += rw[k].errors;
+		if (rw[k].errors && first == NULL)
+			first = rw[k].first_error;
+	}
 	for (int k = 0; k < total; k++) {
 		struct lat *dst = w[k].query ? &q : &all;
 		for (size_t i = 0; i < w[k].lat.n; i++)
@@ -400,6 +735,11 @@ one_run(const struct bench *b, struct result *r)
 		snprintf(r->srv, sizeof r->srv, "%.0f%%", 100 * (srv1 - srv0) / (t1 - t0));
 	if (cli0 >= 0 && cli1 >= 0)
 		snprintf(r->cli, sizeof r->cli, "%.0f%%", 100 * (cli1 - cli0) / (t1 - t0));
+	r->us_user = r->us_sys = -1;
+	if (srv0 >= 0 && srv1 >= 0 && all.n > 0) {
+		r->us_user = 1e6 * (su1 - su0) / (double)all.n;
+		r->us_sys = 1e6 * (ss1 - ss0) / (double)all.n;
+	}
 	r->n = all.n;
 	r->per_s = (double)all.n / (t1 - t0);
 	r->p50 = pct(&all, 0.5);
@@ -412,6 +752,9 @@ one_run(const struct bench *b, struct result *r)
 		fprintf(stderr, "bench-serve: first error: %s\n", first);
 	for (int k = 0; k < total; k++)
 		free(w[k].lat.v);
+	for (int k = 0; k < nraw; k++)
+		free(rw[k].lat.v);
+	free(rw);
 	free(w);
 	free(all.v);
 	free(q.v);
@@ -424,7 +767,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128] "
-		"[--queriers N] [--repeat N] [--serve-args \"ARGS\"] [--url URL --token T]\n");
+		"[--queriers N] [--repeat N] [--client raw[:THREADS]|curl] "
+		"[--serve-args \"ARGS\"] [--url URL --token T]\n");
 	exit(64);
 }
 
@@ -434,7 +778,7 @@ main(int argc, char **argv)
 	const char *allot = getenv("ALLOT"), *url = NULL, *token = NULL;
 	const char *conns = "1,8,32,128", *serve_args = NULL;
 	double seconds = 2;
-	int queriers = 1, repeat = 3, run = 0;
+	int queriers = 1, repeat = 3, run = 0, raw = 1;
 	char self[PATH_MAX], dir[PATH_MAX] = "";
 
 	for (int i = 1; i < argc; i++) {
@@ -454,7 +798,17 @@ main(int argc, char **argv)
 			url = argv[++i];
 		else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc)
 			token = argv[++i];
-		else
+		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (strcmp(v, "curl") == 0)
+				raw = 0;
+			else if (strncmp(v, "raw", 3) == 0 && (v[3] == '\0' || v[3] == ':'))
+				raw = v[3] == ':' ? atoi(v + 4) : 1;
+			else
+				usage();
+			if (raw < 0 || raw > 64)
+				usage();
+		} else
 			usage();
 	}
 	if (!(seconds > 0) || seconds > 3600 || queriers < 0 || queriers > 64 ||
@@ -493,12 +847,18 @@ main(int argc, char **argv)
 	}
 	printf("durable submissions through POST /v1/jobs on loopback; each row is the "
 	       "median of %d run(s) of %.1f s%s,\nwith %d thread(s) reading GET "
-	       "/v1/queue meanwhile; latency per request, client side\n\n", repeat,
-	       seconds, url != NULL ? "" : " (each with a fresh allot serve and database)",
+	       "/v1/queue meanwhile; latency per request, client side; submitting "
+	       "client: ", repeat, seconds,
+	       url != NULL ? "" : " (each with a fresh allot serve and database)",
 	       queriers);
+	if (raw > 0)
+		printf("plain sockets, %d epoll thread(s)\n\n", raw);
+	else
+		printf("libcurl, one thread per connection\n\n");
 	printf("| connections | submitted | per s | p50 ms | p99 ms | max ms | errors "
-	       "| queue reads | read p50 ms | read p99 ms | server CPU | client CPU |\n");
-	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	       "| queue reads | read p50 ms | read p99 ms | server CPU | server µs/subm "
+	       "user+sys | client CPU |\n");
+	printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 	for (const char *p = conns; *p; ) {
 		int n = atoi(p);
 		struct result res[REPEAT_MAX], *m;
@@ -507,7 +867,7 @@ main(int argc, char **argv)
 			usage();
 		for (int k = 0; k < repeat; k++) {
 			struct bench b = {allot, serve_args, dir, url, token, n, queriers,
-					  seconds, run++};
+					  seconds, run++, raw};
 			if (one_run(&b, &res[k]) != 0)
 				return 1;
 		}
@@ -515,14 +875,24 @@ main(int argc, char **argv)
 		 * make the row */
 		qsort(res, (size_t)repeat, sizeof res[0], cmp_result);
 		m = &res[repeat / 2];
-		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f | %s | %s |\n",
-		       n, m->n, m->per_s, m->p50, m->p99, m->max, m->errors, m->qn,
-		       m->q50, m->q99, m->srv, m->cli);
+		printf("| %d | %zu | %.0f | %.2f | %.2f | %.2f | %ld | %zu | %.2f | %.2f | %s "
+		       "| ", n, m->n, m->per_s, m->p50, m->p99, m->max, m->errors, m->qn,
+		       m->q50, m->q99, m->srv);
+		if (m->us_user >= 0)
+			printf("%.1f = %.1f + %.1f", m->us_user + m->us_sys, m->us_user,
+			       m->us_sys);
+		else
+			printf("-");
+		printf(" | %s |\n", m->cli);
 		if (repeat > 1) {
 			printf("|  | (runs:");
-			for (int k = 0; k < repeat; k++)
+			for (int k = 0; k < repeat; k++) {
 				printf(" %.0f/s p99 %.1f", res[k].per_s, res[k].p99);
-			printf(") | | | | | | | | | | |\n");
+				if (res[k].us_user >= 0)
+					printf(" %.0fµs", res[k].us_user + res[k].us_sys);
+				printf(k + 1 < repeat ? ";" : "");
+			}
+			printf(") | | | | | | | | | | | |\n");
 		}
 		fflush(stdout);
 		p += strcspn(p, ",");
