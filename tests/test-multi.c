@@ -611,6 +611,36 @@ TEST(remote_broken_agents)
 		CHECK(now_s() - t0 < 0.5);
 	}
 	exec_free(x);
+	/* a start sent, the agent dead before it answered: handed over (0);
+	 * the respawned agent's recover says it never started: LOST once */
+	{
+		char script[1200];
+		struct exec_job j;
+		struct log *lg = xcalloc(1, sizeof *lg);
+		const struct exec_event *v;
+
+		snprintf(script, sizeof script, HELLO
+			 "if [ -e %s/marker ]; then read l; echo '{\"rc\":0,"
+			 "\"ev\":[{\"id\":5,\"kind\":2,\"never_started\":1}]}';"
+			 " while read l; do echo '{\"rc\":0,\"ev\":[]}'; done; "
+			 "else read l; touch %s/marker; exit 0; fi",
+			 test_tmpdir(), test_tmpdir());
+		x = sh_agent(script, &e);
+		CHECK(x != NULL);
+		memset(&j, 0, sizeof j);
+		j.id = 5;
+		j.command = "true";
+		j.workdir = "/";
+		CHECK_EQ_INT(exec_start(x, &j, &e), 0);
+		v = WAIT(x, lg, 5, EXEC_LOST);
+		CHECK_EQ_INT(v->never_started, 1);
+		for (int i = 0; i < 5; i++)
+			pull(x, lg);
+		CHECK_EQ_INT(count(lg, 5, EXEC_LOST), 1);
+		CHECK_EQ_INT(count(lg, 5, EXEC_STARTED), 0);
+		exec_free(x);
+		free(lg);
+	}
 	/* an agent whose executor cannot be made: its error, at once */
 	snprintf(conf, sizeof conf, "%s/none/slurm.conf", test_tmpdir());
 	snprintf(dir, sizeof dir, "%s/st", test_tmpdir());

@@ -32,8 +32,9 @@
  * every watched id.
  *
  * Watched ids: every id whose start was accepted, or was sent without a
- * reply (the agent may have claimed it: its events then come through),
- * and every id recover said STARTED, until its EXITED or LOST passes.
+ * reply (the agent may have claimed it; exec_start returns 0 and the
+ * recover after the respawn says what happened), and every id recover
+ * said STARTED, until its EXITED or LOST passes.
  * Events for ids not watched are dropped, and a STARTED already passed on
  * is not passed again, so each id's STARTED and EXITED reach the caller
  * once across agent restarts; FOREIGN events pass once per foreign id
@@ -711,8 +712,13 @@ remote_start(struct exec *x, const struct exec_job *j, struct err *e)
 	rc = call(r, req, REQ_MS, &rep, &sent, e);
 	if (rc == 0)
 		json_decref(rep);
-	/* accepted, or sent and unanswered: the agent may have claimed it */
-	if (rc == 0 || (rc == ERR_IO && sent && r->fd < 0))
+	/* Sent and unanswered (the agent died or hung and was killed): it
+	 * may have claimed the id, and the job may run.  Handed over, then:
+	 * the recover after the respawn decides — STARTED/EXITED if it
+	 * ran, LOST never_started if it did not (the daemon requeues). */
+	if (rc == ERR_IO && sent && r->fd < 0)
+		rc = 0;
+	if (rc == 0)
 		watch_add(r, j->id, 0);
 	pthread_mutex_unlock(&r->mu);
 	return rc;

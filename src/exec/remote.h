@@ -22,7 +22,9 @@
  * could not create its executor (a bad slurm.conf).  Beyond exec.h: while
  * the agent is down (it died, or missed a deadline and was killed with
  * SIGKILL — never a job), exec_start and exec_stop return ERR_IO (a start
- * that was never sent leaves the id free); exec_poll reports EXEC_NODE
+ * that was never sent leaves the id free; one sent whose answer was lost
+ * returns 0: the recover after the respawn reports it STARTED, EXITED
+ * or LOST never_started); exec_poll reports EXEC_NODE
  * up = 0 "executor agent died" once for every node it has seen, respawns
  * the agent (one second after the failure; while spawns fail the wait
  * doubles up to 30 s), recovers every id it still watches
