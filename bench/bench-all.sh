@@ -37,6 +37,13 @@ for b in "$@"; do
 done
 
 echo
+echo "== slurmctld at national scale beside allot's pass (bench/slurm-scale.sh, ~12 min; SLURM_SCALE=10 for 1/10)"
+t0=$(date +%s%N)
+bash bench/slurm-scale.sh --summary --scale "${SLURM_SCALE:-1}" --seconds 180 \
+	--driver "$(dirname "$allot")/bench/bench-slurm-scale" || { echo "FAILED: slurm-scale"; status=1; }
+echo "(slurm-scale: $(since "$t0") s wall)"
+
+echo
 echo "== kill -9 crash test, 100 rounds (tests/sh/serve-crash.sh; make check runs 20)"
 if "$allot" serve --help > /dev/null 2>&1; then
 	crash_dir=$(mktemp -d)

@@ -16,7 +16,8 @@
  *
  * conf: one Slurm node per pool node, "gNNNNN" (pool index), State=CLOUD
  * (slurmctld allocates them without any slurmd), CPUs and RealMemory from
- * the pool, Gres=gpu:<model>:8 with the model as GRES type (b200, h200);
+ * the pool (224 CPUs as 2 sockets x 56 cores x 2 threads), Gres=gpu:<model>:8
+ * with the model as GRES type (b200, h200);
  * with TOPO=1 a topology/tree whose leaf switches are the 72-GPU NVLink
  * domains, under one switch per cluster, per site and a top switch.
  *
@@ -26,9 +27,13 @@
  *     the pool busy with running jobs; median of 5) and on the empty pool
  *     Slurm starts from (the running jobs given back; median of 5);
  *  2. submits the queue through slurm_submit_batch_job, one job per allot
- *     job: nodes, GPUs per node ("gres:gpu[:type]:N", a GPU share becomes
- *     one whole GPU), 16 cores per GPU as cpus_per_task, time limit in
- *     minutes (rounded up), tenant tN as account;
+ *     job, in queue order: nodes, GPUs per node ("gres:gpu[:type]:N", a
+ *     GPU share becomes one whole GPU), 16 CPUs per GPU as cpus_per_task,
+ *     time limit in minutes (rounded up), tenant tN as account.  Held
+ *     (priority 0): otherwise slurmctld tests every new job against all
+ *     nodes at submission (cons_tres' GRES filter; measured 7 jobs/s at
+ *     3,250 nodes, 0.2 ms a job held); then releases each job (priority
+ *     INFINITE) while the partition is still DOWN;
  *  3. resets sdiag's counters, sets the partition UP (time 0) and samples
  *     sdiag once a second for SECONDS;
  *  4. loads the jobs once and counts the allocated ones and their GPUs by

@@ -3,7 +3,7 @@
 # allot's pass (issue 6; docs/BENCHMARKS.md "slurmctld at national scale").
 #
 #	bench/slurm-scale.sh [--scale K] [--seconds S] [--no-topo]
-#	                     [--driver PATH] [--keep DIR]
+#	                     [--driver PATH] [--keep DIR] [--summary]
 #
 # Starts a private munged and ONE slurmctld (no slurmd at all) holding the
 # pool of `allot bench-pass` divided by K (default 1: 32,500 nodes x 8
@@ -14,7 +14,9 @@
 # allot's pass on the same world, submits bench-pass's queue (100,000 / K
 # jobs) through libslurm, sets the partition UP and samples sdiag for S
 # seconds (default 60), and counts what Slurm allocated.  slurmctld's peak
-# memory comes from /proc.  Prints "key value" lines and a summary.
+# memory comes from /proc.  Prints "key value" lines and a summary
+# (--summary: the summary only; bench-all.sh).  Takes about 12 minutes at
+# K = 1 (submitting and releasing 100,000 jobs: 7 minutes), 3 at K = 10.
 #
 # Everything lives in a fresh folder under ${TMPDIR:-/tmp} (removed at the
 # end unless --keep DIR is given).  Every daemon started here is stopped by
@@ -30,6 +32,7 @@ seconds=60
 topo=1
 keep=
 driver=
+summary=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scale) scale=${2:?}; shift 2 ;;
@@ -37,7 +40,8 @@ while [ $# -gt 0 ]; do
 	--no-topo) topo=0; shift ;;
 	--keep) keep=${2:?}; shift 2 ;;
 	--driver) driver=${2:?}; shift 2 ;;
-	*) echo "usage: slurm-scale.sh [--scale K] [--seconds S] [--no-topo] [--driver PATH] [--keep DIR]" >&2
+	--summary) summary=1; shift ;;
+	*) echo "usage: slurm-scale.sh [--scale K] [--seconds S] [--no-topo] [--driver PATH] [--keep DIR] [--summary]" >&2
 	   exit 2 ;;
 	esac
 done
@@ -172,6 +176,8 @@ Include $d/nodes.conf
 PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=DOWN
 EOF
 export SLURM_CONF=$d/slurm.conf
+# --summary: the key-value lines go to $d/run.out only.
+if [ "$summary" = 1 ]; then exec 3>&1 > "$d/run.out"; else exec 3>&1; fi
 echo "dir $d"
 echo "$conf_out" | sed 's/^/conf_/'
 echo "scheduler_parameters $sched"
@@ -203,10 +209,11 @@ echo "slurmctld_rss_peak_mib $rss_peak"
 [ $rc = 0 ] || { echo "slurm-scale.sh: the driver failed ($rc; log: $d/slurmctld.log)" >&2; exit 1; }
 
 # Summary.
+exec 1>&3
 v() { echo "$out" | awk -v k="$1" '$1 == k { print $2; exit }'; }
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
-echo
-echo "summary: ${seconds} s after release, $(v pool_nodes) CLOUD nodes / $(v pool_gpus) GPUs, $(v pending) pending"
+[ "$summary" = 1 ] || echo
+echo "summary: ${seconds} s after release, $(v pool_nodes) CLOUD nodes / $(v pool_gpus) GPUs, $(v pending) pending (scale 1/$scale, topology $([ "$topo" = 1 ] && echo tree || echo none))"
 echo "  slurmctld main cycle ms  last $(ms "$(v sdiag_main_last_us)")  mean $(ms "$(v sdiag_main_mean_us)")  max $(ms "$(v sdiag_main_max_us)")  ($(v sdiag_main_cycles) cycles, mean depth $(v sdiag_main_mean_depth))"
 echo "  slurmctld backfill ms    last $(ms "$(v sdiag_bf_last_us)")  mean $(ms "$(v sdiag_bf_mean_us)")  max $(ms "$(v sdiag_bf_max_us)")  ($(v sdiag_bf_cycles) cycles, last depth $(v sdiag_bf_last_depth) tried $(v sdiag_bf_last_depth_try))"
 echo "  slurm allocated          $(v slurm_allocated) jobs / $(v slurm_gpus) GPUs in ${seconds} s (by 10 s: $(v slurm_alloc_by_10s), by 60 s: $(v slurm_alloc_by_60s); first at $(v slurm_alloc_first_s) s, last at $(v slurm_alloc_last_s) s); sdiag jobs started $(v sdiag_jobs_started), backfilled $(v sdiag_bf_backfilled)"
@@ -214,4 +221,6 @@ echo "  allot pass, empty pool   $(v allot_pass_ms_empty) ms: $(v allot_starts_e
 echo "  allot pass, 81 % busy    $(v allot_pass_ms_filled) ms: $(v allot_starts_filled) jobs / $(v allot_gpus_filled) GPUs (bench-pass's state)"
 echo "  submission               $(v submit_per_s) jobs/s through libslurm ($(v submit_s) s)"
 echo "  slurmctld memory         $rss_idle MiB idle, $rss_peak MiB peak"
+echo "  SchedulerParameters      $sched (the rest Slurm 22.05's defaults)"
+echo "  load average at the end  $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 exit 0
