@@ -34,7 +34,10 @@
 # Every daemon started here is stopped by its pid (cluster.sh stop, the
 # allot daemon by $!), also on failure or interrupt (trap).
 # Skips (message, exit 0) when not root, or slurmctld, slurmd, munged,
-# sbatch, cc, the Slurm headers or the allot build are missing.
+# sbatch, cc, the Slurm headers or the allot build are missing.  Exit 1
+# when a step fails, or when some job did not begin or did not end
+# COMPLETED in Slurm's record (the report's "note:" lines name them; the
+# folder is then kept for inspection).
 set -u
 export PATH=$PATH:/usr/sbin
 
@@ -205,5 +208,9 @@ cluster_down svb
 echo
 "$drv" report "$d/jobs" "$d/a" "$d/sva/jobcomp.log" "$d/b" "$d/svb/jobcomp.log"
 rc=$?
+if [ $rc != 0 ] && [ -z "$keep" ]; then
+	keep=$d   # a job did not run as it should: keep the evidence
+	echo "slurm-vs.sh: not every job began and completed; see the notes" >&2
+fi
 [ -n "$keep" ] && echo "(kept in $d)"
 exit $rc

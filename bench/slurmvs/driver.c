@@ -14,7 +14,9 @@
  *	    (job i by submitter i mod K, in order) with
  *	    slurm_submit_batch_job: name sv-IDX, -N NODES, gres:gpu:G per
  *	    node, stdout RUN/out/slurm-%j.out (sbatch's default), then waits
- *	    until JOBCOMP holds a record for every sv- job.
+ *	    until JOBCOMP holds a record for every sv- job, sampling Slurm's
+ *	    view every 200 ms into RUN/samples ("T_NS RUNNING_GPUS
+ *	    COMPLETING_GPUS PENDING_JOBS", one slurm_load_jobs each).
  *	driver allot JOBS RUN K SLEEP URL TOKEN NODES
  *	    waits until GET /v1/nodes shows NODES nodes "up", then K forked
  *	    submitters POST the jobs (libcurl, one keep-alive connection
@@ -305,21 +307,55 @@ slurm_teardown(void *vc)
 	slurm_fini();
 }
 
-/* Records in the jobcomp log whose name starts with prefix. */
-static size_t
-comp_count(const char *path, const char *prefix)
+/* Adds to *n the records in the jobcomp log whose name starts with
+ * prefix, reading from *off on (only whole lines; *off moves past them). */
+static void
+comp_count(const char *path, const char *prefix, long *off, size_t *n)
 {
 	FILE *f = fopen(path, "r");
 	char line[8192], key[64];
-	size_t n = 0;
 
 	if (f == NULL)
-		return 0;
+		return;
 	snprintf(key, sizeof key, " Name=%s", prefix);
-	while (fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, key) != NULL && strchr(line, '\n') != NULL;
+	if (fseek(f, *off, SEEK_SET) == 0)
+		while (fgets(line, sizeof line, f) != NULL &&
+		       strchr(line, '\n') != NULL) {
+			*n += strstr(line, key) != NULL;
+			*off = ftell(f);
+		}
 	fclose(f);
-	return n;
+}
+
+/* One line "T_NS RUNNING_GPUS COMPLETING_GPUS PENDING_JOBS" from
+ * slurm_load_jobs (Slurm's view of the sv- jobs; one RPC, as the Slurm
+ * executor makes every 100 ms in run (b)). */
+static void
+slurm_sample(const struct jobs *js, FILE *out)
+{
+	job_info_msg_t *m = NULL;
+	long run = 0, compl = 0, pend = 0;
+
+	if (slurm_load_jobs(0, &m, SHOW_ALL) != SLURM_SUCCESS)
+		return;
+	for (uint32_t i = 0; i < m->record_count; i++) {
+		const slurm_job_info_t *j = &m->job_array[i];
+		long idx, g;
+		if (j->name == NULL || strncmp(j->name, "sv-", 3) != 0)
+			continue;
+		idx = strtol(j->name + 3, NULL, 10);
+		if (idx < 0 || (size_t)idx >= js->n)
+			continue;
+		g = js->v[idx].nodes * js->v[idx].gpn;
+		if (j->job_state & JOB_COMPLETING)
+			compl += g;
+		else if ((j->job_state & JOB_STATE_BASE) == JOB_RUNNING)
+			run += g;
+		else if ((j->job_state & JOB_STATE_BASE) == JOB_PENDING)
+			pend++;
+	}
+	fprintf(out, "%" PRId64 " %ld %ld %ld\n", now_ns(), run, compl, pend);
+	slurm_free_job_info_msg(m);
 }
 
 static int
@@ -327,7 +363,11 @@ run_slurm(int argc, char **argv)
 {
 	struct jobs js;
 	struct sctx c;
-	int64_t end;
+	int64_t end, next = 0;
+	long off = 0;
+	size_t done = 0;
+	char path[4200];
+	FILE *f;
 
 	if (argc != 7)
 		die("usage: driver slurm JOBS RUN K SLEEP JOBCOMP");
@@ -336,14 +376,27 @@ run_slurm(int argc, char **argv)
 	c.sleep_s = argv[5];
 	fan_out(&js, c.run, atoi(argv[4]), slurm_one, &c, slurm_setup,
 		slurm_teardown);
+	snprintf(path, sizeof path, "%s/samples", c.run);
+	if ((f = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	slurm_init(NULL);
 	end = now_ns() + (int64_t)WAIT_S * 1000000000;
-	while (comp_count(argv[6], "sv-") < js.n) {
+	for (;;) {
+		comp_count(argv[6], "sv-", &off, &done);
+		if (done >= js.n)
+			break;
 		if (now_ns() > end)
 			die("%s: %zu of %zu jobs recorded after %d s", argv[6],
-			    comp_count(argv[6], "sv-"), js.n, WAIT_S);
+			    done, js.n, WAIT_S);
+		if (now_ns() >= next) {
+			slurm_sample(&js, f);
+			next = now_ns() + 200000000;
+		}
 		nap_ms(100);
 	}
 	write_done(c.run);
+	fclose(f);
+	slurm_fini();
 	free(js.v);
 	return 0;
 }
@@ -672,7 +725,9 @@ struct side {
 	size_t n;
 	int64_t done;
 	int nfiles;
-	double alloc_mean;  /* allot's allocated GPUs, mean of the samples */
+	double alloc_mean;  /* allocated GPUs, mean of the samples: allot's
+			     * view in (b), Slurm's RUNNING jobs in (a) */
+	double compl_mean;  /* (a) GPUs of COMPLETING jobs, mean */
 	double passes, pass_s; /* allot's pass count and seconds in passes */
 };
 
@@ -733,7 +788,7 @@ samples_read(struct side *sd, const char *run)
 {
 	char path[4200], line[512];
 	int64_t lo = INT64_MAX, hi = 0, t;
-	double alloc, sum = 0;
+	double alloc, compl, sum = 0, csum = 0;
 	size_t k = 0;
 	FILE *f;
 
@@ -746,15 +801,18 @@ samples_read(struct side *sd, const char *run)
 	snprintf(path, sizeof path, "%s/samples", run);
 	if ((f = fopen(path, "r")) != NULL) {
 		while (fgets(line, sizeof line, f) != NULL)
-			if (sscanf(line, "%" SCNd64 " %lf", &t, &alloc) == 2 &&
-			    t >= lo && t <= hi) {
+			if (sscanf(line, "%" SCNd64 " %lf %lf", &t, &alloc,
+				   &compl) == 3 && t >= lo && t <= hi) {
 				sum += alloc;
+				csum += compl;
 				k++;
 			}
 		fclose(f);
 	}
-	if (k > 0)
+	if (k > 0) {
 		sd->alloc_mean = sum / (double)k;
+		sd->compl_mean = csum / (double)k;
+	}
 	snprintf(path, sizeof path, "%s/metrics", run);
 	if ((f = fopen(path, "r")) != NULL) {
 		while (fgets(line, sizeof line, f) != NULL) {
@@ -787,7 +845,7 @@ side_read(struct side *sd, const struct jobs *js, const char *run,
 		r->asub = r->astart = r->aend = -1;
 		r->gpus = js->v[i].nodes * js->v[i].gpn;
 	}
-	sd->alloc_mean = sd->passes = sd->pass_s = NAN;
+	sd->alloc_mean = sd->compl_mean = sd->passes = sd->pass_s = NAN;
 	for (int k = 0;; k++) {
 		int64_t t0, t1, ext;
 		snprintf(path, sizeof path, "%s/submit.%d", run, k);
@@ -845,9 +903,9 @@ side_read(struct side *sd, const struct jobs *js, const char *run,
 		}
 		fclose(f);
 	}
+	samples_read(sd, run);
 	if (!through_allot)
 		return;
-	samples_read(sd, run);
 	snprintf(path, sizeof path, "%s/claims", run);
 	if ((f = fopen(path, "r")) != NULL) {
 		int64_t id;
@@ -1058,6 +1116,27 @@ stat_rows(const char *what, const struct stats *a, const struct stats *b,
 	row(k, a->max, b->max, dec);
 }
 
+/* A line per job (at most 10) that has no start mark or did not end
+ * COMPLETED in Slurm's record. */
+static void
+notes(const char *side, const struct side *sd)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < sd->n; i++) {
+		const struct rec *r = &sd->r[i];
+		if (r->s > 0 && strcmp(r->cstate, "COMPLETED") == 0)
+			continue;
+		if (k++ < 10)
+			printf("note: %s job %zu (id %" PRId64 "): %s, Slurm's "
+			       "record: %s\n", side, i, r->ext,
+			       r->s > 0 ? "began" : "never began",
+			       r->cstate[0] ? r->cstate : "none");
+	}
+	if (k > 10)
+		printf("note: %s %zu more\n", side, k - 10);
+}
+
 /*
  * Prints, for (a) Slurm alone and (b) through allot, and b/a:
  *  - jobs submitted, started (a start mark), completed (jobcomp);
@@ -1117,7 +1196,9 @@ report(int argc, char **argv)
 	row("(b) command ended -> sx sees it final s mean", NAN,
 	    fb.reap.mean, 3);
 	row("mean GPUs running commands", fa.busy, fb.busy, 1);
-	row("mean GPUs allocated in allot's view", NAN, b.alloc_mean, 1);
+	row("mean GPUs of RUNNING jobs in Slurm (a)", a.alloc_mean, NAN, 1);
+	row("mean GPUs of COMPLETING jobs in Slurm (a)", a.compl_mean, NAN, 1);
+	row("mean GPUs allocated in allot's view (b)", NAN, b.alloc_mean, 1);
 	row("allot scheduling passes", NAN, b.passes, 0);
 	row("allot mean pass ms", NAN, b.passes > 0 ? 1000 * b.pass_s /
 	    b.passes : NAN, 2);
@@ -1132,10 +1213,13 @@ report(int argc, char **argv)
 		       f->lat.p90, f->lat.p99, f->lat_slurm.p50, f->lat_slurm.p99,
 		       f->makespan, f->drained, f->busy);
 	}
+	notes("(a)", &a);
+	notes("(b)", &b);
 	free(a.r);
 	free(b.r);
 	free(js.v);
-	return fa.started == fa.n && fb.started == fb.n ? 0 : 1;
+	return fa.started == fa.n && fb.started == fb.n &&
+		fa.completed == fa.n && fb.completed == fb.n ? 0 : 1;
 }
 
 int
