@@ -293,10 +293,12 @@ checks(const char *d, const char *conf)
 	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
 	wait_ev(x, &lg, 2, EXEC_STARTED);
 	t0 = now_s();
-	CHECK_EQ_INT(exec_stop(x, 2, 5, &e), 0);
+	CHECK_EQ_INT(exec_stop(x, 2, 10, &e), 0);
 	ev = wait_ev(x, &lg, 2, EXEC_EXITED);
 	printf("job 2: stop to EXITED in %.2f s\n", now_s() - t0);
-	CHECK(now_s() - t0 < 4.5); /* ended by the TERM, not the KILL */
+	/* ended by the TERM, not by the KILL 10 s later (a loaded machine
+	 * took 5.2 s once) */
+	CHECK(now_s() - t0 < 9.0);
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.status, -1);
 	CHECK_EQ_INT(ev.signal, SIGTERM);

@@ -121,9 +121,8 @@ svc_ledger_json(struct svc *s, uint32_t tenant, int64_t from, int64_t to,
 	c.from = from;
 	c.to = to;
 	c.e = e;
-	if ((rc = db_programs_load(s->db, budget, &c, e)) != 0 ||
-	    (rc = c.rc) != 0 ||
-	    (rc = db_usage_load(s->db, tenant, from, to, book, &c, e)) != 0) {
+	if (db_programs_load(s->db, budget, &c, e) != 0 || c.rc != 0 ||
+	    db_usage_load(s->db, tenant, from, to, book, &c, e) != 0) {
 		ledger_free(&l);
 		grants_free(&gs);
 		free(gid);

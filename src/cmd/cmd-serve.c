@@ -46,17 +46,11 @@ struct args {
 	long pass_ms, grace, threads;
 	double rate;
 	struct exec *x; /* with --cluster: the executor (svc_open takes it) */
+	char name[MAX_CLUSTERS][64];
 	const char *cluster[MAX_CLUSTERS], *conf[MAX_CLUSTERS];
 	size_t nclusters;
 	const char *account_prefix, *default_model;
 };
-
-static void
-args_free(struct args *a)
-{
-	for (size_t i = 0; i < a->nclusters; i++)
-		free((char *)a->cluster[i]);
-}
 
 /* The pool at first start: the clusters' nodes (svc_opts.pool_import). */
 static int
@@ -202,7 +196,9 @@ serve(int argc, char **argv)
 			if (a.nclusters == MAX_CLUSTERS)
 				return cmd_usage_error(c, "--cluster: at most %d",
 						       MAX_CLUSTERS);
-			a.cluster[a.nclusters] = strndup(v, (size_t)(eq - v));
+			snprintf(a.name[a.nclusters], sizeof a.name[0], "%.*s",
+				 (int)(eq - v), v);
+			a.cluster[a.nclusters] = a.name[a.nclusters];
 			a.conf[a.nclusters++] = eq + 1;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--account-prefix")) != NULL)
 			a.account_prefix = v;
@@ -264,14 +260,12 @@ serve(int argc, char **argv)
 	http_stop(h);
 	routes_free(r);
 	svc_close(s);
-	args_free(&a);
 	return 0;
 fail:
 	fprintf(stderr, "allot serve: %s\n", e.msg);
 	http_stop(h);
 	routes_free(r);
 	svc_close(s);
-	args_free(&a);
 	return err_exit_status(e.code);
 }
 

@@ -318,7 +318,7 @@ whatif_run_seed(const struct whatif_setup *s, enum whatif_policy pol,
 				out->best_loss = l;
 		}
 	}
-	out->best_finalist = active[out->best] != 0;
+	out->best_finalist = n > 0 && active[out->best] != 0;
 	out->elim_pct = tot > 0 ? 100 * out->gpu_h_elim / tot : 0;
 	return 0;
 }

@@ -834,8 +834,10 @@ script_build(const char *cmd)
 	o = sizeof head - 1;
 	for (const char *c = cmd; *c; c++) {
 		if (*c == '\'') {
-			memcpy(p + o, "'\\''", 4);
-			o += 4;
+			p[o++] = '\'';
+			p[o++] = '\\';
+			p[o++] = '\'';
+			p[o++] = '\'';
 		} else {
 			p[o++] = *c;
 		}
@@ -982,8 +984,7 @@ part_holds(const struct sxpart *p, const char *nodes)
 		size_t n = strcspn(c, ",");
 		if (n == 0 || n >= sizeof name)
 			return 0;
-		memcpy(name, c, n);
-		name[n] = '\0';
+		snprintf(name, sizeof name, "%.*s", (int)n, c);
 		if (slurm_hostlist_find(p->nodes, name) < 0)
 			return 0;
 		c += n + (c[n] == ',');

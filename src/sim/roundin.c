@@ -97,9 +97,7 @@ join(const char *a, const char *b)
 	size_t na = strlen(a), nb = strlen(b);
 	char *s = xmalloc(na + nb + 2);
 
-	memcpy(s, a, na);
-	s[na] = '/';
-	memcpy(s + na + 1, b, nb + 1);
+	snprintf(s, na + nb + 2, "%s/%s", a, b);
 	return s;
 }
 
@@ -497,12 +495,12 @@ load_team_results(struct load *L, size_t t, struct err *e)
 			    "%s with metric %s%s%s in its results", L->dir, rel,
 			    L->teams[t], x->name, x->metric,
 			    x->filter ? "," : "", x->filter ? x->filter : "");
-		if (rc == 0 && m->higher == LMEVAL_LOWER)
+		else if (rc == 0 && m->higher == LMEVAL_LOWER)
 			rc = err_set(e, ERR_INVALID, "%s/%s: team %s: task %s "
 			    "metric %s: the results say lower is better; a "
 			    "rubric part scores higher as better", L->dir, rel,
 			    L->teams[t], x->name, x->metric);
-		if (rc == 0)
+		if (rc == 0 && m != NULL)
 			x->tt[t].value = m->value;
 	}
 	/* samples */

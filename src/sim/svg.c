@@ -140,8 +140,7 @@ text_cut(FILE *f, const char *s, size_t max)
 	n = max > 1 ? max - 1 : 0;
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
-	memcpy(buf, s, n);
-	memcpy(buf + n, "\xe2\x80\xa6", 4); /* an ellipsis */
+	snprintf(buf, n + 4, "%.*s\xe2\x80\xa6", (int)n, s); /* an ellipsis */
 	svg_escape(f, buf);
 }
 
