@@ -273,6 +273,10 @@ checks(const char *ca, const char *cb, const char *dir)
 
 	snprintf(arg1, sizeof arg1, "ca=%s/slurm.conf", ca);
 	snprintf(arg2, sizeof arg2, "cb=%s/slurm.conf", cb);
+	/* What serve will import, previewed. */
+	sh("$ALLOT pool import %s %s 2> %s/import.err | grep -c '^nodes ' | "
+	   "grep -qx 6 && grep -q 'imported 2 clusters: 6 nodes, 48 GPUs' "
+	   "%s/import.err", arg1, arg2, ca, ca);
 	daemon_start(&d, dir, "--cluster", arg1, "--cluster", arg2,
 		     "--grace", "2", NULL);
 

@@ -5,6 +5,7 @@
  *	allot pool gen SPEC [-o FILE] [--scale X]
  *	allot pool show POOL [--json]
  *	allot pool check POOL
+ *	allot pool import NAME=SLURM_CONF... [--default-model M] [-o FILE]
  *
  * POOL is a pool file or "gen:SPEC" (pool_load).  Everything here is I/O
  * around model/poolfile and model/poolgen; the pool is owned by the
@@ -15,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "exec/multi.h"
 #include "model/poolfile.h"
 #include "model/poolgen.h"
 #include "util/alloc.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/jsonw.h"
 
 static int
@@ -360,6 +364,73 @@ pool_show(int argc, char **argv, int check)
 	return 0;
 }
 
+/* The pool `allot serve --cluster ...` would import at its first start,
+ * from the same agents, in a scratch state directory removed after. */
+static int
+pool_import(int argc, char **argv)
+{
+	char name[MULTI_MAX][64], tmp[] = "/tmp/allot-pool-import.XXXXXX";
+	const char *names[MULTI_MAX], *confs[MULTI_MAX], *model = "H100";
+	const char *out = NULL;
+	size_t n = 0;
+	char *text = NULL;
+	struct exec *x;
+	struct pool p;
+	struct err e;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v, *eq;
+		if ((v = cmd_opt_value(argc, argv, &i, "--default-model")) != NULL)
+			model = v;
+		else if ((v = cmd_opt_value(argc, argv, &i, "-o")) != NULL)
+			out = v;
+		else if (argv[i][0] != '-' && (eq = strchr(argv[i], '=')) != NULL &&
+			 eq != argv[i] && eq[1] != '\0' && eq - argv[i] <= 53 &&
+			 n < MULTI_MAX) {
+			snprintf(name[n], sizeof name[n], "%.*s",
+				 (int)(eq - argv[i]), argv[i]);
+			names[n] = name[n];
+			confs[n++] = eq + 1;
+		} else
+			return cmd_usage_error(&cmd_pool_entry, "import: expected "
+					       "NAME=SLURM_CONF, got \"%s\"", argv[i]);
+	}
+	if (n == 0)
+		return cmd_usage_error(&cmd_pool_entry, "import: no cluster");
+	if (mkdtemp(tmp) == NULL) {
+		err_set(&e, ERR_IO, "%s: %s", tmp, strerror(errno));
+		return fail(&e);
+	}
+	rc = (x = multi_slurm_open(names, confs, n, tmp, NULL, &e)) == NULL ?
+		e.code : multi_pool_text(x, model, &text, &e);
+	exec_free(x);
+	{
+		char path[128];
+		for (size_t k = 0; k < n; k++) {
+			snprintf(path, sizeof path, "%s/clusters/%s", tmp, names[k]);
+			rmdir(path);
+		}
+		snprintf(path, sizeof path, "%s/clusters", tmp);
+		rmdir(path);
+		rmdir(tmp);
+	}
+	pool_init(&p);
+	if (rc == 0) /* what serve will parse */
+		rc = poolfile_parse("imported pool", text, strlen(text), &p, &e);
+	if (rc == 0 && out != NULL)
+		rc = file_write_whole(out, text, strlen(text), &e);
+	else if (rc == 0 && fputs(text, stdout) == EOF)
+		rc = err_set(&e, ERR_IO, "stdout: %s", strerror(errno));
+	if (rc == 0)
+		fprintf(stderr, "allot pool: imported %zu clusters: %zu nodes, "
+			"%llu GPUs\n", n, p.nnodes,
+			(unsigned long long)p.total_gpus);
+	pool_free(&p);
+	free(text);
+	return rc == 0 ? 0 : fail(&e);
+}
+
 static int
 exec_pool(int argc, char **argv)
 {
@@ -371,6 +442,8 @@ exec_pool(int argc, char **argv)
 		return pool_show(argc - 1, argv + 1, 0);
 	if (strcmp(argv[1], "check") == 0)
 		return pool_show(argc - 1, argv + 1, 1);
+	if (strcmp(argv[1], "import") == 0)
+		return pool_import(argc - 1, argv + 1);
 	fprintf(stderr, "allot pool: unknown subcommand \"%s\"\n", argv[1]);
 	return usage();
 }
@@ -378,7 +451,8 @@ exec_pool(int argc, char **argv)
 const struct cmd_entry cmd_pool_entry = {
 	.name = "pool",
 	.usage = "gen SPEC [-o FILE] [--scale X] | show POOL [--json] | "
-		 "check POOL",
+		 "check POOL | import NAME=SLURM_CONF... [--default-model M] "
+		 "[-o FILE]",
 	.summary = "generate, summarise and check pool descriptions",
 	.help =
 	"  gen SPEC        build a regular pool from SPEC and write its pool\n"
@@ -396,6 +470,10 @@ const struct cmd_entry cmd_pool_entry = {
 	"  check POOL      read and validate POOL; exit 0 if good, else print\n"
 	"                  FILE:LINE: field: reason and exit non-zero (65 for\n"
 	"                  bad content, 66 for a missing file)\n"
+	"  import NAME=SLURM_CONF...  the pool `allot serve --cluster` would\n"
+	"                  import from these Slurm clusters' nodes (one agent\n"
+	"                  each, as serve does); --default-model M for untyped\n"
+	"                  gpu GRES (default H100); -o FILE\n"
 	"\n"
 	"POOL is a pool file (docs/POOL-FORMAT.md) or gen:SPEC.\n",
 	.exec = exec_pool,

@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,6 @@
 #include "api/svc.h"
 #include "cmd/cmd.h"
 #include "exec/multi.h"
-#include "exec/remote.h"
 #include "util/err.h"
 
 #define MAX_CLUSTERS 16
@@ -59,51 +57,6 @@ import_pool(void *ctx, char **text, struct err *e)
 	const struct args *a = ctx;
 
 	return multi_pool_text(a->x, a->default_model, text, e);
-}
-
-/* One agent per cluster, joined into one executor; NULL + e on error
- * (an agent that cannot reach its configuration says why). */
-static struct exec *
-clusters_open(struct args *a, struct err *e)
-{
-	struct exec *m[MAX_CLUSTERS];
-	char dir[4096 + 16], sub[4096 + 80];
-	size_t n;
-
-	snprintf(dir, sizeof dir, "%s/clusters", a->state_dir);
-	if ((mkdir(a->state_dir, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
-		err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
-		return NULL;
-	}
-	for (n = 0; n < a->nclusters; n++) {
-		const char *argv[10];
-		int k = 0;
-
-		snprintf(sub, sizeof sub, "%s/%s", dir, a->cluster[n]);
-		argv[k++] = "/proc/self/exe";
-		argv[k++] = "exec-agent";
-		argv[k++] = "--slurm-conf";
-		argv[k++] = a->conf[n];
-		argv[k++] = "--state-dir";
-		argv[k++] = sub;
-		if (a->account_prefix != NULL) {
-			argv[k++] = "--account-prefix";
-			argv[k++] = a->account_prefix;
-		}
-		argv[k] = NULL;
-		if ((m[n] = remote_new(argv, e)) == NULL) {
-			struct err why = *e;
-			err_set(e, why.code, "--cluster %s=%s: %s", a->cluster[n],
-				a->conf[n], why.msg);
-			break;
-		}
-	}
-	if (n == a->nclusters)
-		return multi_new(m, (const char *const *)a->cluster, n, e);
-	while (n-- > 0)
-		exec_free(m[n]);
-	return NULL;
 }
 
 static int
@@ -236,7 +189,9 @@ serve(int argc, char **argv)
 	so.pass_interval_ms = (int)a.pass_ms;
 	so.grace_s = (uint32_t)(a.grace ? a.grace : SVC_GRACE_DEFAULT);
 	if (a.nclusters > 0) {
-		if ((a.x = clusters_open(&a, &e)) == NULL)
+		if ((a.x = multi_slurm_open(a.cluster, a.conf, a.nclusters,
+					     a.state_dir, a.account_prefix,
+					     &e)) == NULL)
 			goto fail;
 		so.exec = a.x;
 		so.pool_import = import_pool;

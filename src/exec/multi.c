@@ -28,11 +28,13 @@
 #include "exec/multi.h"
 #include "exec/exec_int.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exec/remote.h"
 #include "exec/sx.h"
@@ -865,4 +867,60 @@ multi_pool_text(struct exec *x, const char *default_model, char **out,
 	free(owner);
 	strtab_free(&all);
 	return rc;
+}
+
+struct exec *
+multi_slurm_open(const char *const *names, const char *const *confs,
+		 size_t n, const char *state_dir, const char *account_prefix,
+		 struct err *e)
+{
+	struct exec *m[MULTI_MAX];
+	size_t dl = strlen(state_dir) + 16, k;
+	char *dir = xmalloc(dl), *sub = NULL;
+
+	if (n == 0 || n > MULTI_MAX) {
+		free(dir);
+		err_set(e, ERR_INVALID, "clusters: expected 1..%d, got %zu",
+			MULTI_MAX, n);
+		return NULL;
+	}
+	snprintf(dir, dl, "%s/clusters", state_dir);
+	if ((mkdir(state_dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		err_set(e, ERR_IO, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	for (k = 0; k < n; k++) {
+		const char *argv[10];
+		size_t sl = dl + strlen(names[k]) + 2;
+		int a = 0;
+
+		sub = xrealloc(sub, sl);
+		snprintf(sub, sl, "%s/%s", dir, names[k]);
+		argv[a++] = "/proc/self/exe";
+		argv[a++] = "exec-agent";
+		argv[a++] = "--slurm-conf";
+		argv[a++] = confs[k];
+		argv[a++] = "--state-dir";
+		argv[a++] = sub;
+		if (account_prefix != NULL) {
+			argv[a++] = "--account-prefix";
+			argv[a++] = account_prefix;
+		}
+		argv[a] = NULL;
+		if ((m[k] = remote_new(argv, e)) == NULL) {
+			struct err why = *e;
+			err_set(e, why.code, "--cluster %s=%s: %s", names[k],
+				confs[k], why.msg);
+			break;
+		}
+	}
+	free(dir);
+	free(sub);
+	if (k == n)
+		return multi_new(m, names, n, e);
+	while (k-- > 0)
+		exec_free(m[k]);
+	return NULL;
 }

@@ -41,6 +41,18 @@
 struct exec *multi_new(struct exec **members, const char *const *names,
 		       size_t n, struct err *e);
 
+/* The Slurm clusters names[i] (slurm.conf paths confs[i]) as one
+ * executor: one `allot exec-agent` process each (this program, spawned
+ * through /proc/self/exe), its state in state_dir/clusters/NAME (made
+ * 0700 as needed), charging jobs to account_prefix + tenant (NULL: no
+ * account), joined by multi_new.  NULL and e filled, naming the cluster
+ * ("--cluster NAME=CONF: why") when an agent cannot start its executor;
+ * the agents started so far are stopped. */
+struct exec *multi_slurm_open(const char *const *names,
+			      const char *const *confs, size_t n,
+			      const char *state_dir,
+			      const char *account_prefix, struct err *e);
+
 /* Merges the members' pool texts (remote_pool_text or sx_pool_text with
  * cluster = the member's name) into one pool file in *out (malloc'ed; the
  * caller frees; docs/POOL-FORMAT.md): the union of the models, each

@@ -73,4 +73,14 @@ $A pool > /dev/null 2>&1; [ $? = 64 ] || fail "no subcommand"
 $A pool frob > /dev/null 2>&1; [ $? = 64 ] || fail "unknown subcommand"
 $A pool check > /dev/null 2>&1; [ $? = 64 ] || fail "check without a pool"
 $A pool --help | grep -q '^usage: allot pool gen SPEC' || fail "--help"
+# import: the clusters named, each NAME=SLURM_CONF; a missing slurm.conf
+# is refused (by the cluster's agent) naming the cluster and the file, and
+# leaves no scratch folder
+$A pool import > /dev/null 2>&1; [ $? = 64 ] || fail "import without a cluster"
+$A pool import nocolon > /dev/null 2>&1; [ $? = 64 ] || fail "import without NAME="
+n0=$(ls -d /tmp/allot-pool-import.* 2> /dev/null | wc -l)
+err=$($A pool import a=$T/none.conf 2>&1 >/dev/null); rc=$?
+[ $rc = 74 ] && echo "$err" | grep -q "^allot pool: --cluster a=$T/none.conf: slurm_conf: $T/none.conf: No such file" ||
+	fail "import of a missing slurm.conf: $rc: $err"
+[ "$(ls -d /tmp/allot-pool-import.* 2> /dev/null | wc -l)" = "$n0" ] || fail "import left a scratch folder"
 exit 0
