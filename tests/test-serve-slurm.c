@@ -28,6 +28,10 @@
  *  - the accounting cross-check: allot's GPU-seconds against Slurm's for
  *    every run, none mismatched.
  *
+ * serve_slurm_timeout: a job's time limit is Slurm's (in whole minutes):
+ * a 60 s limit on `sleep 600` ends the run as Slurm's TIMEOUT, which
+ * allot records as failed with reason "timeout", charged for its time.
+ *
  * Skips without Slurm, munge, root or $ALLOT.  The clusters are started
  * and stopped by this process; the checks run in a forked child (the
  * daemon dies with it: PR_SET_PDEATHSIG), so the daemons are stopped by
@@ -606,6 +610,87 @@ TEST(serve_slurm_e2e)
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s %s\n", ca, cb);
 	if (!ok_a || !ok_b)
+		test_fail(__FILE__, __LINE__, "cluster.sh start failed");
+	CHECK(pid > 0);
+	CHECK_EQ_INT(rc, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		test_fail(__FILE__, __LINE__, "the checks failed (status %d)", st);
+}
+
+static void
+timeout_checks(const char *c, const char *dir)
+{
+	struct daemon d;
+	char arg[200], body[1024];
+	json_t *v;
+	long long id, dur;
+
+	snprintf(arg, sizeof arg, "ct=%s/slurm.conf", c);
+	daemon_start(&d, dir, "--cluster", arg, NULL);
+	snprintf(body, sizeof body, "{\"command\":\"sleep 600\",\"gpus\":1,"
+		 "\"time_limit_s\":60,\"workdir\":\"%s\"}", dir);
+	id = submit(&d, d.token, body);
+	json_decref(WAIT_STATE(&d, id, "running"));
+	{
+		double end = now_s() + 150;
+		for (;;) {
+			v = job_get(&d, id);
+			if (strcmp(daemon_jstr(v, "state"), "running") != 0)
+				break;
+			json_decref(v);
+			if (now_s() > end)
+				test_fail(__FILE__, __LINE__, "job %lld still "
+					  "running after 150 s", id);
+			daemon_nap_ms(500);
+		}
+	}
+	CHECK_STR(daemon_jstr(v, "state"), "failed");
+	CHECK_STR(daemon_jstr(v, "reason"), "timeout");
+	dur = daemon_jint(v, "end") - daemon_jint(v, "start");
+	printf("time limit 60 s: ended by Slurm after %lld s\n", dur);
+	CHECK(dur >= 60 && dur <= 150);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/usage/check", d.token, NULL, 200);
+	CHECK_EQ_INT(daemon_jint(v, "checked"), 1);
+	CHECK_EQ_INT(daemon_jint(v, "mismatched"), 0);
+	json_decref(v);
+	CHECK_EQ_INT(daemon_stop(&d, SIGTERM), 0);
+}
+
+TEST(serve_slurm_timeout)
+{
+	char c[64], cmd[512], dir[600];
+	pid_t pid = -1;
+	int st = 0, rc = 0, ok;
+
+	if (!have("slurmctld") || !have("slurmd") || !have("munged"))
+		test_skip("slurmctld/slurmd/munged not installed");
+	if (geteuid() != 0)
+		test_skip("needs root (SlurmUser=root)");
+	if (getenv("ALLOT") == NULL)
+		test_skip("needs ALLOT (the allot binary)");
+	snprintf(c, sizeof c, "/tmp/allot-ct.XXXXXX");
+	CHECK(mkdtemp(c) != NULL);
+	snprintf(cmd, sizeof cmd, "NODE_PREFIX=t bash tests/slurm/cluster.sh "
+		 "start %s 2 ct auto", c);
+	ok = system(cmd) == 0;
+	if (ok) {
+		snprintf(dir, sizeof dir, "%s/d", test_tmpdir());
+		fflush(NULL);
+		if ((pid = fork()) == 0) {
+			timeout_checks(c, dir);
+			fflush(NULL);
+			_exit(0);
+		}
+		while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		snprintf(cmd, sizeof cmd, "bash tests/slurm/cluster.sh stop %s", c);
+		rc = system(cmd);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", c);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", c);
+	if (!ok)
 		test_fail(__FILE__, __LINE__, "cluster.sh start failed");
 	CHECK(pid > 0);
 	CHECK_EQ_INT(rc, 0);
