@@ -996,6 +996,7 @@ struct figures {
 	struct stats lat_slurm;    /* jobcomp SubmitTime -> StartTime, s */
 	struct stats lat_allot;    /* allot submit -> allot start, s */
 	struct stats launch;       /* (b) claim -> start mark, s */
+	struct stats shape[5];     /* lat by shape: 1, 2, 4, 8 GPUs, 2x8 */
 	struct stats reap;         /* (b) end mark -> seen final, s */
 	double makespan;           /* first submit call -> last end mark, s */
 	double drained;            /* first submit call -> all final seen, s */
@@ -1045,6 +1046,15 @@ figures_of(const struct side *sd)
 		if (sd->r[i].ext >= 0 && sd->r[i].s > 0)
 			v[k++] = (double)(sd->r[i].s - sd->r[i].t0) / 1e9;
 	f.lat = stats_of(v, k);
+	for (int sh = 0; sh < 5; sh++) {
+		static const int g[5] = {1, 2, 4, 8, 16};
+		k = 0;
+		for (size_t i = 0; i < sd->n; i++)
+			if (sd->r[i].ext >= 0 && sd->r[i].s > 0 &&
+			    sd->r[i].gpus == g[sh])
+				v[k++] = (double)(sd->r[i].s - sd->r[i].t0) / 1e9;
+		f.shape[sh] = stats_of(v, k);
+	}
 	k = 0;
 	for (size_t i = 0; i < sd->n; i++)
 		if (sd->r[i].csub >= 0 && sd->r[i].cstart >= 0)
@@ -1181,6 +1191,16 @@ report(int argc, char **argv)
 	stat_rows("submit->start s (client->mark)", &fa.lat, &fb.lat, 3);
 	row("submit->start s (client->mark) mean", fa.lat.mean, fb.lat.mean,
 	    3);
+	for (int sh = 0; sh < 5; sh++) {
+		static const char *const name[5] = {"1 GPU", "2 GPUs", "4 GPUs",
+						    "8 GPUs", "2x8 gang"};
+		char k[96];
+		snprintf(k, sizeof k, "  p50 of %s jobs (%zu)", name[sh],
+			 fa.shape[sh].n);
+		row(k, fa.shape[sh].p50, fb.shape[sh].p50, 3);
+		snprintf(k, sizeof k, "  p90 of %s jobs", name[sh]);
+		row(k, fa.shape[sh].p90, fb.shape[sh].p90, 3);
+	}
 	stat_rows("Slurm SubmitTime->StartTime s", &fa.lat_slurm, &fb.lat_slurm,
 		  0);
 	stat_rows("allot submit->start s (b only)", &none, &fb.lat_allot, 0);
