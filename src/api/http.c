@@ -11,15 +11,14 @@
  * We bind the listening socket ourselves (any host, port 0 allowed) and
  * hand it to MHD, which then owns and closes it.
  *
- * Each pool thread polls its own connections with poll(2), not epoll: a
- * durable submission parks its connection (http_defer) and is resumed
- * after the group commit, and with epoll MHD takes the socket out of the
- * epoll set at every suspend and puts it back at every resume (two
- * epoll_ctl calls) and reads until EAGAIN (a second recv); with poll a
- * parked connection is simply left out of the next poll.  Measured with
- * bench-serve (128 connections): 12.5 -> 9.2 system calls per
- * submission with 64 threads, 10 -> 7.2 with 8.  A pool thread holds
- * conn_limit / threads connections at most, so its poll set stays small.
+ * Each pool thread waits on its connections with epoll.  poll(2) was
+ * tried (a parked connection is then simply left out of the next poll
+ * instead of two epoll_ctl calls per suspend and resume, and there is no
+ * second recv ending in EAGAIN): 12.5 -> 9.2 system calls per durable
+ * submission at 64 threads, but 8 % more CPU per submission at 64
+ * threads (6 of 6 interleaved bench-serve runs) and the same at 16, so
+ * epoll stays.  What costs most per submission is waking a pool thread
+ * twice (request in, commit done): see docs/SERVE.md, Throughput.
  */
 #include "api/http.h"
 
@@ -365,7 +364,7 @@ http_start(const struct http_opts *o, http_handler fn, void *ctx,
 	h->ctx = ctx;
 	h->body_max = o->body_max ? o->body_max : HTTP_BODY_MAX;
 	h->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME,
 		0, NULL, NULL, on_request, h,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
