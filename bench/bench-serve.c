@@ -403,6 +403,82 @@ raw_work(void *arg)
 	return NULL;
 }
 
+/* A queue reader with --client raw: one blocking socket, GET /v1/queue
+ * back to back, the body read and dropped (not parsed: a remote client's
+ * parsing would not run on this machine). */
+static void *
+raw_query_work(void *arg)
+{
+	struct rworker *w = arg;
+	char req[1024], head[8192], *scratch = xmalloc(65536);
+	int fd = socket(w->addr->ss_family, SOCK_STREAM, 0), one = 1;
+	int rl = snprintf(req, sizeof req, "GET /v1/queue HTTP/1.1\r\nHost: %s\r\n"
+			  "Authorization: Bearer %s\r\n\r\n", w->host, w->token);
+
+	if (fd < 0 || connect(fd, (const struct sockaddr *)w->addr, w->addrlen) != 0) {
+		raw_error(w, "connect", strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	while (!*w->stop) {
+		double t0 = now_s();
+		size_t hl = 0, got, body;
+		char *end = NULL, *p;
+		long cl = -1;
+		int st;
+
+		if (send(fd, req, (size_t)rl, MSG_NOSIGNAL) != rl) {
+			raw_error(w, "send", strerror(errno));
+			break;
+		}
+		while (end == NULL) {
+			ssize_t k = recv(fd, head + hl, sizeof head - 1 - hl, 0);
+			if (k <= 0)
+				break;
+			hl += (size_t)k;
+			head[hl] = '\0';
+			end = strstr(head, "\r\n\r\n");
+			if (end == NULL && hl + 1 >= sizeof head)
+				break;
+		}
+		if (end == NULL || strncmp(head, "HTTP/1.", 7) != 0) {
+			raw_error(w, "queue: connection closed or bad response", "");
+			break;
+		}
+		st = atoi(head + 9);
+		for (p = strstr(head, "\r\n"); p != NULL && p < end; p = strstr(p + 2, "\r\n"))
+			if (strncasecmp(p + 2, "content-length:", 15) == 0)
+				cl = atol(p + 17);
+		if (cl < 0) {
+			raw_error(w, "queue: no Content-Length", "");
+			break;
+		}
+		got = hl - (size_t)(end + 4 - head);
+		for (body = (size_t)cl; got < body; ) {
+			ssize_t k = recv(fd, scratch, 65536 < body - got ? 65536 : body - got, 0);
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		if (got != (size_t)cl) {
+			raw_error(w, "queue: short body", "");
+			break;
+		}
+		if (st == 200)
+			lat_add(&w->lat, (now_s() - t0) * 1e3);
+		else {
+			char m[32];
+			snprintf(m, sizeof m, "queue: HTTP %d", st);
+			raw_error(w, m, "");
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(scratch);
+	return NULL;
+}
+
 /* The address of url "http://host:port" into ss; host into host. */
 static int
 raw_addr(const char *url, struct sockaddr_storage *ss, socklen_t *sl,
@@ -633,7 +709,7 @@ one_run(const struct bench *b, struct result *r)
 	struct err e = {0};
 	volatile int stop = 0;
 	struct worker *w;
-	struct rworker *rw = NULL;
+	struct rworker *rw = NULL, *rq = NULL;
 	struct lat all = {0}, q = {0};
 	double t0, t1, srv0, srv1, cli0, cli1, su0 = 0, su1 = 0, ss0 = 0, ss1 = 0;
 	int total = b->conns + b->queriers, nraw = 0;
@@ -669,6 +745,7 @@ one_run(const struct bench *b, struct result *r)
 		}
 		nraw = b->raw < b->conns ? b->raw : b->conns;
 		rw = xcalloc((size_t)nraw, sizeof *rw);
+		rq = xcalloc((size_t)b->queriers + 1, sizeof *rq);
 	}
 	w = xcalloc((size_t)total, sizeof *w);
 	srv0 = pid > 0 ? cpu_split(pid, &su0, &ss0) : -1;
@@ -688,9 +765,21 @@ one_run(const struct bench *b, struct result *r)
 			exit(1);
 		}
 	}
+	for (int k = 0; nraw > 0 && k < b->queriers; k++) {
+		rq[k].addr = &ss;
+		rq[k].addrlen = sl;
+		rq[k].host = host;
+		rq[k].token = token;
+		rq[k].run = b->run;
+		rq[k].stop = &stop;
+		if (pthread_create(&rq[k].t, NULL, raw_query_work, &rq[k]) != 0) {
+			fprintf(stderr, "bench-serve: pthread_create failed\n");
+			exit(1);
+		}
+	}
 	for (int k = 0; k < total; k++) {
-		if (nraw > 0 && k < b->conns)
-			continue; /* the raw threads submit */
+		if (nraw > 0)
+			break; /* the raw threads submit and read */
 		w[k].conf = &conf;
 		w[k].id = k;
 		w[k].run = b->run;
@@ -705,10 +794,12 @@ one_run(const struct bench *b, struct result *r)
 		sleep_ms(10);
 	stop = 1;
 	for (int k = 0; k < total; k++)
-		if (!(nraw > 0 && k < b->conns))
+		if (nraw == 0)
 			pthread_join(w[k].t, NULL);
 	for (int k = 0; k < nraw; k++)
 		pthread_join(rw[k].t, NULL);
+	for (int k = 0; nraw > 0 && k < b->queriers; k++)
+		pthread_join(rq[k].t, NULL);
 	t1 = now_s();
 	srv1 = pid > 0 ? cpu_split(pid, &su1, &ss1) : -1;
 	cli1 = cpu_of(getpid());
@@ -718,6 +809,13 @@ one_run(const struct bench *b, struct result *r)
 		r->errors += rw[k].errors;
 		if (rw[k].errors && first == NULL)
 			first = rw[k].first_error;
+	}
+	for (int k = 0; nraw > 0 && k < b->queriers; k++) {
+		for (size_t i = 0; i < rq[k].lat.n; i++)
+			lat_add(&q, rq[k].lat.v[i]);
+		r->errors += rq[k].errors;
+		if (rq[k].errors && first == NULL)
+			first = rq[k].first_error;
 	}
 	for (int k = 0; k < total; k++) {
 		struct lat *dst = w[k].query ? &q : &all;
@@ -754,7 +852,10 @@ one_run(const struct bench *b, struct result *r)
 		free(w[k].lat.v);
 	for (int k = 0; k < nraw; k++)
 		free(rw[k].lat.v);
+	for (int k = 0; nraw > 0 && k < b->queriers; k++)
+		free(rq[k].lat.v);
 	free(rw);
+	free(rq);
 	free(w);
 	free(all.v);
 	free(q.v);
