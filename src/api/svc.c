@@ -61,6 +61,7 @@
 #define MIN_GAP_MS 5        /* least time between two passes */
 #define IDLE_PASS_MS 5000   /* a pass at least this often, even if idle */
 #define MAX_EVENTS 256
+#define EVENT_POLL_MS 20    /* executor events looked for this often */
 
 /* A start the scheduler thread carries out after dropping the lock. */
 struct start {
@@ -1073,11 +1074,14 @@ sched_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		struct work w;
-		size_t nev;
+		size_t nev = 0;
+		int polled = 0;
 		double now = mono_ms(), due = last + s->o.pass_interval_ms;
 		if (!s->woken && now < due) {
 			struct timespec ts;
 			double wait = due - now;
+			if (wait > EVENT_POLL_MS)
+				wait = EVENT_POLL_MS;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += (time_t)(wait / 1000);
 			ts.tv_nsec += (long)((wait - (double)(long)(wait / 1000) * 1000) * 1e6);
@@ -1086,7 +1090,19 @@ sched_main(void *arg)
 				ts.tv_nsec -= 1000000000L;
 			}
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-			continue;
+			if (s->stop || s->woken || mono_ms() >= due)
+				continue;
+			/* Between passes: an executor event (a run ended, a node
+			 * changed) is acted on now, not at the next pass, so
+			 * freed GPUs are used at once (above Slurm this is most
+			 * of a job's turnaround; bench/slurm-vs.sh). */
+			pthread_mutex_unlock(&s->mu);
+			nev = exec_poll(s->x, ev, MAX_EVENTS);
+			pthread_mutex_lock(&s->mu);
+			if (nev == 0)
+				continue;
+			polled = 1;
+			now = mono_ms();
 		}
 		/* Woken early: still leave the lock free at least 3/4 of the
 		 * time, so submissions and reads are not starved by passes. */
@@ -1101,7 +1117,8 @@ sched_main(void *arg)
 		}
 		s->woken = 0;
 		pthread_mutex_unlock(&s->mu);
-		nev = exec_poll(s->x, ev, MAX_EVENTS);
+		if (!polled)
+			nev = exec_poll(s->x, ev, MAX_EVENTS);
 		memset(&w, 0, sizeof w);
 		pthread_mutex_lock(&s->mu);
 		if (s->nrecovered > 0)
