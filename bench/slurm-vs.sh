@@ -198,10 +198,11 @@ t0=$(date +%s%N)
 echo "(b) through allot: done in $(since "$t0") s (allot serve --pass-interval-ms ${pass_ms:-default})"
 stop_serve
 # When the Slurm executor claimed each id (its folder, made just before
-# slurm_submit_batch_job) and saw it final (its exit file): birth times.
+# slurm_submit_batch_job) and saw it final (its exit file): birth times;
+# then Slurm's job id (its slurm file).
 for x in "$d/b/state/clusters/c"/*/; do
 	x=${x%/}
-	[ -e "$x/exit" ] && echo "${x##*/} $(stat -c %.9W "$x" "$x/exit" | tr '\n' ' ')"
+	[ -e "$x/exit" ] && echo "${x##*/} $(stat -c %.9W "$x" "$x/exit" | tr '\n' ' ')$(sed -n 's/^jobid=//p' "$x/slurm")"
 done > "$d/b/claims" 2> /dev/null
 cluster_down svb
 

@@ -29,10 +29,11 @@
  *	    also reads RUN_B/samples (written while waiting: "T_NS
  *	    ALLOCATED_GPUS RUNNING PENDING" from GET /metrics), RUN_B/metrics
  *	    (the last /metrics text) and, if the script wrote it,
- *	    RUN_B/claims ("RUN_ID CLAIM_S FINAL_S": the birth times of the
- *	    Slurm executor's STATE/ID folder, made just before
+ *	    RUN_B/claims ("RUN_ID CLAIM_S FINAL_S [SLURM_JOB_ID]": the birth
+ *	    times of the Slurm executor's STATE/ID folder, made just before
  *	    slurm_submit_batch_job, and of its STATE/ID/exit file, written
- *	    when it saw the job final).
+ *	    when it saw the job final).  For both it reads slurmctld.log
+ *	    beside each jobcomp log (see log_read()).
  *
  * Every job runs the same command:
  *	echo S IDX $(date +%s%N) >> RUN/marks; [sleep SLEEP;]
@@ -718,6 +719,11 @@ struct rec {
 	int gpus;           /* GPUs in all */
 	double claim, seen; /* (b) the Slurm executor claimed the id, saw
 			     * it final (s; file birth times), 0 if not */
+	int64_t sjid;       /* Slurm's job id, 0 if unknown */
+	double lsub, lalloc, lcomp; /* slurmctld's log (s, ms resolution):
+			     * submission, allocation, batch script done;
+			     * 0 if not found */
+	int bf;             /* started by Slurm's backfill scheduler */
 };
 
 struct side {
@@ -826,6 +832,77 @@ samples_read(struct side *sd, const char *run)
 	}
 }
 
+/* "[2026-11-29T11:53:25.256] ..." -> epoch s with ms; -1 if not. */
+static double
+log_time(const char *line)
+{
+	struct tm tm;
+	int ms;
+
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(line, "[%d-%d-%dT%d:%d:%d.%d]", &tm.tm_year, &tm.tm_mon,
+		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	return (double)mktime(&tm) + ms / 1000.0;
+}
+
+/* slurmctld.log beside the jobcomp log (cluster.sh's, level info):
+ * per Slurm job id the submission ("_slurm_rpc_submit_batch_job:"), the
+ * allocation ("sched: Allocate", or "Started" by sched/backfill) and the
+ * end of the batch script ("_job_complete: JobId=N done"). */
+static void
+log_read(struct side *sd, const char *comp)
+{
+	char path[4200], line[1024];
+	const char *slash = strrchr(comp, '/');
+	size_t *at, max = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].sjid > 0 && (size_t)sd->r[i].sjid > max)
+			max = (size_t)sd->r[i].sjid;
+	if (max == 0 || max > 100000000)
+		return;
+	snprintf(path, sizeof path, "%.*sslurmctld.log",
+		 slash ? (int)(slash - comp + 1) : 0, comp);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	at = xcalloc(max + 1, sizeof *at);
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].sjid > 0)
+			at[sd->r[i].sjid] = i + 1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		const char *m = strchr(line, ']'), *id;
+		struct rec *r;
+		double t;
+		long j;
+		if (m == NULL || (id = strstr(m, "JobId=")) == NULL ||
+		    (t = log_time(line)) < 0)
+			continue;
+		j = strtol(id + 6, NULL, 10);
+		if (j <= 0 || (size_t)j > max || at[j] == 0)
+			continue;
+		r = &sd->r[at[j] - 1];
+		m += 2;
+		if (strncmp(m, "_slurm_rpc_submit_batch_job:", 28) == 0)
+			r->lsub = t;
+		else if (r->lalloc == 0 && strncmp(m, "sched: Allocate ", 16) == 0)
+			r->lalloc = t;
+		else if (r->lalloc == 0 && strstr(m, "backfill") != NULL &&
+			 strstr(m, "Started JobId=") != NULL) {
+			r->lalloc = t;
+			r->bf = 1;
+		} else if (strncmp(m, "_job_complete:", 14) == 0 &&
+			   strstr(m, " done") != NULL)
+			r->lcomp = t;
+	}
+	fclose(f);
+	free(at);
+}
+
 static void
 side_read(struct side *sd, const struct jobs *js, const char *run,
 	  const char *comp, int through_allot)
@@ -904,22 +981,30 @@ side_read(struct side *sd, const struct jobs *js, const char *run,
 		fclose(f);
 	}
 	samples_read(sd, run);
-	if (!through_allot)
+	if (!through_allot) {
+		for (size_t i = 0; i < n; i++)
+			sd->r[i].sjid = sd->r[i].ext > 0 ? sd->r[i].ext : 0;
+		log_read(sd, comp);
 		return;
+	}
 	snprintf(path, sizeof path, "%s/claims", run);
 	if ((f = fopen(path, "r")) != NULL) {
-		int64_t id;
+		int64_t id, sj;
 		double cl, se;
+		int got;
 		while (fgets(line, sizeof line, f) != NULL)
-			if (sscanf(line, "%" SCNd64 " %lf %lf", &id, &cl, &se) == 3)
+			if ((got = sscanf(line, "%" SCNd64 " %lf %lf %" SCNd64, &id,
+					  &cl, &se, &sj)) >= 3)
 				for (size_t i = 0; i < n; i++)
 					if (sd->r[i].ext == id) {
 						sd->r[i].claim = cl;
 						sd->r[i].seen = se;
+						sd->r[i].sjid = got == 4 ? sj : 0;
 						break;
 					}
 		fclose(f);
 	}
+	log_read(sd, comp);
 	snprintf(path, sizeof path, "%s/allot-jobs", run);
 	if ((f = fopen(path, "r")) != NULL) {
 		int64_t id, su, st, en, runs;
@@ -997,6 +1082,11 @@ struct figures {
 	struct stats lat_allot;    /* allot submit -> allot start, s */
 	struct stats launch;       /* (b) claim -> start mark, s */
 	struct stats shape[5];     /* lat by shape: 1, 2, 4, 8 GPUs, 2x8 */
+	struct stats l_sched;      /* Slurm's log: submission -> allocation */
+	struct stats l_launch;     /* allocation -> start mark */
+	struct stats l_exit;       /* end mark -> slurmctld's "done" */
+	struct stats l_seen;       /* (b) slurmctld's "done" -> sx saw it */
+	size_t nbf;                /* started by Slurm's backfill */
 	struct stats reap;         /* (b) end mark -> seen final, s */
 	double makespan;           /* first submit call -> last end mark, s */
 	double drained;            /* first submit call -> all final seen, s */
@@ -1075,6 +1165,28 @@ figures_of(const struct side *sd)
 		if (sd->r[i].seen > 0 && sd->r[i].e > 0)
 			v[k++] = sd->r[i].seen - (double)sd->r[i].e / 1e9;
 	f.reap = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].lsub > 0 && sd->r[i].lalloc > 0)
+			v[k++] = sd->r[i].lalloc - sd->r[i].lsub;
+	f.l_sched = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].lalloc > 0 && sd->r[i].s > 0)
+			v[k++] = (double)sd->r[i].s / 1e9 - sd->r[i].lalloc;
+	f.l_launch = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].lcomp > 0 && sd->r[i].e > 0)
+			v[k++] = sd->r[i].lcomp - (double)sd->r[i].e / 1e9;
+	f.l_exit = stats_of(v, k);
+	k = 0;
+	for (size_t i = 0; i < sd->n; i++)
+		if (sd->r[i].lcomp > 0 && sd->r[i].seen > 0)
+			v[k++] = sd->r[i].seen - sd->r[i].lcomp;
+	f.l_seen = stats_of(v, k);
+	for (size_t i = 0; i < sd->n; i++)
+		f.nbf += sd->r[i].bf;
 	f.makespan = e_hi > first ? (double)(e_hi - first) / 1e9 : NAN;
 	f.drained = sd->done > first ? (double)(sd->done - first) / 1e9 : NAN;
 	{
@@ -1215,6 +1327,20 @@ report(int argc, char **argv)
 	    fb.reap.p50, 3);
 	row("(b) command ended -> sx sees it final s mean", NAN,
 	    fb.reap.mean, 3);
+	row("Slurm log: submitted -> allocated s p50", fa.l_sched.p50,
+	    fb.l_sched.p50, 3);
+	row("Slurm log: submitted -> allocated s mean", fa.l_sched.mean,
+	    fb.l_sched.mean, 3);
+	row("Slurm log: allocated -> command began s p50", fa.l_launch.p50,
+	    fb.l_launch.p50, 3);
+	row("Slurm log: allocated -> command began s mean", fa.l_launch.mean,
+	    fb.l_launch.mean, 3);
+	row("Slurm log: command ended -> job done s mean", fa.l_exit.mean,
+	    fb.l_exit.mean, 3);
+	row("(b) Slurm's job done -> sx sees it final s mean", NAN,
+	    fb.l_seen.mean, 3);
+	row("jobs started by Slurm's backfill", (double)fa.nbf,
+	    (double)fb.nbf, 0);
 	row("mean GPUs running commands", fa.busy, fb.busy, 1);
 	row("mean GPUs of RUNNING jobs in Slurm (a)", a.alloc_mean, NAN, 1);
 	row("mean GPUs of COMPLETING jobs in Slurm (a)", a.compl_mean, NAN, 1);
