@@ -4,7 +4,8 @@
  * queue (DESIGN.md §6: >= 20,000 submissions/s, p99 <= 20 ms).
  *
  *	bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128]
- *	            [--queriers N] [--repeat N] [--client raw[:THREADS]|curl]
+ *	            [--queriers N] [--query-rate R] [--repeat N]
+ *	            [--client raw[:THREADS]|curl]
  *	            [--serve-args "ARGS"] [--url URL --token T]
  *
  * Without --url it starts `allot serve` itself on 127.0.0.1 (port 0)
@@ -28,7 +29,10 @@
  * means the row was committed (the server acknowledges only after the
  * group commit).  Jobs are submitted held ("hold": true) so that the
  * benchmark measures the submission path, not a machine full of child
- * processes.  Meanwhile --queriers threads GET /v1/queue back to back.
+ * processes.  Meanwhile --queriers threads GET /v1/queue back to back,
+ * or (raw client) starting at most --query-rate reads per second each:
+ * a raw reader that does not parse the answer asks far more often than
+ * the libcurl one, which parses ~250 KB of JSON per read.
  * Prints a Markdown table for docs/BENCHMARKS.md, with the CPU the
  * daemon and this client used per wall second (100% = one core), since
  * both share the machine, and the daemon's CPU time per acknowledged
@@ -191,6 +195,7 @@ struct rworker {
 	socklen_t addrlen;
 	const char *host, *token;
 	int first, count, run;
+	double qgap;   /* queue readers: seconds between reads' starts, 0 = back to back */
 	const volatile int *stop;
 	struct lat lat;
 	long errors;
@@ -471,6 +476,8 @@ raw_query_work(void *arg)
 			snprintf(m, sizeof m, "queue: HTTP %d", st);
 			raw_error(w, m, "");
 		}
+		while (w->qgap > 0 && !*w->stop && now_s() < t0 + w->qgap)
+			sleep_ms(1);
 	}
 out:
 	if (fd >= 0)
@@ -677,6 +684,7 @@ struct bench {
 	int conns, queriers;
 	double seconds;
 	int run;   /* numbers the daemon's directory and the idempotency keys */
+	double qrate;  /* reads per second per queue reader (raw only); 0 = no pause */
 	int raw;   /* submitters: 0 = libcurl threads, else this many epoll
 		    * threads with plain sockets */
 };
@@ -772,6 +780,7 @@ one_run(const struct bench *b, struct result *r)
 		rq[k].token = token;
 		rq[k].run = b->run;
 		rq[k].stop = &stop;
+		rq[k].qgap = b->qrate > 0 ? 1 / b->qrate : 0;
 		if (pthread_create(&rq[k].t, NULL, raw_query_work, &rq[k]) != 0) {
 			fprintf(stderr, "bench-serve: pthread_create failed\n");
 			exit(1);
@@ -868,7 +877,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench-serve [--allot PATH] [--seconds S] [--conns 1,8,32,128] "
-		"[--queriers N] [--repeat N] [--client raw[:THREADS]|curl] "
+		"[--queriers N] [--query-rate R] [--repeat N] [--client raw[:THREADS]|curl] "
 		"[--serve-args \"ARGS\"] [--url URL --token T]\n");
 	exit(64);
 }
@@ -880,6 +889,7 @@ main(int argc, char **argv)
 	const char *conns = "1,8,32,128", *serve_args = NULL;
 	double seconds = 2;
 	int queriers = 1, repeat = 3, run = 0, raw = 1;
+	double qrate = 0;
 	char self[PATH_MAX], dir[PATH_MAX] = "";
 
 	for (int i = 1; i < argc; i++) {
@@ -899,6 +909,8 @@ main(int argc, char **argv)
 			url = argv[++i];
 		else if (strcmp(argv[i], "--token") == 0 && i + 1 < argc)
 			token = argv[++i];
+		else if (strcmp(argv[i], "--query-rate") == 0 && i + 1 < argc)
+			qrate = atof(argv[++i]);
 		else if (strcmp(argv[i], "--client") == 0 && i + 1 < argc) {
 			const char *v = argv[++i];
 			if (strcmp(v, "curl") == 0)
@@ -952,7 +964,10 @@ main(int argc, char **argv)
 	       "client: ", repeat, seconds,
 	       url != NULL ? "" : " (each with a fresh allot serve and database)",
 	       queriers);
-	if (raw > 0)
+	if (raw > 0 && qrate > 0)
+		printf("plain sockets, %d epoll thread(s); queue reads at most %.0f/s "
+		       "per reader\n\n", raw, qrate);
+	else if (raw > 0)
 		printf("plain sockets, %d epoll thread(s)\n\n", raw);
 	else
 		printf("libcurl, one thread per connection\n\n");
@@ -968,7 +983,7 @@ main(int argc, char **argv)
 			usage();
 		for (int k = 0; k < repeat; k++) {
 			struct bench b = {allot, serve_args, dir, url, token, n, queriers,
-					  seconds, run++, raw};
+					  seconds, run++, qrate, raw};
 			if (one_run(&b, &res[k]) != 0)
 				return 1;
 		}
