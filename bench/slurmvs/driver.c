@@ -21,14 +21,14 @@
  *	    waits until GET /v1/nodes shows NODES nodes "up", then K forked
  *	    submitters POST the jobs (libcurl, one keep-alive connection
  *	    each; name sv-IDX, "gpus" or "nodes"+"gpus_per_node", workdir
- *	    RUN/out), then polls until no job is pending or running, then
- *	    writes RUN/allot-jobs ("ID SUBMIT START END STATE RUNS", allot's
- *	    own record, whole seconds).
+ *	    RUN/out), then polls GET /metrics every 100 ms (a line per poll
+ *	    to RUN/samples) until no job is pending or running, keeps the
+ *	    last answer in RUN/metrics, and writes RUN/allot-jobs ("ID
+ *	    SUBMIT START END STATE RUNS", allot's own record, whole seconds).
  *	driver report JOBS RUN_A JOBCOMP_A RUN_B JOBCOMP_B
- *	    prints the two runs side by side (see report()).  For (b) it
- *	    also reads RUN_B/samples (written while waiting: "T_NS
- *	    ALLOCATED_GPUS RUNNING PENDING" from GET /metrics), RUN_B/metrics
- *	    (the last /metrics text) and, if the script wrote it,
+ *	    prints the two runs side by side (see report()).  It reads each
+ *	    RUN/samples ((b): "T_NS ALLOCATED_GPUS RUNNING PENDING" in allot's
+ *	    view), RUN_B/metrics and, if the script wrote it,
  *	    RUN_B/claims ("RUN_ID CLAIM_S FINAL_S [SLURM_JOB_ID]": the birth
  *	    times of the Slurm executor's STATE/ID folder, made just before
  *	    slurm_submit_batch_job, and of its STATE/ID/exit file, written
