@@ -298,8 +298,8 @@ checks(const char *ca, const char *cb, const char *dir)
 
 	/* 1. Where allot chose, checked from inside the job. */
 	snprintf(body, sizeof body, "{\"command\":\"echo \\\"$SLURMD_NODENAME "
-		 "$CUDA_VISIBLE_DEVICES $ALLOT_GPU_IDS\\\" > j1.out\",\"gpus\":2,"
-		 "\"workdir\":\"%s\"}", dir);
+		 "$CUDA_VISIBLE_DEVICES $ALLOT_GPU_IDS $SLURM_JOB_ACCOUNT\\\" > "
+		 "j1.out\",\"gpus\":2,\"workdir\":\"%s\"}", dir);
 	j1 = submit(&d, d.token, body);
 	v = WAIT_STATE(&d, j1, "completed");
 	alloc_first(daemon_jstr(v, "alloc"), node, sizeof node, gpus, sizeof gpus);
@@ -307,11 +307,13 @@ checks(const char *ca, const char *cb, const char *dir)
 	gpu_list(gpus, want, sizeof want);
 	out = slurp(dir, "j1.out");
 	{
-		char n2[32], cvd[64], ids[64];
-		CHECK_EQ_INT(sscanf(out, "%31s %63s %63s", n2, cvd, ids), 3);
+		char n2[32], cvd[64], ids[64], acct[64];
+		CHECK_EQ_INT(sscanf(out, "%31s %63s %63s %63s", n2, cvd, ids,
+				    acct), 4);
 		CHECK_STR(n2, node);     /* Slurm ran it on allot's node */
 		CHECK_STR(cvd, want);    /* with allot's GPUs */
 		CHECK_STR(ids, want);
+		CHECK_STR(acct, "admin"); /* under the tenant's account */
 	}
 
 	/* A 2-node gang: one cluster, exactly allot's nodes. */
@@ -396,12 +398,13 @@ checks(const char *ca, const char *cb, const char *dir)
 		wait_file(dir, "b1.log");
 		wait_file(dir, "b2.log");
 		t0 = now_s();
-		snprintf(body, sizeof body, "{\"command\":\"echo ok > a1.out\","
+		snprintf(body, sizeof body, "{\"command\":\"echo $SLURM_JOB_ACCOUNT > a1.out\","
 			 "\"nodes\":4,\"gpus_per_node\":8,\"workdir\":\"%s\"}", dir);
 		o1 = submit(&d, ta, body);
 		json_decref(WAIT_STATE(&d, o1, "completed"));
 		CHECK(now_s() - t0 >= 1.0); /* b2 went only after its grace */
-		CHECK_STR(slurp(dir, "a1.out"), "ok");
+		/* its account (Slurm keeps account names in lower case) */
+		CHECK_STR(slurp(dir, "a1.out"), "teama");
 		CHECK(strstr(slurp(dir, "b1.log"), "start") != NULL);
 		{
 			char p2[700];

@@ -73,6 +73,7 @@ struct start {
 	size_t ngpus;
 	int64_t time_limit;
 	uint32_t grace;
+	char account[DB_NAME_MAX]; /* the tenant: ALLOT_ACCOUNT (Slurm account) */
 };
 
 struct stop {
@@ -862,6 +863,7 @@ take_start(struct svc *s, struct sched_decision *d, int64_t t, struct work *w)
 				st.gpus[st.ngpus++] = g;
 	st.time_limit = j->time_limit;
 	st.grace = j->grace_s;
+	snprintf(st.account, sizeof st.account, "%s", svc__tenant_name(s, j->tenant));
 	vec_push(&w->starts, st);
 }
 
@@ -1007,7 +1009,7 @@ do_work(struct svc *s, struct work *w)
 	for (size_t i = 0; i < w->starts.n; i++) {
 		struct start *st = &w->starts.v[i];
 		struct exec_job xj;
-		char idbuf[32], *env[2];
+		char idbuf[32], acct[DB_NAME_MAX + 16], *env[3];
 		struct db_job row;
 		int rc;
 		/* Durable first: a crash from here on finds it `starting`. */
@@ -1018,8 +1020,10 @@ do_work(struct svc *s, struct work *w)
 			memset(&xj, 0, sizeof xj);
 			snprintf(idbuf, sizeof idbuf, "ALLOT_RUN=%u",
 				 (unsigned)(st->xid >> EXEC_ID_SHIFT));
+			snprintf(acct, sizeof acct, "ALLOT_ACCOUNT=%s", st->account);
 			env[0] = idbuf;
-			env[1] = NULL;
+			env[1] = acct;
+			env[2] = NULL;
 			xj.id = st->xid;
 			xj.command = st->command;
 			xj.workdir = st->workdir;

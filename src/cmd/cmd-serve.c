@@ -5,7 +5,7 @@
  *	            [--pool SPEC|FILE] [--admin-token-file PATH]
  *	            [--pass-interval-ms N] [--grace S] [--threads N]
  *	            [--rate N] [--cluster NAME=SLURM_CONF]...
- *	            [--account-prefix P] [--default-model M]
+ *	            [--account-prefix P | --no-account] [--default-model M]
  *
  * Opens the live service (api/svc.h), starts the scheduler thread and
  * the HTTP server (api/http.h, api/routes.h), prints "listening on
@@ -48,6 +48,7 @@ struct args {
 	const char *cluster[MAX_CLUSTERS], *conf[MAX_CLUSTERS];
 	size_t nclusters;
 	const char *account_prefix, *default_model;
+	int no_account;
 };
 
 /* The pool at first start: the clusters' nodes (svc_opts.pool_import). */
@@ -155,6 +156,8 @@ serve(int argc, char **argv)
 			a.conf[a.nclusters++] = eq + 1;
 		} else if ((v = cmd_opt_value(argc, argv, &i, "--account-prefix")) != NULL)
 			a.account_prefix = v;
+		else if (strcmp(argv[i], "--no-account") == 0)
+			a.no_account = 1;
 		else if ((v = cmd_opt_value(argc, argv, &i, "--default-model")) != NULL)
 			a.default_model = v;
 		else
@@ -165,8 +168,14 @@ serve(int argc, char **argv)
 	if (a.nclusters > 0 && a.pool != NULL)
 		return cmd_usage_error(c, "--pool and --cluster: the pool of "
 				       "Slurm clusters is imported from them");
-	if (a.nclusters == 0 && (a.account_prefix || a.default_model))
-		return cmd_usage_error(c, "--account-prefix and --default-model "
+	if (a.account_prefix != NULL && a.no_account)
+		return cmd_usage_error(c, "--account-prefix or --no-account, "
+				       "not both");
+	if (a.nclusters > 0 && a.account_prefix == NULL && !a.no_account)
+		a.account_prefix = ""; /* the Slurm account is the tenant's name */
+	if (a.nclusters == 0 && (a.account_prefix || a.default_model ||
+				 a.no_account))
+		return cmd_usage_error(c, "--account-prefix, --no-account and --default-model "
 				       "need --cluster");
 	if (a.default_model == NULL)
 		a.default_model = "H100";
@@ -229,7 +238,7 @@ const struct cmd_entry cmd_serve_entry = {
 	"--listen HOST:PORT --db FILE [--state-dir DIR] [--pool SPEC|FILE] "
 	"[--admin-token-file PATH] [--pass-interval-ms N] [--grace S] "
 	"[--threads N] [--rate N] [--cluster NAME=SLURM_CONF]... "
-	"[--account-prefix P] [--default-model M]",
+	"[--account-prefix P | --no-account] [--default-model M]",
 	"run the daemon: HTTP/JSON API, scheduler, local or Slurm executor",
 	"  --listen HOST:PORT      address to serve (port 0: any free port; the\n"
 	"                          bound one is printed as \"listening on HOST:PORT\")\n"
@@ -248,8 +257,10 @@ const struct cmd_entry cmd_serve_entry = {
 	"                          the pool is imported from their nodes at first\n"
 	"                          start; without it jobs run on this machine)\n"
 	"  --account-prefix P      charge each job to the Slurm account P+TENANT\n"
-	"                          (default: no account; the tenant is in the\n"
-	"                          job's comment)\n"
+	"                          (default: the Slurm account is the tenant's\n"
+	"                          name)\n"
+	"  --no-account            set no Slurm account (the cluster's default\n"
+	"                          applies; the tenant is in the job's comment)\n"
 	"  --default-model M       GPU model of untyped gpu GRES (default H100)\n",
 	serve,
 };
