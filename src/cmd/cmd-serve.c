@@ -101,7 +101,7 @@ serve(int argc, char **argv)
 	int bound = 0, sig = 0, listen_given = 0;
 
 	memset(&a, 0, sizeof a);
-	a.threads = 64;
+	a.threads = 16;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if ((v = cmd_opt_value(argc, argv, &i, "--listen")) != NULL) {
@@ -250,7 +250,7 @@ const struct cmd_entry cmd_serve_entry = {
 	"                          (mode 0600; default DIR/admin.token)\n"
 	"  --pass-interval-ms N    scheduling pass interval (default 200)\n"
 	"  --grace S               default preemption/cancel grace (default 30)\n"
-	"  --threads N             HTTP worker threads (default 64)\n"
+	"  --threads N             HTTP worker threads (default 16)\n"
 	"  --rate N                requests per second per token (default 100000)\n"
 	"  --cluster NAME=CONF     run jobs on the Slurm cluster whose slurm.conf\n"
 	"                          is CONF (repeat for several clusters: one pool;\n"
