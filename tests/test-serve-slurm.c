@@ -550,6 +550,15 @@ checks(const char *ca, const char *cb, const char *dir)
 	sh("SLURM_CONF=%s/slurm.conf squeue -h -n outsider -t running -o %%i | "
 	   "grep -q .", ca);
 
+	/* Slurm took the same GPUs as allot in every run of this test. */
+	{
+		long code;
+		char *m = daemon_req(&d, "GET", "/metrics", d.token, NULL, &code);
+		CHECK_EQ_INT(code, 200);
+		CHECK_CONTAINS(m, "\nallot_gpu_index_mismatch_total 0\n");
+		free(m);
+	}
+
 	/* 7. The accounting cross-check. */
 	v = JREQ(&d, "GET", "/v1/usage/check", d.token, NULL, 200);
 	printf("usage check: %lld runs, %lld checked, allot %.0f GPU-s, Slurm "

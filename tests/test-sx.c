@@ -291,7 +291,9 @@ checks(const char *d, const char *conf)
 	/* 2: stopped with SIGTERM */
 	j = job(2, "sleep 60", d, out);
 	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
-	wait_ev(x, &lg, 2, EXEC_STARTED);
+	ev = wait_ev(x, &lg, 2, EXEC_STARTED);
+	/* the GPUs Slurm gave it, from the job's GRES detail */
+	CHECK_STR(ev.text, "slurm_gpus=0,1");
 	t0 = now_s();
 	CHECK_EQ_INT(exec_stop(x, 2, 10, &e), 0);
 	ev = wait_ev(x, &lg, 2, EXEC_EXITED);

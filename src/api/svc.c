@@ -580,6 +580,33 @@ node_event(struct svc *s, const struct exec_event *ev)
 	node_apply(s, (size_t)k);
 }
 
+/* An executor that chose the GPUs itself (Slurm picks the indices of a
+ * gres:gpu:N request) says which in STARTED; allot's placement assumed
+ * the lowest free ones, as Slurm takes them.  A difference is logged and
+ * counted (allot_gpu_index_mismatch_total): the per-node counts still
+ * agree, but allot's view of which GPUs are free is then wrong. */
+static void
+gpus_check(struct svc *s, uint32_t id, const struct exec_event *ev)
+{
+	const struct sjob *x = &s->sj[id];
+	char mine[96];
+	size_t n = 0;
+
+	if (strncmp(ev->text, "slurm_gpus=", 11) != 0 || x->alloc.nslots == 0)
+		return;
+	mine[0] = '\0';
+	for (int g = 0; g < 8; g++)
+		if (x->alloc.slots[0].gpu_mask & (1u << g))
+			n += (size_t)snprintf(mine + n, sizeof mine - n, "%s%d",
+					      n ? "," : "", g);
+	if (strcmp(mine, ev->text + 11) == 0)
+		return;
+	s->gpu_mismatch++;
+	svc_log(s, "job %u: Slurm gave GPUs %s on %s, allot chose %s", id,
+		ev->text + 11, pool_node_name(&s->pool, x->alloc.slots[0].node),
+		mine);
+}
+
 /* A FOREIGN event: reported and listed, never touched. */
 static void
 foreign_event(struct svc *s, const struct exec_event *ev)
@@ -660,6 +687,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 		 * executor's start time is the one usage is charged from. */
 		if (ev->at > j->start)
 			j->start = ev->at;
+		gpus_check(s, id, ev);
 		return;
 	}
 	if (ev->kind == EXEC_LOST) {

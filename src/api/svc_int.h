@@ -80,6 +80,7 @@ struct svc {
 	char (*nxwhy)[64];
 	VEC(struct svc_foreign) foreign; /* the first SVC_FOREIGN_MAX */
 	uint64_t nforeign;
+	uint64_t gpu_mismatch; /* STARTED on other GPUs than allot chose */
 	/* Tenants, users, grants; index = store id, [0] unused. */
 	VEC(struct db_tenant) tenants;
 	VEC(struct db_user) users;

@@ -524,8 +524,13 @@ svc_metrics_text(struct svc *s, uint32_t tenant, size_t *len)
 		fprintf(f, "# HELP allot_foreign_jobs_total Jobs found on the "
 			   "executor's clusters that allot did not start.\n"
 			   "# TYPE allot_foreign_jobs_total counter\n"
-			   "allot_foreign_jobs_total %llu\n",
-			(unsigned long long)s->nforeign);
+			   "allot_foreign_jobs_total %llu\n"
+			   "# HELP allot_gpu_index_mismatch_total Runs the executor "
+			   "started on other GPUs of the node than allot chose.\n"
+			   "# TYPE allot_gpu_index_mismatch_total counter\n"
+			   "allot_gpu_index_mismatch_total %llu\n",
+			(unsigned long long)s->nforeign,
+			(unsigned long long)s->gpu_mismatch);
 	}
 	fprintf(f, "# HELP allot_pass_seconds Scheduling pass latency.\n"
 		   "# TYPE allot_pass_seconds histogram\n");

@@ -68,7 +68,9 @@ struct exec_event {
 	char name[64];
 	/* NODE: why (e.g. "DOWN+NOT_RESPONDING", "cluster unreachable").
 	 * FOREIGN: what it is, one line ("name=x user=y state=RUNNING
-	 * nodes=node2 gpus=2"). */
+	 * nodes=node2 gpus=2").  STARTED: "slurm_gpus=0,1" when the
+	 * executor chose the GPUs itself (Slurm: its indices on the first
+	 * node), else "". */
 	char text[160];
 };
 

@@ -380,6 +380,45 @@ job_gpus(const slurm_job_info_t *sj)
 	return 0;
 }
 
+/* The GPU indices in a GRES detail string ("gpu:h100:2(IDX:0-1)",
+ * "gpu(IDX:0,3-4)") as a plain list ("0,1"); "" without one. */
+static void
+idx_list(const char *gres, char *out, size_t cap)
+{
+	const char *p = gres ? strstr(gres, "IDX:") : NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	for (p += 4; *p >= '0' && *p <= '9';) {
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long g = lo; g <= hi && hi - lo < 64 && n + 8 < cap; g++)
+			n += (size_t)snprintf(out + n, cap - n, "%s%ld",
+					      n ? "," : "", g);
+		p = *end == ',' ? end + 1 : end;
+	}
+}
+
+/* With mu held: the GPUs Slurm gave job jid on its first node, from one
+ * slurm_load_job with SHOW_DETAIL; "" if Slurm does not say. */
+static void
+slurm_gpus(uint32_t jid, char *out, size_t cap)
+{
+	job_info_msg_t *m = NULL;
+
+	out[0] = '\0';
+	if (jid == 0 || slurm_load_job(&m, jid, SHOW_DETAIL) != SLURM_SUCCESS ||
+	    m == NULL)
+		return;
+	if (m->record_count > 0 && m->job_array[0].gres_detail_cnt > 0)
+		idx_list(m->job_array[0].gres_detail_str[0], out, cap);
+	slurm_free_job_info_msg(m);
+}
+
 static void
 ev_started(struct exec_event *ev, uint64_t id, const slurm_job_info_t *sj)
 {
@@ -1232,7 +1271,15 @@ jobs_update(struct sx *s, const job_info_msg_t *m)
 		if (!lv->started_sent && (base == JOB_RUNNING ||
 		    base == JOB_SUSPENDED || (is_final(base) &&
 		    !(sj->job_state & JOB_COMPLETING)))) {
-			ev_started(q_push(s, EXEC_STARTED), lv->id, sj);
+			struct exec_event *ev = q_push(s, EXEC_STARTED);
+			char g[96];
+			ev_started(ev, lv->id, sj);
+			if (base == JOB_RUNNING) {
+				slurm_gpus(sj->job_id, g, sizeof g);
+				if (*g)
+					snprintf(ev->text, sizeof ev->text,
+						 "slurm_gpus=%s", g);
+			}
 			lv->started_sent = 1;
 		}
 		if (is_final(base) && !(sj->job_state & JOB_COMPLETING)) {
