@@ -4,7 +4,8 @@
  *
  * An executor is an opaque handle with a table of operations inside, so
  * that the local executor (local.h: every job a child process tree on
- * this machine) and a later Slurm executor (issue 6) sit behind the same
+ * this machine), the Slurm executor (sx.h), an executor in an agent
+ * process (remote.h) and several as one (multi.h) sit behind the same
  * five calls.  The daemon drives it from one thread at a time in practice;
  * every implementation must still be safe to call from several threads.
  *
@@ -129,7 +130,7 @@ int exec_recover(struct exec *x, const uint64_t *ids, size_t n,
 /* Forgets the executor; running jobs keep running (they are detached) and
  * a new executor on the same state can reattach them.  NULL is a no-op. */
 void exec_free(struct exec *x);
-/* The implementation's name: "local", later "slurm". */
+/* The implementation's name: "local", "slurm", "remote", "multi". */
 const char *exec_name(const struct exec *x);
 
 #endif
