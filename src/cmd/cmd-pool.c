@@ -402,8 +402,14 @@ pool_import(int argc, char **argv)
 		err_set(&e, ERR_IO, "%s: %s", tmp, strerror(errno));
 		return fail(&e);
 	}
-	rc = (x = multi_slurm_open(names, confs, n, tmp, NULL, &e)) == NULL ?
-		e.code : multi_pool_text(x, model, &text, &e);
+	if ((x = multi_slurm_open(names, confs, n, tmp, NULL, &e)) == NULL)
+		rc = e.code < 0 ? e.code : ERR_IO;
+	else
+		rc = multi_pool_text(x, model, &text, &e);
+	if (rc == 0 && text == NULL) {
+		err_set(&e, ERR_INTERNAL, "import: no pool text");
+		rc = ERR_INTERNAL;
+	}
 	exec_free(x);
 	{
 		char path[128];
