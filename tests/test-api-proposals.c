@@ -545,6 +545,19 @@ TEST(api_proposals_scores_and_call)
 	CHECK(json_object_get(v, "proposals") == NULL);
 	json_decref(v);
 	CHECK_ERROR(&d, "GET", "/v1/calls/nope", pm, NULL, 404, "not_found", NULL);
+	/* The list: the program side with counts, a team without. */
+	v = JREQ(&d, "GET", "/v1/calls", pm, NULL, 200);
+	a = json_object_get(v, "calls");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "call"), "call26");
+	CHECK_STR(daemon_jstr(json_array_get(a, 0), "status"), "open");
+	CHECK_EQ_INT(daemon_jint(json_array_get(a, 0), "proposals"), 2);
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls", taa, NULL, 200);
+	a = json_object_get(v, "calls");
+	CHECK_EQ_INT(json_array_size(a), 1);
+	CHECK(json_object_get(json_array_get(a, 0), "proposals") == NULL);
+	json_decref(v);
 
 	/* Scores: the program side only, every field checked. */
 	CHECK_ERROR(&d, "POST", "/v1/proposals/1/scores", taa,
@@ -597,6 +610,10 @@ TEST(api_proposals_scores_and_call)
 	a = json_object_get(v, "awards");
 	CHECK_EQ_INT(json_array_size(a), 1);
 	CHECK_STR(daemon_jstr(json_array_get(a, 0), "status"), "waitlist");
+	json_decref(v);
+	v = JREQ(&d, "GET", "/v1/calls", tab, NULL, 200);
+	CHECK_STR(daemon_jstr(json_array_get(json_object_get(v, "calls"), 0),
+			      "status"), "closed");
 	json_decref(v);
 	v = JREQ(&d, "GET", "/v1/calls/call26", pm, NULL, 200);
 	CHECK_EQ_INT(json_array_size(json_object_get(v, "awards")), 2);

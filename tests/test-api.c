@@ -507,6 +507,7 @@ static const struct cell matrix[] = {
 	{"POST", "/v1/proposals/99/scores", "{\"impact\":1,\"ecosystem\":1,\"feasibility\":1}",
 	 {404, 404, 403, 403, 403, 403, 403}},
 	{"GET", "/v1/calls/call26", NULL, {200, 200, 403, 200, 200, 200, 200}},
+	{"GET", "/v1/calls", NULL, {200, 200, 403, 200, 200, 200, 200}},
 	{"GET", "/v1/calls/nope", NULL, {404, 404, 403, 404, 404, 404, 404}},
 	/* Selection (min_score 50: every proposal here is rejected, so no
 	 * grants change the counts checked below). */

@@ -1317,3 +1317,49 @@ proposals_api_call_get(struct proposals_api *pa, const struct auth_principal *p,
 	http_json(rs, 200, o);
 	return 0;
 }
+
+static int
+names_cb(void *ctx, const struct db_program *p)
+{
+	json_array_append_new(ctx, json_string(p->name));
+	return 0;
+}
+
+int
+proposals_api_calls_list(struct proposals_api *pa,
+			 const struct auth_principal *p,
+			 const struct http_req *rq, struct http_resp *rs)
+{
+	int full = auth_scope(p->role, ACT_PROPOSAL_READ) == SCOPE_ALL;
+	json_t *names = json_array(), *out = json_array(), *nm;
+	struct err e;
+	size_t i;
+
+	(void)rq;
+	memset(&e, 0, sizeof e);
+	if (db_programs_load(svc_db(pa->s), names_cb, names, &e) != 0) {
+		json_decref(names);
+		json_decref(out);
+		return bad(rs, NULL, &e);
+	}
+	pthread_mutex_lock(&pa->mu);
+	json_array_foreach(names, i, nm) {
+		const char *call = json_string_value(nm);
+		json_t *rec = json_object_get(pa->calls, call);
+		json_t *st = rec ? json_incref(json_object_get(rec, "status")) :
+			     json_string("open");
+		json_t *o = json_pack("{s:s, s:o}", "call", call, "status", st);
+		if (full) {
+			size_t n = 0, unscored = 0, len;
+			free(call_csv(pa, call, &len, &n, &unscored));
+			json_object_set_new(o, "proposals", json_integer((json_int_t)n));
+			json_object_set_new(o, "unscored",
+					    json_integer((json_int_t)unscored));
+		}
+		json_array_append_new(out, o);
+	}
+	pthread_mutex_unlock(&pa->mu);
+	json_decref(names);
+	http_json(rs, 200, json_pack("{s:o}", "calls", out));
+	return 0;
+}

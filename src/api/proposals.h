@@ -76,6 +76,13 @@ int proposals_api_scores(struct proposals_api *pa,
 int proposals_api_call_get(struct proposals_api *pa,
 			   const struct auth_principal *p, const char *call,
 			   const struct http_req *rq, struct http_resp *rs);
+/* GET /v1/calls -> 200 {"calls": [{"call", "status"}]}: every program
+ * as a call, "open" or its selection's status ("selecting", "closed");
+ * the program roles also get each call's "proposals" and "unscored"
+ * counts. */
+int proposals_api_calls_list(struct proposals_api *pa,
+			     const struct auth_principal *p,
+			     const struct http_req *rq, struct http_resp *rs);
 /* GET /v1/proposals/{id}. */
 int proposals_api_get(struct proposals_api *pa,
 		      const struct auth_principal *p, const char *id,

@@ -1010,6 +1010,13 @@ proposal_scores(struct call *c)
 }
 
 static int
+calls_list(struct call *c)
+{
+	return proposals_ok(c) ? proposals_api_calls_list(c->r->proposals, &c->p,
+							  c->rq, c->rs) : 0;
+}
+
+static int
 call_get(struct call *c)
 {
 	return proposals_ok(c) ? proposals_api_call_get(c->r->proposals, &c->p,
@@ -1083,6 +1090,7 @@ static const struct route_info infos[] = {
 	{"POST", "/v1/calls/{call}/select", ACT_GRANT_WRITE, "Close an open call: select proposals, awards become grants", "CallSelectRequest", 0},
 	{"POST", "/v1/proposals/{id}/scores", ACT_PROPOSAL_WRITE, "Set a proposal's panel scores (program roles)", "ProposalScoresRequest", 0},
 	{"GET", "/v1/calls/{call}", ACT_PROPOSAL_READ, "A call: open, or its selection (a tenant: its own awards)", NULL, 0},
+	{"GET", "/v1/calls", ACT_PROPOSAL_READ, "Calls (programs) and their status; program roles: proposal counts", NULL, 0},
 };
 
 static int openapi_get(struct call *c);
@@ -1095,7 +1103,7 @@ static int (*const fns[])(struct call *) = {
 	usage_check_get, ledger_get, executor_get,
 	audit_get, audit_verify_get, metrics_get, round_create, round_scores,
 	round_close, round_get, round_list, proposal_create, proposal_list, proposal_get,
-	call_select, proposal_scores, call_get,
+	call_select, proposal_scores, call_get, calls_list,
 };
 
 _Static_assert(sizeof infos / sizeof infos[0] == sizeof fns / sizeof fns[0],
