@@ -1,7 +1,9 @@
 /*
  * svc.c — the live service: state in memory, the scheduler thread, the
- * executor (see svc.h for the contract; the JSON views, usage and metrics
- * are in svc_view.c, the shared struct in svc_int.h).
+ * executor (see svc.h for the contract; node states and the executor's
+ * node and foreign-job events are in svc_nodes.c, principals, tenants and
+ * users in svc_acct.c, the JSON views, usage and metrics in svc_view.c,
+ * the ledger view in svc_ledger.c, the shared struct in svc_int.h).
  *
  * Memory.  Jobs live in two arrays indexed by job id (the store's ids,
  * 1, 2, ...; index 0 unused): `jobs` (struct job, what the pass reads)
@@ -282,8 +284,8 @@ alloc_text(const struct pool *p, const struct alloc *a)
 	return buf;
 }
 
-static long
-node_by_name(const struct pool *p, const char *name, size_t n)
+long
+svc__node_by_name(const struct pool *p, const char *name, size_t n)
 {
 	for (size_t i = 0; i < p->nnodes; i++) {
 		const char *nm = pool_node_name(p, (uint32_t)i);
@@ -309,7 +311,7 @@ alloc_parse(const struct pool *p, const char *t, struct alloc *a)
 		if (end == NULL)
 			end = t + strlen(t);
 		if (colon == NULL || colon > end ||
-		    (node = node_by_name(p, t, (size_t)(colon - t))) < 0)
+		    (node = svc__node_by_name(p, t, (size_t)(colon - t))) < 0)
 			goto bad;
 		for (const char *q = colon + 1; q < end;) {
 			char *e2;
@@ -344,8 +346,8 @@ bad:
 /* ---- Tenants, fair share, quotas ---------------------------------------- */
 
 /* The tenant arrays sized for the tenants, the tree rebuilt. */
-static void
-tenants_changed(struct svc *s)
+void
+svc__tenants_changed(struct svc *s)
 {
 	size_t n = s->tenants.n, old = s->ntcap;
 
@@ -524,108 +526,6 @@ load_job(void *ctx, const struct db_job *r)
 	return 0;
 }
 
-/* The state the placer sees for node k: absent stays absent; otherwise
- * the executor's word when it has given one (usable or down), else the
- * pool file's; an admin's drain on top of a usable node. */
-static void
-node_apply(struct svc *s, size_t k)
-{
-	uint8_t st = s->nbase[k];
-
-	if (st != NODE_ABSENT && s->nxseen[k])
-		st = s->nxdown[k] ? NODE_DOWN : NODE_UP;
-	if (st == NODE_UP && s->ndrain[k])
-		st = NODE_DRAIN;
-	if (s->pool.nodes[k].state != st) {
-		s->pool.nodes[k].state = st;
-		placer_node_changed(s->pl, (uint32_t)k);
-		s->dirty = 1;
-	}
-}
-
-static void
-nodes_init(struct svc *s)
-{
-	size_t n = s->pool.nnodes + 1;
-
-	s->nbase = xcalloc(n, 1);
-	s->ndrain = xcalloc(n, 1);
-	s->nxseen = xcalloc(n, 1);
-	s->nxdown = xcalloc(n, 1);
-	s->nxwhy = xcalloc(n, sizeof *s->nxwhy);
-	for (size_t k = 0; k < s->pool.nnodes; k++)
-		s->nbase[k] = s->pool.nodes[k].state;
-}
-
-/* A NODE event: the executor says node ev->name is usable or not.  Jobs
- * running there are left to the executor: their ends come as events. */
-static void
-node_event(struct svc *s, const struct exec_event *ev)
-{
-	long k = node_by_name(&s->pool, ev->name, strlen(ev->name));
-	int was;
-
-	if (k < 0) {
-		svc_log(s, "executor: node %s is not in the pool (%s); ignored",
-			ev->name, ev->up ? "up" : ev->text);
-		return;
-	}
-	was = s->nxseen[k] ? !s->nxdown[k] : -1;
-	s->nxseen[k] = 1;
-	s->nxdown[k] = (uint8_t)!ev->up;
-	snprintf(s->nxwhy[k], sizeof s->nxwhy[k], "%.63s", ev->up ? "" : ev->text);
-	if (was != ev->up && (was != -1 || !ev->up))
-		svc_log(s, "node %s %s%s%s", ev->name, ev->up ? "usable" :
-			"unusable", *ev->text ? ": " : "", ev->text);
-	node_apply(s, (size_t)k);
-}
-
-/* An executor that chose the GPUs itself (Slurm picks the indices of a
- * gres:gpu:N request) says which in STARTED; allot's placement assumed
- * the lowest free ones, as Slurm takes them.  A difference is logged and
- * counted (allot_gpu_index_mismatch_total): the per-node counts still
- * agree, but allot's view of which GPUs are free is then wrong. */
-static void
-gpus_check(struct svc *s, uint32_t id, const struct exec_event *ev)
-{
-	const struct sjob *x = &s->sj[id];
-	char mine[96];
-	size_t n = 0;
-
-	if (strncmp(ev->text, "slurm_gpus=", 11) != 0 || x->alloc.nslots == 0)
-		return;
-	mine[0] = '\0';
-	for (int g = 0; g < 8; g++)
-		if (x->alloc.slots[0].gpu_mask & (1u << g))
-			n += (size_t)snprintf(mine + n, sizeof mine - n, "%s%d",
-					      n ? "," : "", g);
-	if (strcmp(mine, ev->text + 11) == 0)
-		return;
-	s->gpu_mismatch++;
-	svc_log(s, "job %u: Slurm gave GPUs %s on %s, allot chose %s", id,
-		ev->text + 11, pool_node_name(&s->pool, x->alloc.slots[0].node),
-		mine);
-}
-
-/* A FOREIGN event: reported and listed, never touched. */
-static void
-foreign_event(struct svc *s, const struct exec_event *ev)
-{
-	struct svc_foreign f;
-
-	memset(&f, 0, sizeof f);
-	f.id = ev->id;
-	f.at = ev->at > 0 ? ev->at : svc__now();
-	snprintf(f.cluster, sizeof f.cluster, "%s", ev->name);
-	snprintf(f.text, sizeof f.text, "%s", ev->text);
-	s->nforeign++;
-	if (s->foreign.n < SVC_FOREIGN_MAX)
-		vec_push(&s->foreign, f);
-	svc_log(s, "executor: a job allot did not start%s%s: id %llu %s "
-		"(left alone)", *f.cluster ? " on cluster " : "", f.cluster,
-		(unsigned long long)f.id, f.text);
-}
-
 /* Gives a running job's resources back; its state is the caller's. */
 static void
 release_running(struct svc *s, uint32_t id)
@@ -669,11 +569,11 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 	int to, code = -1, requeue = 0, failed_run = 0;
 
 	if (ev->kind == EXEC_NODE) {
-		node_event(s, ev);
+		svc__node_event(s, ev);
 		return;
 	}
 	if (ev->kind == EXEC_FOREIGN) {
-		foreign_event(s, ev);
+		svc__foreign_event(s, ev);
 		return;
 	}
 	if (id >= s->jcap)
@@ -687,7 +587,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 		 * executor's start time is the one usage is charged from. */
 		if (ev->at > j->start)
 			j->start = ev->at;
-		gpus_check(s, id, ev);
+		svc__gpus_check(s, id, ev);
 		return;
 	}
 	if (ev->kind == EXEC_LOST) {
@@ -1195,8 +1095,8 @@ sched_main(void *arg)
 	return NULL;
 }
 
-static void
-wake(struct svc *s)
+void
+svc__wake(struct svc *s)
 {
 	s->woken = 1;
 	s->dirty = 1;
@@ -1314,27 +1214,6 @@ bootstrap(struct svc *s, struct err *e)
 	return 0;
 }
 
-/* Nodes drained before a restart stay drained. */
-static void
-load_drained(struct svc *s)
-{
-	char *v = NULL;
-
-	if (db_meta_get(s->db, "drained", &v, NULL) != 0)
-		return;
-	for (char *p = v; p && *p;) {
-		char *c = strchr(p, ',');
-		size_t n = c ? (size_t)(c - p) : strlen(p);
-		long k = node_by_name(&s->pool, p, n);
-		if (k >= 0) {
-			s->ndrain[k] = 1;
-			node_apply(s, (size_t)k);
-		}
-		p = c ? c + 1 : NULL;
-	}
-	free(v);
-}
-
 /* Fair-share usage survives restarts: the usage rows of the last eight
  * half-lives, each decayed to now (the integral of 2^-(now-t)/h over the
  * run). */
@@ -1413,7 +1292,7 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 	if ((rc = load_pool(s, e)) != 0)
 		goto fail;
 	s->pl = placer_new(&s->pool, PLACE_FGD, 1);
-	nodes_init(s);
+	svc__nodes_init(s);
 	if ((rc = bootstrap(s, e)) != 0 ||
 	    (rc = db_tenants_load(s->db, load_tenant, s, e)) != 0 ||
 	    (rc = db_users_load(s->db, load_user, s, e)) != 0 ||
@@ -1423,13 +1302,13 @@ svc_open(const struct svc_opts *o, struct svc **out, struct err *e)
 		vec_push(&s->tenants, ((struct db_tenant){0}));
 	if (s->users.n == 0)
 		vec_push(&s->users, ((struct db_user){0}));
-	tenants_changed(s);
+	svc__tenants_changed(s);
 	s->usage_t = svc__now();
 	if ((rc = db_usage_load(s->db, UINT32_MAX,
 				s->usage_t - (int64_t)(8 * FAIRSHARE_HALF_LIFE_DEFAULT),
 				s->usage_t + 1, fair_row, s, e)) != 0)
 		goto fail;
-	load_drained(s);
+	svc__load_drained(s);
 	if ((rc = db_job_max_id(s->db, &maxid, e)) != 0)
 		goto fail;
 	ensure_job(s, (size_t)maxid + 1);
@@ -1515,127 +1394,6 @@ svc_close(struct svc *s)
 	free(s);
 }
 
-/* ---- Principals, tenants, users ---------------------------------------------- */
-
-int
-svc_principal(struct svc *s, uint32_t user, struct auth_principal *p)
-{
-	int rc = ERR_NOTFOUND;
-
-	pthread_mutex_lock(&s->umu);
-	if (user > 0 && user < s->users.n && s->users.v[user].id == user) {
-		const struct db_user *u = &s->users.v[user];
-		p->user = user;
-		p->tenant = u->tenant;
-		p->role = u->role;
-		snprintf(p->name, sizeof p->name, "%s", u->name);
-		rc = 0;
-	}
-	pthread_mutex_unlock(&s->umu);
-	return rc;
-}
-
-int
-svc_user_get(struct svc *s, uint32_t id, uint32_t *tenant, int *role)
-{
-	struct auth_principal p;
-	int rc = svc_principal(s, id, &p);
-
-	if (rc == 0) {
-		*tenant = p.tenant;
-		*role = p.role;
-	}
-	return rc;
-}
-
-int
-svc_tenant_find(struct svc *s, const char *name, uint32_t *id)
-{
-	int rc = ERR_NOTFOUND;
-
-	pthread_mutex_lock(&s->mu);
-	for (size_t i = 1; i < s->tenants.n; i++)
-		if (s->tenants.v[i].id != 0 && strcmp(s->tenants.v[i].name, name) == 0) {
-			*id = (uint32_t)i;
-			rc = 0;
-			break;
-		}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
-
-int
-svc_user_find(struct svc *s, const char *name, uint32_t *id)
-{
-	int rc = ERR_NOTFOUND;
-
-	pthread_mutex_lock(&s->umu);
-	for (size_t i = 1; i < s->users.n; i++)
-		if (s->users.v[i].id != 0 && strcmp(s->users.v[i].name, name) == 0) {
-			*id = (uint32_t)i;
-			rc = 0;
-			break;
-		}
-	pthread_mutex_unlock(&s->umu);
-	return rc;
-}
-
-int
-svc_tenant_put(struct svc *s, const char *name, const char *parent,
-	       uint32_t shares, uint32_t *id, struct err *e)
-{
-	uint32_t pid = 0;
-	int rc;
-
-	if (parent != NULL && svc_tenant_find(s, parent, &pid) != 0)
-		return err_set(e, ERR_NOTFOUND, "parent: no tenant \"%s\"", parent);
-	if ((rc = db_tenant_put(s->db, name, parent, shares, id, e)) < 0)
-		return rc;
-	pthread_mutex_lock(&s->mu);
-	while (s->tenants.n <= *id)
-		vec_push(&s->tenants, ((struct db_tenant){0}));
-	s->tenants.v[*id].id = *id;
-	s->tenants.v[*id].parent = pid;
-	s->tenants.v[*id].shares = shares;
-	snprintf(s->tenants.v[*id].name, DB_NAME_MAX, "%s", name);
-	tenants_changed(s);
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
-
-int
-svc_user_put(struct svc *s, const char *name, uint32_t tenant, int role,
-	     uint32_t *id, struct err *e)
-{
-	int rc;
-
-	if ((rc = db_user_put(s->db, name, tenant, role, id, e)) < 0)
-		return rc;
-	pthread_mutex_lock(&s->umu);
-	while (s->users.n <= *id)
-		vec_push(&s->users, ((struct db_user){0}));
-	s->users.v[*id] = (struct db_user){*id, tenant, role, {0}};
-	snprintf(s->users.v[*id].name, DB_NAME_MAX, "%s", name);
-	pthread_mutex_unlock(&s->umu);
-	return rc;
-}
-
-const char *
-svc__tenant_name(struct svc *s, uint32_t t)
-{
-	return t > 0 && t < s->tenants.n ? s->tenants.v[t].name : "?";
-}
-
-const char *
-svc__user_name(struct svc *s, uint32_t u, char buf[DB_NAME_MAX])
-{
-	pthread_mutex_lock(&s->umu);
-	snprintf(buf, DB_NAME_MAX, "%s", u > 0 && u < s->users.n ?
-		 s->users.v[u].name : "?");
-	pthread_mutex_unlock(&s->umu);
-	return buf;
-}
-
 /* ---- Jobs ------------------------------------------------------------------------ */
 
 void
@@ -1676,7 +1434,7 @@ svc_submit_committed(struct svc *s, const struct db_job *j)
 	}
 	s->submitted++;
 	if (!(j->shape.flags & JOB_HELD))
-		wake(s); /* a held job has nothing for a pass to do */
+		svc__wake(s); /* a held job has nothing for a pass to do */
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -1730,7 +1488,7 @@ svc_cancel(struct svc *s, uint64_t id, const char **state, struct err *e)
 	if (s->jobs[id].state == JOB_RUNNING) {
 		s->sj[id].cancel_req = 1;
 		vec_push(&s->cancels, (uint32_t)id);
-		wake(s);
+		svc__wake(s);
 		pthread_mutex_unlock(&s->mu);
 		*state = "cancelling";
 		return 0;
@@ -1786,47 +1544,12 @@ svc_hold(struct svc *s, uint64_t id, int hold, struct err *e)
 	if (rc == 0 && !hold)
 		s->jobs[id].flags &= ~(uint32_t)JOB_HELD;
 	if (!hold)
-		wake(s);
+		svc__wake(s);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
 /* ---- Pool, nodes, grants ------------------------------------------------------- */
-
-int
-svc_node_set(struct svc *s, const char *name, int drain, struct err *e)
-{
-	long k;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc, first = 1;
-
-	pthread_mutex_lock(&s->mu);
-	k = node_by_name(&s->pool, name, strlen(name));
-	if (k < 0) {
-		pthread_mutex_unlock(&s->mu);
-		return err_set(e, ERR_NOTFOUND, "no node \"%s\"", name);
-	}
-	s->ndrain[k] = (uint8_t)(drain != 0);
-	if (!drain && s->nbase[k] == NODE_DRAIN)
-		s->nbase[k] = NODE_UP;
-	node_apply(s, (size_t)k);
-	f = open_memstream(&buf, &len);
-	for (size_t i = 0; i < s->pool.nnodes; i++)
-		if (s->ndrain[i]) {
-			fprintf(f, "%s%s", first ? "" : ",",
-				pool_node_name(&s->pool, (uint32_t)i));
-			first = 0;
-		}
-	fclose(f);
-	wake(s);
-	pthread_mutex_unlock(&s->mu);
-	rc = db_meta_put(s->db, "drained", buf, e);
-	free(buf);
-	svc_log(s, "node %s %s", name, drain ? "drained" : "resumed");
-	return rc;
-}
 
 int
 svc_grant_add(struct svc *s, const struct grant *g, uint32_t *id,
@@ -1855,7 +1578,7 @@ svc_grant_add(struct svc *s, const struct grant *g, uint32_t *id,
 			    sizeof *s->grants.v);
 	s->grants.v[s->grants.n++] = c;
 	s->quota_dirty = 1;
-	wake(s);
+	svc__wake(s);
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * svc_int.h — what the live service's files share (svc.c: state, the
- * scheduler thread, the executor; svc_view.c: the JSON views, usage and
- * metrics).  Not for other callers: svc.h is the interface.  Functions
+ * scheduler thread, the executor; svc_nodes.c: node states, executor
+ * node and foreign-job events; svc_acct.c: principals, tenants, users;
+ * svc_view.c: the JSON views, usage and metrics; svc_ledger.c: the
+ * ledger view).  Not for other callers: svc.h is the interface.  Functions
  * here carry the svc__ prefix.
  */
 #ifndef ALLOT_API_SVC_INT_H
@@ -116,6 +118,22 @@ struct svc {
 	double pass_ms_sum, last_pass_ms;
 	_Atomic uint64_t req_by_class[6];
 };
+
+/* Node index of name[0..n) in p, or -1. */
+long svc__node_by_name(const struct pool *p, const char *name, size_t n);
+/* With mu held: something changed for a pass; wake the scheduler. */
+void svc__wake(struct svc *s);
+/* With mu held: rebuild the tenant tree, shares and arrays after a tenant
+ * was added or changed. */
+void svc__tenants_changed(struct svc *s);
+/* svc_nodes.c, with mu held: the per-node arrays from the pool; a NODE
+ * event; a FOREIGN event; the GPUs of a STARTED event against allot's
+ * choice; the drains stored before a restart. */
+void svc__nodes_init(struct svc *s);
+void svc__node_event(struct svc *s, const struct exec_event *ev);
+void svc__foreign_event(struct svc *s, const struct exec_event *ev);
+void svc__gpus_check(struct svc *s, uint32_t id, const struct exec_event *ev);
+void svc__load_drained(struct svc *s);
 
 /* Seconds on the real clock (job times). */
 int64_t svc__now(void);
