@@ -122,7 +122,9 @@ wait_state(struct daemon *d, long long id, const char *st, int line)
 
 	for (;;) {
 		json_t *v = job_get(d, id);
-		if (strcmp(daemon_jstr(v, "state"), st) == 0)
+		/* "running": Slurm runs it, not merely submitted (starting) */
+		if (strcmp(daemon_jstr(v, "state"), st) == 0 &&
+		    !json_is_true(json_object_get(v, "starting")))
 			return v;
 		if (now_s() > end)
 			test_fail(__FILE__, line, "job %lld is %s (%s), not %s", id,

@@ -587,6 +587,7 @@ apply_event(struct svc *s, const struct exec_event *ev, struct work *w)
 		 * executor's start time is the one usage is charged from. */
 		if (ev->at > j->start)
 			j->start = ev->at;
+		x->starting = 0;
 		svc__gpus_check(s, id, ev);
 		return;
 	}
@@ -964,12 +965,13 @@ do_work(struct svc *s, struct work *w)
 			xj.time_limit_s = st->time_limit;
 			xj.grace_s = st->grace;
 			rc = exec_start(s->x, &xj, &e);
-			if (rc != 0)
+			if (rc != 0) {
 				svc_log(s, "job %u: the executor did not start it: %s",
 					st->id, e.msg);
-			pthread_mutex_lock(&s->mu);
-			s->sj[st->id].starting = 0;
-			pthread_mutex_unlock(&s->mu);
+				pthread_mutex_lock(&s->mu);
+				s->sj[st->id].starting = 0;
+				pthread_mutex_unlock(&s->mu);
+			} /* else `starting` until the executor's STARTED */
 		}
 		if (rc != 0) {
 			pthread_mutex_lock(&s->mu);
