@@ -7,6 +7,7 @@
  */
 #include "exec/exec.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,19 @@ exec__ev_lost(struct exec_event *ev, uint64_t id, int never_started)
 	ev->status = -1;
 	ev->never_started = never_started;
 	ev->at = exec__now_real();
+}
+
+char *
+exec__job_path(const char *dir, uint64_t id, const char *name)
+{
+	size_t n = strlen(dir) + 48 + (name ? strlen(name) : 0);
+	char *p = xmalloc(n);
+
+	if (name)
+		snprintf(p, n, "%s/%" PRIu64 "/%s", dir, id, name);
+	else
+		snprintf(p, n, "%s/%" PRIu64, dir, id);
+	return p;
 }
 
 char *

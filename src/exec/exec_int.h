@@ -16,6 +16,9 @@ int64_t exec__now_real(void);
 int64_t exec__now_mono_ms(void);
 /* A LOST event for id, at now; never_started as exec_event documents. */
 void exec__ev_lost(struct exec_event *ev, uint64_t id, int never_started);
+/* "DIR/ID" (name NULL) or "DIR/ID/NAME" in a new string: an executor's
+ * per-run state folder and its files. */
+char *exec__job_path(const char *dir, uint64_t id, const char *name);
 /* "K=V" in a new string. */
 char *exec__kv_new(const char *k, const char *v);
 /* 1 if the KEY= parts of two "KEY=VALUE" strings are equal. */

@@ -549,25 +549,12 @@ intermediate(struct spawn *sp)
 
 /* Daemon side ---------------------------------------------------------- */
 
-static char *
-job_path(const struct local *l, uint64_t id, const char *name)
-{
-	size_t n = strlen(l->dir) + 48 + (name ? strlen(name) : 0);
-	char *s = xmalloc(n);
-
-	if (name)
-		snprintf(s, n, "%s/%" PRIu64 "/%s", l->dir, id, name);
-	else
-		snprintf(s, n, "%s/%" PRIu64, l->dir, id);
-	return s;
-}
-
 static int
 has_file(const struct local *l, uint64_t id, const char *name,
 	 struct stat *st)
 {
 	struct stat tmp;
-	char *p = job_path(l, id, name);
+	char *p = exec__job_path(l->dir, id, name);
 	int r = stat(p, st ? st : &tmp) == 0;
 
 	free(p);
@@ -579,7 +566,7 @@ static int
 read_pidfile(const struct local *l, uint64_t id, const char *name,
 	     pid_t *pid, uint64_t *start)
 {
-	char *p = job_path(l, id, name), buf[128];
+	char *p = exec__job_path(l->dir, id, name), buf[128];
 	long long pp;
 	unsigned long long ss;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -604,7 +591,7 @@ read_pidfile(const struct local *l, uint64_t id, const char *name,
 static int
 read_exit(const struct local *l, uint64_t id, struct exec_event *ev)
 {
-	char *p = job_path(l, id, "exit"), buf[256];
+	char *p = exec__job_path(l->dir, id, "exit"), buf[256];
 	int st, sig, to, stp, fd = open(p, O_RDONLY | O_CLOEXEC);
 	long long end;
 	ssize_t n;
@@ -635,7 +622,7 @@ read_exit(const struct local *l, uint64_t id, struct exec_event *ev)
 static int
 write_stop(const struct local *l, uint64_t id, uint32_t grace)
 {
-	char *d = job_path(l, id, NULL), buf[48], *p;
+	char *d = exec__job_path(l->dir, id, NULL), buf[48], *p;
 	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
 	free(d);
@@ -652,7 +639,7 @@ write_stop(const struct local *l, uint64_t id, uint32_t grace)
 static void
 unlink_in(const struct local *l, uint64_t id, const char *name)
 {
-	char *p = job_path(l, id, name);
+	char *p = exec__job_path(l->dir, id, name);
 
 	unlink(p);
 	free(p);
@@ -768,7 +755,7 @@ open_out(const char *path, const char *field, int *fd, struct err *e)
 static int
 claim(struct local *l, const struct exec_job *j, int *jd, struct err *e)
 {
-	char *d = job_path(l, j->id, NULL), buf[96];
+	char *d = exec__job_path(l->dir, j->id, NULL), buf[96];
 	int n;
 
 	if (mkdir(d, 0700) != 0) {
@@ -800,7 +787,7 @@ fail:
 static void
 unclaim(struct local *l, uint64_t id, int jd)
 {
-	char *d = job_path(l, id, NULL);
+	char *d = exec__job_path(l->dir, id, NULL);
 
 	if (jd >= 0) {
 		unlinkat(jd, "started", 0);

@@ -86,6 +86,7 @@
 #include <slurm/slurm_errno.h>
 
 #include "util/alloc.h"
+#include "util/file.h"
 
 #define POLL_MS 100     /* at most one slurm_load_jobs per this */
 #define CONF_MAX (4 << 20)
@@ -129,19 +130,6 @@ sx__slurm_err(void)
 
 /* State files ----------------------------------------------------------- */
 
-static char *
-job_path(const struct sx *s, uint64_t id, const char *name)
-{
-	size_t n = strlen(s->dir) + 48 + (name ? strlen(name) : 0);
-	char *p = xmalloc(n);
-
-	if (name)
-		snprintf(p, n, "%s/%" PRIu64 "/%s", s->dir, id, name);
-	else
-		snprintf(p, n, "%s/%" PRIu64, s->dir, id);
-	return p;
-}
-
 static int
 fsync_path(const char *path)
 {
@@ -154,29 +142,15 @@ fsync_path(const char *path)
 	return rc;
 }
 
-/* Writes state_dir/ID/name durably (temporary file, fsync, rename, fsync
- * of the directory). */
+/* Writes state_dir/ID/name durably (util/file.h: temporary file, fsync,
+ * rename, fsync of the folder); -1 on failure. */
 static int
 put_file(const struct sx *s, uint64_t id, const char *name, const char *text)
 {
-	char *d = job_path(s, id, NULL), *p = job_path(s, id, name);
-	size_t tl = strlen(p) + 5, len = strlen(text);
-	char *tmp = xmalloc(tl);
-	int fd, rc = -1;
+	char *p = exec__job_path(s->dir, id, name);
+	int rc = file_write_whole(p, text, strlen(text), NULL) == 0 ? 0 : -1;
 
-	snprintf(tmp, tl, "%s.tmp", p);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		ssize_t w = write(fd, text, len);
-		rc = (w == (ssize_t)len && fsync(fd) == 0) ? 0 : -1;
-		if (close(fd) != 0)
-			rc = -1;
-		if (rc == 0)
-			rc = rename(tmp, p) == 0 && fsync_path(d) == 0 ? 0 : -1;
-	}
-	free(tmp);
 	free(p);
-	free(d);
 	return rc;
 }
 
@@ -185,7 +159,7 @@ static int
 get_file(const struct sx *s, uint64_t id, const char *name, char *buf,
 	 size_t cap)
 {
-	char *p = job_path(s, id, name);
+	char *p = exec__job_path(s->dir, id, name);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
@@ -203,7 +177,7 @@ get_file(const struct sx *s, uint64_t id, const char *name, char *buf,
 static int
 has_path(const struct sx *s, uint64_t id, const char *name)
 {
-	char *p = job_path(s, id, name);
+	char *p = exec__job_path(s->dir, id, name);
 	struct stat st;
 	int r = stat(p, &st) == 0;
 
@@ -913,7 +887,7 @@ maybe_submitted(int serr)
 static int
 claim(struct sx *s, uint64_t id, struct err *e)
 {
-	char *d = job_path(s, id, NULL);
+	char *d = exec__job_path(s->dir, id, NULL);
 	int en;
 
 	if (mkdir(d, 0700) == 0) {
@@ -935,7 +909,7 @@ claim(struct sx *s, uint64_t id, struct err *e)
 static void
 unclaim(struct sx *s, uint64_t id)
 {
-	char *d = job_path(s, id, NULL);
+	char *d = exec__job_path(s->dir, id, NULL);
 
 	rmdir(d);
 	free(d);
