@@ -29,9 +29,7 @@
 void
 daemon_nap_ms(long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
+	test_nap_ms(ms);
 }
 
 /* Starts `allot serve` with extra arguments (NULL-terminated list) on a

@@ -90,13 +90,22 @@ test_tmpdir(void)
 	return tmpdir;
 }
 
-static double
-now_s(void)
+double
+test_now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+test_nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 static int
@@ -269,7 +278,7 @@ main(int argc, char **argv)
 				 (int)getpid(), s->test);
 			snprintf(s->tmp, sizeof s->tmp, "/tmp/allot-test-%d-%zu",
 				 (int)getpid(), s->test);
-			s->start = now_s();
+			s->start = test_now_s();
 			fflush(NULL);
 			s->pid = fork();
 			if (s->pid == 0) {
@@ -297,7 +306,7 @@ main(int argc, char **argv)
 			if (s->pid != pid)
 				continue;
 			const struct test *t = &tests[s->test];
-			double dt = now_s() - s->start;
+			double dt = test_now_s() - s->start;
 			kill(-pid, SIGKILL); /* stray grandchildren of a script */
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 				printf("ok    %-40s %6.2fs\n", t->name, dt);

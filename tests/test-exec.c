@@ -42,24 +42,6 @@ tpath(const char *name)
  * machine may be loaded (fsyncs of seconds); a healthy run never waits. */
 #define WAIT_MS 20000
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static struct exec *
 mk(const char *sub)
 {
@@ -108,7 +90,7 @@ static size_t npend;
 static struct exec_event
 wait_ev(struct exec *x, uint64_t id, int kind, long timeout_ms)
 {
-	double until = now_s() + (double)timeout_ms / 1000;
+	double until = test_now_s() + (double)timeout_ms / 1000;
 
 	for (;;) {
 		for (size_t i = 0; i < npend; i++) {
@@ -127,11 +109,11 @@ wait_ev(struct exec *x, uint64_t id, int kind, long timeout_ms)
 					  ev.status, ev.signal, kind);
 			i--;
 		}
-		if (now_s() >= until)
+		if (test_now_s() >= until)
 			break;
 		CHECK(npend < 512 - 64);
 		npend += exec_poll(x, pend + npend, 64);
-		nap_ms(10);
+		test_nap_ms(10);
 	}
 	test_fail(__FILE__, __LINE__, "no event %d for job %llu in %ld ms", kind,
 		  (unsigned long long)id, timeout_ms);
@@ -264,13 +246,13 @@ TEST(exec_time_limit_term)
 	struct exec *x = mk("st");
 	struct exec_job j = job(4, "sleep 10");
 	struct exec_event ev;
-	double t0 = now_s(), dt;
+	double t0 = test_now_s(), dt;
 
 	j.time_limit_s = 1;
 	j.grace_s = 5;
 	start_ok(x, &j);
 	ev = wait_ev(x, 4, EXEC_EXITED, WAIT_MS);
-	dt = now_s() - t0;
+	dt = test_now_s() - t0;
 	CHECK_EQ_INT(ev.timed_out, 1);
 	CHECK_EQ_INT(ev.stopped, 0);
 	CHECK_EQ_INT(ev.status, -1);
@@ -284,13 +266,13 @@ TEST(exec_time_limit_kill_after_grace)
 	struct exec *x = mk("st");
 	struct exec_job j = job(5, "trap '' TERM; sleep 10");
 	struct exec_event ev;
-	double t0 = now_s(), dt;
+	double t0 = test_now_s(), dt;
 
 	j.time_limit_s = 1;
 	j.grace_s = 1;
 	start_ok(x, &j);
 	ev = wait_ev(x, 5, EXEC_EXITED, WAIT_MS);
-	dt = now_s() - t0;
+	dt = test_now_s() - t0;
 	CHECK_EQ_INT(ev.timed_out, 1);
 	CHECK_EQ_INT(ev.signal, SIGKILL);
 	CHECK_EQ_INT(ev.status, -1);
@@ -310,18 +292,18 @@ TEST(exec_stop_term_and_kill)
 	start_ok(x, &j);
 	start_ok(x, &k);
 	wait_ev(x, 6, EXEC_STARTED, WAIT_MS);
-	nap_ms(100); /* let sh reach its trap */
-	t0 = now_s();
+	test_nap_ms(100); /* let sh reach its trap */
+	t0 = test_now_s();
 	CHECK_EQ_INT(exec_stop(x, 6, 3, &e), 0);
 	CHECK_EQ_INT(exec_stop(x, 7, 1, &e), 0);
 	ev = wait_ev(x, 6, EXEC_EXITED, WAIT_MS);
-	dt = now_s() - t0;
+	dt = test_now_s() - t0;
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.timed_out, 0);
 	CHECK_EQ_INT(ev.signal, SIGTERM);
 	CHECK(dt < 2.9); /* before the 3 s grace */
 	ev = wait_ev(x, 7, EXEC_EXITED, WAIT_MS);
-	dt = now_s() - t0;
+	dt = test_now_s() - t0;
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.signal, SIGKILL);
 	CHECK(dt >= 0.95 && dt < 5);
@@ -379,13 +361,13 @@ TEST(exec_restart_races_the_start)
 		start_ok(x, &j);
 		exec_free(x);
 		if (k % 2)
-			nap_ms(20);
+			test_nap_ms(20);
 		x = mk("st");
 		CHECK_EQ_INT(exec_recover(x, &id, 1, &ev, &e), 0);
 		if (ev.kind == EXEC_LOST) {
 			lost++;
 			CHECK_EQ_INT(ev.never_started, 1);
-			nap_ms(300);
+			test_nap_ms(300);
 			s = slurp(tpath(name));
 			CHECK_STR(s, "");
 			free(s);
@@ -417,7 +399,7 @@ TEST(exec_restart_finished_meanwhile)
 	start_ok(x, &j);
 	exec_free(x);
 	for (int i = 0; i < 2000 && !exists(tpath("st/11/exit")); i++)
-		nap_ms(10);
+		test_nap_ms(10);
 	CHECK(exists(tpath("st/11/exit")));
 	x = mk("st");
 	CHECK_EQ_INT(exec_recover(x, &id, 1, &ev, &e), 0);
@@ -458,7 +440,7 @@ TEST(exec_shepherd_killed_is_lost)
 	start_ok(x, &j);
 	wait_ev(x, 13, EXEC_STARTED, WAIT_MS);
 	for (int i = 0; i < 2000 && !exists(tpath("st/13/job")); i++)
-		nap_ms(10);
+		test_nap_ms(10);
 	sp = pid_in(tpath("st/13/pid"), &st);
 	jp = pid_in(tpath("st/13/job"), NULL);
 	CHECK(sp > 0 && jp > 0 && sp != jp);
@@ -476,7 +458,7 @@ TEST(exec_shepherd_killed_is_lost)
 		free(s);
 		if (zombie)
 			break;
-		nap_ms(10);
+		test_nap_ms(10);
 	}
 	{
 		char path[64], *s;
@@ -509,7 +491,7 @@ TEST(exec_never_twice)
 	exec_free(x);
 	x = mk("st");
 	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_CONFLICT); /* after a restart */
-	nap_ms(200);
+	test_nap_ms(200);
 	CHECK_EQ_INT(exec_poll(x, &ev, 1), 0);
 	s = slurp(tpath("count"));
 	for (char *p = s; *p; p++)
@@ -609,8 +591,8 @@ TEST(exec_many_at_once)
 		j = job(100 + (uint64_t)i, cmd);
 		start_ok(x, &j);
 	}
-	until = now_s() + 60;
-	while (left > 0 && now_s() < until) {
+	until = test_now_s() + 60;
+	while (left > 0 && test_now_s() < until) {
 		size_t n = exec_poll(x, ev, 2 * N);
 		for (size_t i = 0; i < n; i++) {
 			int k = (int)(ev[i].id - 100);
@@ -626,7 +608,7 @@ TEST(exec_many_at_once)
 				left--;
 			}
 		}
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	CHECK_EQ_INT(left, 0);
 	for (int k = 0; k < N; k++) {
@@ -653,7 +635,7 @@ TEST(exec_shepherd_keeps_no_inherited_fds)
 	wait_ev(x, 16, EXEC_STARTED, WAIT_MS);
 	sp = pid_in(tpath("st/16/pid"), NULL);
 	CHECK(sp > 0);
-	nap_ms(100);
+	test_nap_ms(100);
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)sp);
 	d = opendir(path);
 	CHECK(d != NULL);
@@ -716,7 +698,7 @@ TEST(exec_leftovers_killed_with_the_job)
 	free(s);
 	CHECK(bg > 0);
 	for (int i = 0; i < 1000 && !dead(bg); i++)
-		nap_ms(10);
+		test_nap_ms(10);
 	CHECK(dead(bg));
 	exec_free(x);
 }
@@ -729,7 +711,7 @@ TEST(exec_stop_right_after_start)
 	struct exec_job j = job(18, "sleep 10");
 	struct exec_event ev;
 	struct err e = {0};
-	double t0 = now_s();
+	double t0 = test_now_s();
 
 	start_ok(x, &j);
 	CHECK_EQ_INT(exec_stop(x, 18, 1, &e), 0);
@@ -737,7 +719,7 @@ TEST(exec_stop_right_after_start)
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.status, -1);
 	CHECK(ev.signal == 0 || ev.signal == SIGTERM); /* never ran, or TERMed */
-	CHECK(now_s() - t0 < 8.0); /* far less than sleep 10 */
+	CHECK(test_now_s() - t0 < 8.0); /* far less than sleep 10 */
 	exec_free(x);
 }
 
@@ -747,15 +729,15 @@ TEST(exec_poll_one_slot_at_a_time)
 	struct exec_job j = job(19, "exit 2");
 	struct exec_event ev = {0};
 	int kinds[4] = {-1, -1, -1, -1}, n = 0;
-	double until = now_s() + 20;
+	double until = test_now_s() + 20;
 
 	start_ok(x, &j);
-	while (n < 2 && now_s() < until) {
+	while (n < 2 && test_now_s() < until) {
 		if (exec_poll(x, &ev, 1) == 1) {
 			CHECK_EQ_INT(ev.id, 19);
 			kinds[n++] = ev.kind;
 		}
-		nap_ms(10);
+		test_nap_ms(10);
 	}
 	CHECK_EQ_INT(n, 2);
 	CHECK_EQ_INT(kinds[0], EXEC_STARTED);

@@ -50,24 +50,6 @@ tpath(const char *name)
 	return p;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static const char *
 allot_bin(void)
 {
@@ -168,15 +150,15 @@ find(const struct log *lg, uint64_t id, int kind)
 static const struct exec_event *
 wait_for(struct exec *x, struct log *lg, uint64_t id, int kind, int line)
 {
-	double until = now_s() + WAIT_MS / 1000.0;
+	double until = test_now_s() + WAIT_MS / 1000.0;
 	const struct exec_event *v;
 
 	while ((v = find(lg, id, kind)) == NULL) {
-		if (now_s() > until)
+		if (test_now_s() > until)
 			test_fail(__FILE__, line, "no event %d for id %llu", kind,
 				  (unsigned long long)id);
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	return v;
 }
@@ -293,7 +275,7 @@ TEST(multi_pool_and_routing)
 	free(s);
 	for (int i = 0; i < 10; i++) {
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	for (uint64_t id = 1; id <= 3; id++) {
 		CHECK_EQ_INT(count(lg, id, EXEC_STARTED), 1);
@@ -305,20 +287,20 @@ TEST(multi_pool_and_routing)
 	/* the cost of the protocol: an empty poll is one round trip to
 	 * each agent */
 	{
-		double t0 = now_s();
+		double t0 = test_now_s();
 		struct exec_event ev[8];
 
 		for (int i = 0; i < 500; i++)
 			CHECK_EQ_INT(exec_poll(x, ev, 8), 0);
 		printf("empty poll of 2 agents: %.1f us (ASan build)\n",
-		       (now_s() - t0) / 500 * 1e6);
-		t0 = now_s();
+		       (test_now_s() - t0) / 500 * 1e6);
+		t0 = test_now_s();
 		for (uint64_t id = 100; id < 150; id++) {
 			j = job(id, "true", id % 2 ? "a1" : "b1", NULL);
 			START(x, &j);
 		}
 		printf("start through an agent: %.2f ms each\n",
-		       (now_s() - t0) / 50 * 1e3);
+		       (test_now_s() - t0) / 50 * 1e3);
 		for (uint64_t id = 100; id < 150; id++)
 			WAIT(x, lg, id, EXEC_EXITED);
 	}
@@ -431,11 +413,11 @@ TEST(multi_agent_killed)
 	CHECK(pid > 0);
 	CHECK_EQ_INT(kill(pid, SIGKILL), 0);
 	/* NODE down for both of its nodes, then up again (respawned) */
-	until = now_s() + WAIT_MS / 1000.0;
+	until = test_now_s() + WAIT_MS / 1000.0;
 	while (last_node(lg, "a2") == NULL || last_node(lg, "a2")->up != 0) {
-		CHECK(now_s() < until);
+		CHECK(test_now_s() < until);
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	CHECK_STR(last_node(lg, "a1")->text, "executor agent died");
 	CHECK_EQ_INT(last_node(lg, "a1")->up, 0);
@@ -452,17 +434,17 @@ TEST(multi_agent_killed)
 	}
 	WAIT(x, lg, 20, EXEC_EXITED);
 	WAIT(x, lg, 21, EXEC_EXITED);
-	until = now_s() + WAIT_MS / 1000.0;
+	until = test_now_s() + WAIT_MS / 1000.0;
 	while (last_node(lg, "a1")->up != 1) {
-		CHECK(now_s() < until);
+		CHECK(test_now_s() < until);
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	pid2 = agent_pid("st-ca");
 	CHECK(pid2 > 0 && pid2 != pid);
 	for (int i = 0; i < 20; i++) {
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	CHECK_EQ_INT(count(lg, 20, EXEC_STARTED), 1);
 	CHECK_EQ_INT(count(lg, 20, EXEC_EXITED), 1);
@@ -527,7 +509,7 @@ TEST(multi_recover_member_down)
 	CHECK_EQ_INT(WAIT(x, lg, 30, EXEC_EXITED)->stopped, 1);
 	for (int i = 0; i < 10; i++) {
 		pull(x, lg);
-		nap_ms(20);
+		test_nap_ms(20);
 	}
 	CHECK_EQ_INT(count(lg, 30, EXEC_STARTED), 0);
 	CHECK_EQ_INT(count(lg, 30, EXEC_EXITED), 1);
@@ -576,10 +558,10 @@ TEST(remote_broken_agents)
 	x = sh_agent(HELLO "read l; echo 'garbage'; exec sleep 5", &e);
 	CHECK(x != NULL);
 	CHECK_STR(exec_name(x), "remote");
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(exec_stop(x, 1, 0, &e), ERR_IO);
 	CHECK_CONTAINS(e.msg, "malformed reply");
-	CHECK(now_s() - t0 < 2);
+	CHECK(test_now_s() - t0 < 2);
 	/* the respawned script refuses nothing at first, then fails again */
 	exec_free(x);
 	/* an over-long line (17 MB without a newline) */
@@ -592,9 +574,9 @@ TEST(remote_broken_agents)
 	/* a hang: poll gives up after its 5 s deadline */
 	x = sh_agent(HELLO "read l; exec sleep 30", &e);
 	CHECK(x != NULL);
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(exec_poll(x, ev, 8), 0);
-	CHECK(now_s() - t0 >= 4.9 && now_s() - t0 < 8);
+	CHECK(test_now_s() - t0 >= 4.9 && test_now_s() - t0 < 8);
 	/* down: start is refused at once (no respawn within a second of
 	 * the failure) */
 	{
@@ -604,11 +586,11 @@ TEST(remote_broken_agents)
 		j.id = 5;
 		j.command = "true";
 		j.workdir = "/";
-		t0 = now_s();
+		t0 = test_now_s();
 		CHECK_EQ_INT(exec_start(x, &j, &e), ERR_IO);
 		CHECK_CONTAINS(e.msg, "executor agent down: ");
 		CHECK_CONTAINS(e.msg, "no reply before the deadline");
-		CHECK(now_s() - t0 < 0.5);
+		CHECK(test_now_s() - t0 < 0.5);
 	}
 	exec_free(x);
 	/* a start sent, the agent dead before it answered: handed over (0);
@@ -717,7 +699,7 @@ slurm_checks(const char *da, const char *db)
 	char *text = NULL, *s;
 	struct exec_job j;
 	struct log *lg = xcalloc(1, sizeof *lg);
-	double t0 = now_s();
+	double t0 = test_now_s();
 
 	snprintf(ca, sizeof ca, "%s/slurm.conf", da);
 	snprintf(cb, sizeof cb, "%s/slurm.conf", db);
@@ -744,7 +726,7 @@ slurm_checks(const char *da, const char *db)
 	CHECK_CONTAINS(text, "end nodes=8 gpus=64\n");
 	pool_free(&p);
 	free(text);
-	printf("two agents up, merged pool read: %.2f s\n", now_s() - t0);
+	printf("two agents up, merged pool read: %.2f s\n", test_now_s() - t0);
 	j = job(1, "echo \"$SLURMD_NODENAME $ALLOT_NODE\"", "a2", "sa");
 	j.node = "a2";
 	START(x, &j);
@@ -756,7 +738,7 @@ slurm_checks(const char *da, const char *db)
 	CHECK_CONTAINS(e.msg, "spans clusters ma and mb");
 	CHECK_EQ_INT(WAIT(x, lg, 1, EXEC_EXITED)->status, 0);
 	CHECK_EQ_INT(WAIT(x, lg, 2, EXEC_EXITED)->status, 0);
-	printf("a job on each cluster ran: %.2f s\n", now_s() - t0);
+	printf("a job on each cluster ran: %.2f s\n", test_now_s() - t0);
 	s = slurp(tpath("sa"));
 	CHECK_STR(s, "a2 a2\n");
 	free(s);
@@ -787,11 +769,11 @@ slurm_checks(const char *da, const char *db)
 		pid = agent_pid("st-ma");
 		CHECK(pid > 0);
 		CHECK_EQ_INT(kill(pid, SIGKILL), 0);
-		until = now_s() + WAIT_MS / 1000.0;
+		until = test_now_s() + WAIT_MS / 1000.0;
 		while (last_node(lg, "a1") == NULL || last_node(lg, "a1")->up) {
-			CHECK(now_s() < until);
+			CHECK(test_now_s() < until);
 			pull(x, lg);
-			nap_ms(20);
+			test_nap_ms(20);
 		}
 		CHECK_STR(last_node(lg, "a1")->text, "executor agent died");
 		CHECK_EQ_INT(last_node(lg, "a4")->up, 0);
@@ -799,13 +781,13 @@ slurm_checks(const char *da, const char *db)
 		CHECK_EQ_INT(WAIT(x, lg, 4, EXEC_EXITED)->status, 0);
 		for (int i = 0; i < 10; i++) {
 			pull(x, lg);
-			nap_ms(20);
+			test_nap_ms(20);
 		}
 		CHECK_EQ_INT(count(lg, 4, EXEC_STARTED), 1);
 		CHECK_EQ_INT(count(lg, 4, EXEC_EXITED), 1);
 		CHECK(agent_pid("st-ma") != pid);
 		printf("agent killed: job 4 recovered and ended %.2f s\n",
-		       now_s() - t0);
+		       test_now_s() - t0);
 		/* FOREIGN (if the Slurm executor reports them) name the
 		 * cluster */
 		{
@@ -824,20 +806,20 @@ slurm_checks(const char *da, const char *db)
 				pid = agent_pid("st-mb");
 				CHECK(pid > 0);
 				CHECK_EQ_INT(kill(pid, SIGKILL), 0);
-				until = now_s() + WAIT_MS / 1000.0;
+				until = test_now_s() + WAIT_MS / 1000.0;
 				while (last_node(lg, "b1")->up) {
-					CHECK(now_s() < until);
+					CHECK(test_now_s() < until);
 					pull(x, lg);
-					nap_ms(20);
+					test_nap_ms(20);
 				}
 				while (!last_node(lg, "b1")->up) {
-					CHECK(now_s() < until);
+					CHECK(test_now_s() < until);
 					pull(x, lg);
-					nap_ms(20);
+					test_nap_ms(20);
 				}
 				for (int i = 0; i < 50; i++) {
 					pull(x, lg);
-					nap_ms(20);
+					test_nap_ms(20);
 				}
 				nf = 0;
 				for (size_t i = 0; i < lg->n; i++)

@@ -66,15 +66,6 @@ have(const char *prog)
 	return system(cmd) == 0;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -118,7 +109,7 @@ job_get(struct daemon *d, long long id)
 static json_t *
 wait_state(struct daemon *d, long long id, const char *st, int line)
 {
-	double end = now_s() + WAIT_MS / 1000.0;
+	double end = test_now_s() + WAIT_MS / 1000.0;
 
 	for (;;) {
 		json_t *v = job_get(d, id);
@@ -126,7 +117,7 @@ wait_state(struct daemon *d, long long id, const char *st, int line)
 		if (strcmp(daemon_jstr(v, "state"), st) == 0 &&
 		    !json_is_true(json_object_get(v, "starting")))
 			return v;
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, line, "job %lld is %s (%s), not %s", id,
 				  daemon_jstr(v, "state"), daemon_jstr(v, "reason"), st);
 		json_decref(v);
@@ -140,14 +131,14 @@ static json_t *
 wait_runs(struct daemon *d, long long id, long long runs, const char *st,
 	  int line)
 {
-	double end = now_s() + WAIT_MS / 1000.0;
+	double end = test_now_s() + WAIT_MS / 1000.0;
 
 	for (;;) {
 		json_t *v = job_get(d, id);
 		if (daemon_jint(v, "runs") == runs &&
 		    strcmp(daemon_jstr(v, "state"), st) == 0)
 			return v;
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, line, "job %lld: %s run %lld (%s), not "
 				  "%s run %lld", id, daemon_jstr(v, "state"),
 				  daemon_jint(v, "runs"), daemon_jstr(v, "reason"),
@@ -183,7 +174,7 @@ static void
 wait_node(struct daemon *d, const char *node, const char *want,
 	  const char *why_has, int line)
 {
-	double end = now_s() + WAIT_MS / 1000.0;
+	double end = test_now_s() + WAIT_MS / 1000.0;
 	char st[32], why[128];
 
 	for (;;) {
@@ -191,7 +182,7 @@ wait_node(struct daemon *d, const char *node, const char *want,
 		if (strcmp(st, want) == 0 &&
 		    (why_has == NULL || strstr(why, why_has) != NULL))
 			return;
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, line, "node %s is %s (%s), not %s", node,
 				  st, why, want);
 		daemon_nap_ms(100);
@@ -222,10 +213,10 @@ slurp(const char *dir, const char *name)
 static void
 wait_file(const char *dir, const char *name)
 {
-	double end = now_s() + WAIT_MS / 1000.0;
+	double end = test_now_s() + WAIT_MS / 1000.0;
 
 	while (*slurp(dir, name) == '\0') {
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, __LINE__, "%s/%s never written", dir, name);
 		daemon_nap_ms(100);
 	}
@@ -399,12 +390,12 @@ checks(const char *ca, const char *cb, const char *dir)
 		json_decref(WAIT_STATE(&d, b2, "running"));
 		wait_file(dir, "b1.log");
 		wait_file(dir, "b2.log");
-		t0 = now_s();
+		t0 = test_now_s();
 		snprintf(body, sizeof body, "{\"command\":\"echo $SLURM_JOB_ACCOUNT > a1.out\","
 			 "\"nodes\":4,\"gpus_per_node\":8,\"workdir\":\"%s\"}", dir);
 		o1 = submit(&d, ta, body);
 		json_decref(WAIT_STATE(&d, o1, "completed"));
-		CHECK(now_s() - t0 >= 1.0); /* b2 went only after its grace */
+		CHECK(test_now_s() - t0 >= 1.0); /* b2 went only after its grace */
 		/* its account (Slurm keeps account names in lower case) */
 		CHECK_STR(slurp(dir, "a1.out"), "teama");
 		CHECK(strstr(slurp(dir, "b1.log"), "start") != NULL);
@@ -454,7 +445,7 @@ checks(const char *ca, const char *cb, const char *dir)
 		alloc_first(daemon_jstr(v, "alloc"), n2, sizeof n2, g2, sizeof g2);
 		json_decref(v);
 		wait_file(dir, "k1.log");
-		t0 = now_s();
+		t0 = test_now_s();
 		sh("bash tests/slurm/cluster.sh kill-node %s %s", ca, node + 1);
 		if (strcmp(n2, node) != 0)
 			sh("bash tests/slurm/cluster.sh kill-node %s %s", ca, n2 + 1);
@@ -464,7 +455,7 @@ checks(const char *ca, const char *cb, const char *dir)
 		CHECK_STR(daemon_jstr(v, "reason"), "node failure");
 		json_decref(v);
 		printf("slurmd killed -> node down, job requeued and running again: "
-		       "%.1f s\n", now_s() - t0);
+		       "%.1f s\n", test_now_s() - t0);
 		v = job_get(&d, k1);
 		alloc_first(daemon_jstr(v, "alloc"), st, sizeof st, gpus, sizeof gpus);
 		CHECK(strcmp(st, node) != 0 && strcmp(st, n2) != 0);
@@ -530,9 +521,9 @@ checks(const char *ca, const char *cb, const char *dir)
 	json_decref(v);
 	CHECK_STR(slurp(dir, "r1.log"), "run");
 	{
-		double end = now_s() + 20;
+		double end = test_now_s() + 20;
 		int found = 0;
-		while (!found && now_s() < end) {
+		while (!found && test_now_s() < end) {
 			v = JREQ(&d, "GET", "/v1/executor", d.token, NULL, 200);
 			a = json_object_get(v, "foreign_jobs");
 			for (size_t i = 0; i < json_array_size(a); i++)
@@ -646,13 +637,13 @@ timeout_checks(const char *c, const char *dir)
 	id = submit(&d, d.token, body);
 	json_decref(WAIT_STATE(&d, id, "running"));
 	{
-		double end = now_s() + 150;
+		double end = test_now_s() + 150;
 		for (;;) {
 			v = job_get(&d, id);
 			if (strcmp(daemon_jstr(v, "state"), "running") != 0)
 				break;
 			json_decref(v);
-			if (now_s() > end)
+			if (test_now_s() > end)
 				test_fail(__FILE__, __LINE__, "job %lld still "
 					  "running after 150 s", id);
 			daemon_nap_ms(500);

@@ -52,24 +52,6 @@
 
 #define WAIT_MS 20000
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int
 have(const char *prog)
 {
@@ -91,19 +73,19 @@ struct evlog {
 static struct exec_event
 wait_ev(struct exec *x, struct evlog *lg, uint64_t id, int kind)
 {
-	double end = now_s() + WAIT_MS / 1000.0;
+	double end = test_now_s() + WAIT_MS / 1000.0;
 
 	for (;;) {
 		for (size_t i = 0; i < lg->n; i++)
 			if (lg->ev[i].id == id && lg->ev[i].kind == kind)
 				return lg->ev[i];
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, __LINE__, "job %llu: no event %d "
 				  "after %d ms", (unsigned long long)id, kind,
 				  WAIT_MS);
 		if (lg->n < 250)
 			lg->n += exec_poll(x, lg->ev + lg->n, 1); /* one at a time */
-		nap_ms(50);
+		test_nap_ms(50);
 	}
 }
 
@@ -168,15 +150,15 @@ ctl_kill(const char *d)
 	char path[600];
 	long pid = 0;
 	FILE *f;
-	double end = now_s() + 10;
+	double end = test_now_s() + 10;
 
 	snprintf(path, sizeof path, "%s/slurmctld.pid", d);
 	CHECK((f = fopen(path, "r")) != NULL);
 	CHECK(fscanf(f, "%ld", &pid) == 1);
 	fclose(f);
 	CHECK(pid > 1 && kill((pid_t)pid, SIGTERM) == 0);
-	while (alive(pid) && now_s() < end)
-		nap_ms(50);
+	while (alive(pid) && test_now_s() < end)
+		test_nap_ms(50);
 	CHECK(!alive(pid));
 }
 
@@ -263,12 +245,12 @@ checks(const char *d, const char *conf)
 	j = job(1, "echo \"node=$SLURMD_NODENAME cvd=$CUDA_VISIBLE_DEVICES "
 		"id=$ALLOT_JOB_ID ids=$ALLOT_GPU_IDS n=$ALLOT_GPUS foo=$FOO "
 		"it's\"; exit 7", d, out);
-	t0 = now_s();
+	t0 = test_now_s();
 	if (exec_start(x, &j, &e) != 0)
 		test_fail(__FILE__, __LINE__, "exec_start: %s", e.msg);
 	CHECK_EQ_INT(exec_start(x, &j, &e), ERR_CONFLICT);
 	ev = wait_ev(x, &lg, 1, EXEC_EXITED);
-	printf("job 1: submitted to EXITED in %.2f s\n", now_s() - t0);
+	printf("job 1: submitted to EXITED in %.2f s\n", test_now_s() - t0);
 	CHECK(started_then_exited(&lg, 1));
 	CHECK_EQ_INT(ev.status, 7);
 	CHECK_EQ_INT(ev.signal, 0);
@@ -294,13 +276,13 @@ checks(const char *d, const char *conf)
 	ev = wait_ev(x, &lg, 2, EXEC_STARTED);
 	/* the GPUs Slurm gave it, from the job's GRES detail */
 	CHECK_STR(ev.text, "slurm_gpus=0,1");
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(exec_stop(x, 2, 10, &e), 0);
 	ev = wait_ev(x, &lg, 2, EXEC_EXITED);
-	printf("job 2: stop to EXITED in %.2f s\n", now_s() - t0);
+	printf("job 2: stop to EXITED in %.2f s\n", test_now_s() - t0);
 	/* ended by the TERM, not by the KILL 10 s later (a loaded machine
 	 * took 5.2 s once) */
-	CHECK(now_s() - t0 < 9.0);
+	CHECK(test_now_s() - t0 < 9.0);
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.status, -1);
 	CHECK_EQ_INT(ev.signal, SIGTERM);
@@ -309,11 +291,11 @@ checks(const char *d, const char *conf)
 	j = job(3, "trap '' TERM; sleep 60 & wait; sleep 60", d, out);
 	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
 	wait_ev(x, &lg, 3, EXEC_STARTED);
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(exec_stop(x, 3, 1, &e), 0);
 	ev = wait_ev(x, &lg, 3, EXEC_EXITED);
-	printf("job 3: stop to EXITED in %.2f s (grace 1 s)\n", now_s() - t0);
-	CHECK(now_s() - t0 >= 0.9);
+	printf("job 3: stop to EXITED in %.2f s (grace 1 s)\n", test_now_s() - t0);
+	CHECK(test_now_s() - t0 >= 0.9);
 	CHECK_EQ_INT(ev.stopped, 1);
 	CHECK_EQ_INT(ev.status, -1);
 	CHECK_EQ_INT(ev.signal, SIGKILL);
@@ -334,10 +316,10 @@ checks(const char *d, const char *conf)
 	/* a crash between the submission and writing the Slurm id down */
 	CHECK(snprintf(out, sizeof out, "%s/4/slurm", state) < (int)sizeof out);
 	CHECK_EQ_INT(unlink(out), 0);
-	t0 = now_s();
-	while (access(bad, F_OK) != 0 && now_s() < t0 + 20)
-		nap_ms(50);
-	nap_ms(300);
+	t0 = test_now_s();
+	while (access(bad, F_OK) != 0 && test_now_s() < t0 + 20)
+		test_nap_ms(50);
+	test_nap_ms(300);
 	y = sx_new(conf, state, "tenant-", &e); /* Slurm accounts from here */
 	CHECK(y != NULL);
 	CHECK_EQ_INT(exec_recover(y, ids, 4, rev, &e), 0);
@@ -379,21 +361,21 @@ checks(const char *d, const char *conf)
 	CHECK_EQ_INT(exec_start(y, &j, &e), 0);
 	wait_ev(y, &lg2, 10, EXEC_STARTED);
 	ctl_kill(d);
-	t0 = now_s();
+	t0 = test_now_s();
 	for (int k = 0; k < 10; k++) {
 		struct exec_event tmp[8];
 		size_t got = exec_poll(y, tmp, 8);
 		for (size_t q = 0; q < got; q++) /* only "unreachable" NODEs */
 			CHECK_EQ_INT(tmp[q].kind, EXEC_NODE);
-		nap_ms(120);
+		test_nap_ms(120);
 	}
 	CHECK_EQ_INT(exec_stop(y, 10, 0, &e), ERR_IO);
 	CHECK_CONTAINS(e.msg, "does not answer");
 	j = job(11, "true", d, out);
 	CHECK_EQ_INT(exec_start(y, &j, &e), ERR_IO);
 	printf("slurmctld down: 10 polls, a stop and a start in %.2f s\n",
-	       now_s() - t0);
-	CHECK(now_s() - t0 < 4.0);
+	       test_now_s() - t0);
+	CHECK(test_now_s() - t0 < 4.0);
 	CHECK(snprintf(bad, sizeof bad, "%s/11", state) < (int)sizeof bad);
 	CHECK(access(bad, F_OK) != 0);
 	{
@@ -404,11 +386,11 @@ checks(const char *d, const char *conf)
 			 "exit 1", conf, conf);
 		CHECK_EQ_INT(system(cmd), 0);
 	}
-	t0 = now_s();
-	while (exec_stop(y, 10, 0, &e) == ERR_IO && now_s() < t0 + 10)
-		nap_ms(100);
+	t0 = test_now_s();
+	while (exec_stop(y, 10, 0, &e) == ERR_IO && test_now_s() < t0 + 10)
+		test_nap_ms(100);
 	ev = wait_ev(y, &lg2, 10, EXEC_EXITED);
-	printf("slurmctld back: job 10 stopped %.2f s later\n", now_s() - t0);
+	printf("slurmctld back: job 10 stopped %.2f s later\n", test_now_s() - t0);
 	CHECK_EQ_INT(ev.stopped, 1);
 	for (size_t k = 0; k < lg2.n; k++)
 		CHECK(lg2.ev[k].kind != EXEC_LOST);
@@ -513,19 +495,19 @@ static size_t
 wait_node(struct exec *x, struct evlog *lg, size_t from, const char *name,
 	  int up, long ms)
 {
-	double end = now_s() + (double)ms / 1000.0;
+	double end = test_now_s() + (double)ms / 1000.0;
 
 	for (;;) {
 		for (size_t i = from; i < lg->n; i++)
 			if (lg->ev[i].kind == EXEC_NODE && lg->ev[i].up == up &&
 			    strcmp(lg->ev[i].name, name) == 0)
 				return i;
-		if (now_s() > end)
+		if (test_now_s() > end)
 			test_fail(__FILE__, __LINE__, "node %s: no NODE up=%d "
 				  "after %ld ms", name, up, ms);
 		if (lg->n < 250)
 			lg->n += exec_poll(x, lg->ev + lg->n, 4);
-		nap_ms(50);
+		test_nap_ms(50);
 	}
 }
 
@@ -543,12 +525,12 @@ count_kind(const struct evlog *lg, int kind, uint64_t id)
 static void
 poll_for(struct exec *x, struct evlog *lg, long ms)
 {
-	double end = now_s() + (double)ms / 1000.0;
+	double end = test_now_s() + (double)ms / 1000.0;
 
-	while (now_s() < end) {
+	while (test_now_s() < end) {
 		if (lg->n < 250)
 			lg->n += exec_poll(x, lg->ev + lg->n, 8);
-		nap_ms(50);
+		test_nap_ms(50);
 	}
 }
 
@@ -664,16 +646,16 @@ checks_nodes(const char *d, const char *conf)
 	CHECK_EQ_INT(exec_start(x, &j, &e), 0);
 	wait_ev(x, &lg, 22, EXEC_STARTED);
 	i0 = lg.n;
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh kill-node %s 3", d), 0);
 	i1 = wait_node(x, &lg, i0, "sxn3", 0, 25000);
-	t_down = now_s() - t0;
+	t_down = test_now_s() - t0;
 	ev = wait_ev(x, &lg, 22, EXEC_EXITED);
 	for (size_t i = i0; i < i1; i++) /* the NODE came first */
 		CHECK(lg.ev[i].kind != EXEC_EXITED);
 	printf("slurmd of sxn3 killed: NODE up=0 after %.1f s, job 22 EXITED "
-	       "after %.1f s\n", t_down, now_s() - t0);
-	CHECK(now_s() - t0 < 20.0);
+	       "after %.1f s\n", t_down, test_now_s() - t0);
+	CHECK(test_now_s() - t0 < 20.0);
 	CHECK_EQ_INT(ev.node_failed, 1);
 	CHECK_EQ_INT(ev.status, -1);
 	CHECK_EQ_INT(ev.stopped, 0);
@@ -686,11 +668,11 @@ checks_nodes(const char *d, const char *conf)
 		if (lg.ev[i].kind == EXEC_NODE)
 			CHECK_STR(lg.ev[i].name, "sxn3");
 	i0 = lg.n;
-	t0 = now_s();
+	t0 = test_now_s();
 	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh start-node %s 3", d), 0);
 	wait_node(x, &lg, i0, "sxn3", 1, 10000);
 	printf("slurmd of sxn3 restarted: NODE up=1 after %.1f s\n",
-	       now_s() - t0);
+	       test_now_s() - t0);
 
 	/* slurmctld stops under job 23 (sleep 8): after 3 s every node
 	 * "cluster unreachable", nothing LOST; a recovery meanwhile keeps
@@ -700,12 +682,12 @@ checks_nodes(const char *d, const char *conf)
 	wait_ev(x, &lg, 23, EXEC_STARTED);
 	i0 = lg.n;
 	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh stop-ctld %s", d), 0);
-	t0 = now_s();
+	t0 = test_now_s();
 	for (int k = 0; k < 4; k++)
 		wait_node(x, &lg, i0, names[k], 0, 8000);
 	printf("slurmctld stopped: nodes unreachable after %.1f s\n",
-	       now_s() - t0);
-	CHECK(now_s() - t0 > 3.0);
+	       test_now_s() - t0);
+	CHECK(test_now_s() - t0 > 3.0);
 	for (size_t i = i0; i < lg.n; i++) {
 		CHECK(lg.ev[i].kind != EXEC_LOST);
 		if (lg.ev[i].kind == EXEC_NODE)
@@ -719,14 +701,14 @@ checks_nodes(const char *d, const char *conf)
 	CHECK_EQ_INT(rev[1].never_started, 1);
 	i0 = lg.n;
 	CHECK_EQ_INT(sh("bash tests/slurm/cluster.sh start-ctld %s", d), 0);
-	t0 = now_s();
+	t0 = test_now_s();
 	for (int k = 0; k < 4; k++)
 		wait_node(x, &lg, i0, names[k], 1, 15000);
-	t_back = now_s() - t0;
+	t_back = test_now_s() - t0;
 	ev = wait_ev(x, &lg, 23, EXEC_EXITED);
 	printf("slurmctld restarted: every node up again after %.1f s, "
 	       "job 23 EXITED %.1f s after the restart\n", t_back,
-	       now_s() - t0);
+	       test_now_s() - t0);
 	CHECK_EQ_INT(ev.status, 0);
 	CHECK_EQ_INT(ev.acct_known, 1);
 	CHECK(ev.acct_gpu_s >= 7 && ev.acct_gpu_s <= 10);

@@ -24,6 +24,10 @@ _Noreturn void test_skip(const char *why);
 const char *test_data(const char *rel);
 /* A fresh temporary directory for this test (removed by the runner). */
 const char *test_tmpdir(void);
+/* Seconds on the monotonic clock; sleeps ms milliseconds (resumed after
+ * signals). */
+double test_now_s(void);
+void test_nap_ms(long ms);
 
 #define CHECK(e) \
 	((e) ? (void)0 : test_fail(__FILE__, __LINE__, "CHECK(%s)", #e))
