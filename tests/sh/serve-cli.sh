@@ -22,6 +22,18 @@ grep -q -- "--listen: expected HOST:PORT" "$T/err" || fail "bad --listen message
 $A serve --listen 127.0.0.1:99999 --db "$T/x.db" 2> "$T/err"; [ $? = 64 ] || fail "port range"
 $A serve --listen 127.0.0.1:0 --db "$T/x.db" --threads 0 2> "$T/err"; [ $? = 64 ] || fail "--threads 0"
 $A serve --listen 127.0.0.1:0 --db "$T/x.db" --bogus 2> "$T/err"; [ $? = 64 ] || fail "unknown option"
+# Slurm clusters: NAME=SLURM_CONF, not with --pool, options that need them
+L="--listen 127.0.0.1:0 --db $T/x.db"
+$A serve $L --cluster nocolon 2> "$T/err"; [ $? = 64 ] && grep -q "expected NAME=SLURM_CONF" "$T/err" || fail "--cluster without ="
+$A serve $L --cluster =x.conf 2> /dev/null; [ $? = 64 ] || fail "--cluster with no name"
+$A serve $L --cluster a=x.conf --pool gen:nodes=1 2> "$T/err"; [ $? = 64 ] && grep -q "imported from them" "$T/err" || fail "--pool with --cluster"
+$A serve $L --no-account 2> /dev/null; [ $? = 64 ] || fail "--no-account without --cluster"
+$A serve $L --cluster a=x.conf --no-account --account-prefix p 2> /dev/null; [ $? = 64 ] || fail "--no-account with --account-prefix"
+# a cluster whose slurm.conf is missing: the agent says why, serve exits
+# at once naming the cluster, and no database is made
+$A serve --listen 127.0.0.1:0 --db "$T/c.db" --cluster a="$T/none.conf" 2> "$T/err"; rc=$?
+[ $rc != 0 ] && [ $rc != 64 ] && grep -q "cluster a=$T/none.conf: slurm_conf" "$T/err" || fail "missing slurm.conf: rc $rc: $(cat "$T/err")"
+[ ! -e "$T/c.db" ] || fail "missing slurm.conf: a database was made"
 $A serve --listen 127.0.0.1:0 --db "$T/no/such/dir/x.db" --state-dir "$T/s1" 2> "$T/err"
 rc=$?
 [ $rc != 0 ] && [ $rc != 64 ] || fail "unwritable db: rc $rc"
